@@ -1,0 +1,86 @@
+"""The ASGI application: ``create_app()`` wires settings, kit, domain routers and the job runner."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from pathlib import Path
+
+import structlog
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from innkeeper import __version__
+from innkeeper.config import Settings, get_settings
+from innkeeper.domains import load_tasks
+from innkeeper.identity.deps import require_platform_admin
+from innkeeper.identity.router import router as identity_router
+from innkeeper.kit.context import AppContext
+from innkeeper.kit.http import RequestContextMiddleware, install_error_handlers
+from innkeeper.kit.jobs import JobRunner
+from innkeeper.kit.logging import configure_logging
+from innkeeper.kit.ops_router import admin_router
+from innkeeper.kit.ops_router import router as ops_router
+from innkeeper.notifications.router import router as outbox_router
+from innkeeper.web.router import router as web_router
+
+WEB_DIR = Path(__file__).parent / "web"
+log = structlog.get_logger(__name__)
+
+
+def build_runner(ctx: AppContext) -> JobRunner:
+    s = ctx.settings
+    return JobRunner(ctx.db, services={"app": ctx}, poll_interval=s.job_poll_interval_seconds,
+                     lease_seconds=s.job_lease_seconds, max_attempts=s.job_max_attempts)
+
+
+def create_app(settings: Settings | None = None, *, run_jobs: bool | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(level=settings.log_level, json=settings.json_logs)
+    load_tasks()
+    ctx = AppContext.build(settings)
+    in_process = settings.run_jobs_in_process if run_jobs is None else run_jobs
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        runner_task = None
+        if in_process:
+            app.state.runner = build_runner(ctx)
+            runner_task = asyncio.create_task(app.state.runner.run_forever(stop))
+        log.info("app.started", env=settings.env.value, database=ctx.db.engine.dialect.name,
+                 redis=bool(settings.redis_url), jobs="in-process" if in_process else "external")
+        try:
+            yield
+        finally:
+            stop.set()
+            if runner_task is not None:
+                with suppress(asyncio.CancelledError):
+                    await asyncio.wait_for(runner_task, timeout=10)
+            await ctx.close()
+
+    app = FastAPI(
+        title="Innkeeper API",
+        version=__version__,
+        lifespan=lifespan,
+        max_body_size=settings.max_body_bytes,
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
+    app.state.ctx = ctx
+    app.state.db = ctx.db
+    app.state.templates = Jinja2Templates(directory=WEB_DIR / "templates")
+    install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware)
+
+    api = APIRouter(prefix="/api/v1")
+    api.include_router(identity_router)
+    api.include_router(admin_router(require_platform_admin))
+    app.include_router(api)
+    app.include_router(ops_router)
+    app.include_router(outbox_router)
+    app.include_router(web_router)
+    app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
+    return app

@@ -1,0 +1,200 @@
+"""The ``innkeeper`` command: serve, migrate, demo, worker, create-admin, jobs."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from innkeeper.config import get_settings
+
+app = typer.Typer(help="Innkeeper: booking and property management.", no_args_is_help=True,
+                  pretty_exceptions_show_locals=False)
+jobs_app = typer.Typer(help="Inspect and retry background jobs.", no_args_is_help=True)
+app.add_typer(jobs_app, name="jobs")
+console = Console(stderr=True)
+
+
+def _migrate() -> None:
+    from innkeeper.kit.migrate import upgrade
+
+    settings = get_settings()
+    with console.status("Migrating the database…"):
+        upgrade(settings.database_url)
+    console.print(f"[green]✓[/] database at head ({settings.database_url.split('://')[0]})")
+
+
+def _demo() -> None:
+    from innkeeper.demo import load_demo
+    from innkeeper.kit.context import AppContext
+
+    async def run() -> dict[str, int]:
+        ctx = AppContext.build(get_settings())
+        try:
+            return await load_demo(ctx)
+        finally:
+            await ctx.close()
+
+    with console.status("Loading demo data…"):
+        created = asyncio.run(run())
+    console.print(f"[green]✓[/] demo data ready ({', '.join(f'{v} new {k}' for k, v in created.items())})")
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema to the latest version (safe to run from several hosts)."""
+    _migrate()
+
+
+@app.command()
+def demo() -> None:
+    """Load the demo world (idempotent)."""
+    _migrate()
+    _demo()
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface (INNKEEPER_HOST)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (INNKEEPER_PORT)")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="API processes")] = 1,
+    demo: Annotated[bool, typer.Option("--demo", help="Load demo data first")] = False,
+    migrate: Annotated[bool, typer.Option(help="Migrate before serving")] = True,
+) -> None:
+    """Serve the API and the site."""
+    import uvicorn
+
+    settings = get_settings()
+    if migrate:
+        _migrate()
+    if demo:
+        _demo()
+    host = host or settings.host
+    port = port or settings.port
+    console.print(f"[bold]Innkeeper[/] on http://{host}:{port}  (docs: /docs, env: {settings.env.value})")
+    uvicorn.run("innkeeper.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level=settings.log_level.lower(), proxy_headers=True, access_log=False)
+
+
+@app.command()
+def worker(
+    poll: Annotated[float | None, typer.Option(help="Seconds between polls when idle")] = None,
+) -> None:
+    """Run background jobs (any number of workers may run against the same database)."""
+    from innkeeper.app import build_runner
+    from innkeeper.domains import load_tasks
+    from innkeeper.kit.context import AppContext
+    from innkeeper.kit.logging import configure_logging
+
+    settings = get_settings()
+    configure_logging(level=settings.log_level, json=settings.json_logs)
+    load_tasks()
+
+    async def run() -> None:
+        ctx = AppContext.build(settings)
+        runner = build_runner(ctx)
+        if poll:
+            runner.poll_interval = poll
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        console.print(f"[bold]worker[/] {runner.worker_id} started")
+        try:
+            await runner.run_forever(stop)
+        finally:
+            await ctx.close()
+
+    asyncio.run(run())
+
+
+@app.command("create-admin")
+def create_admin(
+    email: Annotated[str, typer.Option(prompt=True)],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+    full_name: Annotated[str, typer.Option()] = "Administrator",
+) -> None:
+    """Create a platform administrator, or promote an existing user."""
+    from pydantic import TypeAdapter, ValidationError
+    from sqlalchemy import select
+
+    from innkeeper.audit.service import Actor, record
+    from innkeeper.identity.models import User
+    from innkeeper.identity.schemas import Email
+    from innkeeper.identity.service import check_password_policy
+    from innkeeper.kit.context import AppContext
+    from innkeeper.kit.errors import AppError
+    from innkeeper.kit.security import hash_password
+
+    try:
+        email = TypeAdapter(Email).validate_python(email)
+        check_password_policy(password, email)
+    except (ValidationError, AppError) as exc:
+        console.print(f"[red]✗[/] {exc}")
+        raise typer.Exit(2) from exc
+    _migrate()
+
+    async def run() -> str:
+        ctx = AppContext.build(get_settings())
+        try:
+            async with ctx.db.unit_of_work() as session:
+                user = await session.scalar(select(User).where(User.email == email))
+                if user is None:
+                    user = User(email=email, full_name=full_name, password_hash=hash_password(password),
+                                is_platform_admin=True)
+                    session.add(user)
+                    await session.flush()
+                    verb = "created"
+                else:
+                    user.is_platform_admin = True
+                    user.password_hash = hash_password(password)
+                    verb = "promoted"
+                record(session, Actor.system("cli"), "user.platform_admin_granted", "user", user.id,
+                       after={"is_platform_admin": True})
+                return verb
+        finally:
+            await ctx.close()
+
+    verb = asyncio.run(run())
+    console.print(f"[green]✓[/] {email} {verb} as platform admin")
+
+
+@jobs_app.command("list")
+def jobs_list(
+    status: Annotated[str, typer.Option(help="queued, running, done or failed")] = "failed",
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
+) -> None:
+    """Show jobs, failed ones by default."""
+    from sqlalchemy import select
+
+    from innkeeper.kit.context import AppContext
+    from innkeeper.kit.jobs import Job
+
+    async def run() -> list[Job]:
+        ctx = AppContext.build(get_settings())
+        try:
+            async with ctx.db.unit_of_work(write=False) as session:
+                stmt = select(Job).where(Job.status == status).order_by(Job.created_at.desc()).limit(limit)
+                return list((await session.scalars(stmt)).all())
+        finally:
+            await ctx.close()
+
+    table = Table("id", "kind", "attempts", "run_at", "last error")
+    for job in asyncio.run(run()):
+        table.add_row(str(job.id), job.kind, str(job.attempts), job.run_at.isoformat(timespec="seconds"),
+                      (job.last_error or "")[:80])
+    Console().print(table)
+
+
+def main() -> None:
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,124 @@
+"""Settings: every knob is an ``INNKEEPER_*`` environment variable (see the README's table)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"  # noqa: S105 - refused outside development
+PROJECT_ROOT = Path.cwd()
+
+
+class Env(StrEnum):
+    development = "development"
+    test = "test"
+    production = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="INNKEEPER_", extra="ignore")
+
+    env: Env = Env.development
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    database_url: str = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'innkeeper.db'}"
+    database_pool_size: int = Field(10, ge=1)
+    database_max_overflow: int = Field(10, ge=0)
+    database_echo: bool = False
+    redis_url: str | None = None
+    secret_key: str = DEV_SECRET_KEY
+    encryption_keys: str | None = None
+    public_url: str = "http://127.0.0.1:8000"
+    log_level: str = "INFO"
+    log_json: bool | None = None  # default: JSON in production, console otherwise
+
+    # HTTP limits
+    max_body_bytes: int = Field(1_048_576, ge=1024)
+
+    # identity
+    access_token_ttl_seconds: int = Field(900, ge=30)
+    refresh_token_ttl_days: int = Field(30, ge=1)
+    session_cache_ttl_seconds: int = Field(30, ge=0)
+    otp_ttl_seconds: int = Field(300, ge=30)
+    otp_max_attempts: int = Field(3, ge=1)
+    otp_sends_per_window: int = Field(3, ge=1)
+    otp_send_window_seconds: int = Field(1800, ge=60)
+    login_failures_per_window: int = Field(10, ge=1)
+    login_failure_window_seconds: int = Field(900, ge=60)
+    auth_rate_limit: str = "120/minute"
+    write_rate_limit: str = "600/minute"
+    default_phone_region: str = "US"
+
+    # bookings
+    hold_ttl_seconds: int = Field(900, ge=10)
+
+    # jobs
+    run_jobs_in_process: bool = True
+    job_poll_interval_seconds: float = Field(1.0, gt=0)
+    job_lease_seconds: int = Field(300, ge=5)
+    job_max_attempts: int = Field(8, ge=1)
+
+    # payments
+    payment_provider: str = "simulated"
+    stripe_secret_key: str | None = None
+    stripe_webhook_secret: str | None = None
+    stripe_api_base: str | None = None
+
+    # notifications
+    smtp_url: str | None = None
+    mail_from: str = "Innkeeper <no-reply@innkeeper.localhost>"
+    sms_provider: str = "console"
+    sms_http_url: str | None = None
+    sms_http_account: str | None = None
+    sms_http_token: str | None = None
+    sms_from: str = "Innkeeper"
+
+    @field_validator("env", mode="before")
+    @classmethod
+    def _lower_env(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+    @field_validator("sms_provider")
+    @classmethod
+    def _known_sms(cls, value: str) -> str:
+        if value not in {"console", "http"}:
+            raise ValueError("sms_provider must be 'console' or 'http'")
+        return value
+
+    @field_validator("payment_provider")
+    @classmethod
+    def _known_payments(cls, value: str) -> str:
+        if value not in {"simulated", "stripe"}:
+            raise ValueError("payment_provider must be 'simulated' or 'stripe'")
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> Settings:
+        if self.env != Env.development and self.secret_key == DEV_SECRET_KEY:
+            raise ValueError(
+                "INNKEEPER_SECRET_KEY is the development default; set a real secret outside development"
+            )
+        if len(self.secret_key) < 16:
+            raise ValueError("INNKEEPER_SECRET_KEY must be at least 16 characters")
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == Env.production
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def json_logs(self) -> bool:
+        return self.is_production if self.log_json is None else self.log_json
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,61 @@
+"""Demo data for ``make run``: idempotent, safe to load again and again.
+
+Accounts (also listed in the README):
+
+| role            | e-mail                      | password          |
+|-----------------|-----------------------------|-------------------|
+| platform admin  | admin@innkeeper.test        | innkeeper-admin   |
+| hotel owner     | owner@innkeeper.test        | innkeeper-owner   |
+| front desk      | frontdesk@innkeeper.test    | innkeeper-desk    |
+| guest           | guest@innkeeper.test        | innkeeper-guest   |
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from innkeeper.audit.service import Actor, record
+from innkeeper.identity.models import User
+from innkeeper.kit.context import AppContext
+from innkeeper.kit.security import hash_password
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    password: str
+    full_name: str
+    admin: bool = False
+    phone: str | None = None
+
+
+DEMO_ACCOUNTS = (
+    DemoAccount("admin@innkeeper.test", "innkeeper-admin", "Ada Admin", admin=True),
+    DemoAccount("owner@innkeeper.test", "innkeeper-owner", "Olga Owner"),
+    DemoAccount("frontdesk@innkeeper.test", "innkeeper-desk", "Frank Desk"),
+    DemoAccount("guest@innkeeper.test", "innkeeper-guest", "Grace Guest", phone="+14155550100"),
+)
+
+
+async def ensure_user(session: AsyncSession, account: DemoAccount) -> User:
+    user = await session.scalar(select(User).where(User.email == account.email))
+    if user is None:
+        user = User(email=account.email, full_name=account.full_name, phone=account.phone,
+                    password_hash=hash_password(account.password), is_platform_admin=account.admin)
+        session.add(user)
+        await session.flush()
+        record(session, Actor.system("demo"), "user.created", "user", user.id, after={"demo": True})
+    return user
+
+
+async def load_demo(ctx: AppContext) -> dict[str, int]:
+    created = 0
+    async with ctx.db.unit_of_work() as session:
+        for account in DEMO_ACCOUNTS:
+            before = await session.scalar(select(User.id).where(User.email == account.email))
+            await ensure_user(session, account)
+            created += before is None
+    return {"users": created}

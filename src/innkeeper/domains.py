@@ -1,0 +1,30 @@
+"""The list of domain packages, in one place: their job handlers and routers are loaded from here."""
+
+from __future__ import annotations
+
+import importlib
+
+#: Modules whose import registers job handlers / periodic jobs.
+TASK_MODULES = (
+    "innkeeper.notifications.tasks",
+    "innkeeper.kit.maintenance",
+)
+
+#: Modules whose import defines ORM models (Alembic autogenerate and the model/migration check).
+MODEL_MODULES = (
+    "innkeeper.kit.jobs",
+    "innkeeper.kit.throttle",
+    "innkeeper.audit.models",
+    "innkeeper.identity.models",
+    "innkeeper.notifications.models",
+)
+
+
+def load_tasks() -> None:
+    for name in TASK_MODULES:
+        importlib.import_module(name)
+
+
+def load_models() -> None:
+    for name in MODEL_MODULES:
+        importlib.import_module(name)

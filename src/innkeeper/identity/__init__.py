@@ -1,0 +1,1 @@
+"""Identity: users, passwords, phone OTP, sessions and refresh tokens, roles and memberships."""

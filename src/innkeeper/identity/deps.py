@@ -1,0 +1,113 @@
+"""Permission checks as ``Annotated`` dependencies: ``CurrentUser``, ``PlatformAdmin``, ``ActorDep``,
+and :func:`property_roles` for staff endpoints (a property the caller has no role at is 404)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
+
+from innkeeper.audit.service import Actor
+from innkeeper.identity import service
+from innkeeper.identity.models import PropertyMembership, PropertyRole, User
+from innkeeper.kit.context import AppContext
+from innkeeper.kit.errors import Forbidden, NotFound, Unauthorized
+from innkeeper.kit.http import DbSession, client_ip
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def get_ctx(request: Request) -> AppContext:
+    ctx: AppContext = request.app.state.ctx
+    return ctx
+
+
+Ctx = Annotated[AppContext, Depends(get_ctx)]
+
+
+async def _optional_auth(
+    request: Request, ctx: Ctx, session: DbSession,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> service.Authenticated | None:
+    if credentials is None:
+        if request.headers.get("authorization"):
+            raise Unauthorized("Use 'Authorization: Bearer <token>'", code="identity.token_invalid")
+        return None
+    auth = await service.authenticate(ctx, session, credentials.credentials)
+    request.state.user_id = auth.user.id
+    return auth
+
+
+OptionalAuth = Annotated[service.Authenticated | None, Depends(_optional_auth)]
+
+
+async def _required_auth(auth: OptionalAuth) -> service.Authenticated:
+    if auth is None:
+        raise Unauthorized("Log in first", code="identity.token_missing")
+    return auth
+
+
+CurrentAuth = Annotated[service.Authenticated, Depends(_required_auth)]
+
+
+async def _current_user(auth: CurrentAuth) -> User:
+    return auth.user
+
+
+async def _optional_user(auth: OptionalAuth) -> User | None:
+    return auth.user if auth else None
+
+
+CurrentUser = Annotated[User, Depends(_current_user)]
+OptionalUser = Annotated[User | None, Depends(_optional_user)]
+
+
+async def require_platform_admin(user: CurrentUser) -> User:
+    if not user.is_platform_admin:
+        raise Forbidden("Platform administrators only", code="auth.admin_only")
+    return user
+
+
+PlatformAdmin = Annotated[User, Depends(require_platform_admin)]
+
+
+def _actor(request: Request) -> Actor:
+    return Actor(
+        user_id=getattr(request.state, "user_id", None),
+        ip=client_ip(request),
+        request_id=getattr(request.state, "request_id", None),
+    )
+
+
+ActorDep = Annotated[Actor, Depends(_actor)]
+
+
+async def membership_role(session: DbSession, user: User, property_id: uuid.UUID) -> str | None:
+    return await session.scalar(
+        select(PropertyMembership.role).where(
+            PropertyMembership.property_id == property_id, PropertyMembership.user_id == user.id
+        )
+    )
+
+
+def property_roles(*roles: PropertyRole) -> Callable[..., Awaitable[User]]:
+    """A dependency for ``/properties/{property_id}/…`` endpoints. Platform admins pass; a member
+    with another role gets 403; anyone else gets 404 (the property does not exist for them)."""
+    allowed = {r.value for r in roles} if roles else {r.value for r in PropertyRole}
+
+    async def check(property_id: uuid.UUID, user: CurrentUser, session: DbSession, request: Request) -> User:
+        if user.is_platform_admin:
+            return user
+        role = await membership_role(session, user, property_id)
+        if role is None:
+            raise NotFound("No such property", code="property.not_found")
+        if role not in allowed:
+            raise Forbidden("Your role at this property does not allow this", code="auth.role")
+        request.state.property_role = role
+        return user
+
+    return check

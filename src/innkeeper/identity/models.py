@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from innkeeper.kit.clock import utcnow
+from innkeeper.kit.db import Base, IdMixin, TimestampMixin
+
+
+class PropertyRole(StrEnum):
+    owner = "owner"
+    manager = "manager"
+    front_desk = "front_desk"
+    housekeeping = "housekeeping"
+    moderator = "moderator"
+
+
+#: Roles that manage the property itself (settings, staff, rates).
+MANAGING_ROLES = frozenset({PropertyRole.owner, PropertyRole.manager})
+
+
+class User(IdMixin, TimestampMixin, Base):
+    __tablename__ = "users"
+
+    email: Mapped[str | None] = mapped_column(String(320), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(20), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    is_platform_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    loyalty_tier: Mapped[str] = mapped_column(String(20), default="standard")
+
+    @property
+    def roles(self) -> list[str]:
+        return ["customer", "platform_admin"] if self.is_platform_admin else ["customer"]
+
+
+class AuthSession(IdMixin, Base):
+    """One login on one device. Revoking it kills its access and refresh tokens at once."""
+
+    __tablename__ = "auth_sessions"
+    __table_args__ = (Index("ix_auth_sessions_user_id", "user_id"),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    device_info: Mapped[str | None] = mapped_column(String(200))
+    ip: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    revoked_reason: Mapped[str | None] = mapped_column(String(40))
+
+
+class RefreshToken(IdMixin, Base):
+    """Opaque refresh tokens, stored as SHA-256. Each use rotates; a reused one revokes its session."""
+
+    __tablename__ = "refresh_tokens"
+    __table_args__ = (Index("ix_refresh_tokens_session_id", "session_id"),)
+
+    session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("auth_sessions.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]
+
+
+class OtpCode(IdMixin, Base):
+    __tablename__ = "otp_codes"
+    __table_args__ = (Index("ix_otp_codes_phone_created_at", "phone", "created_at"),)
+
+    phone: Mapped[str] = mapped_column(String(20))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(default=0)
+    consumed_at: Mapped[datetime | None]
+
+
+class PropertyMembership(IdMixin, Base):
+    """A user's role at one property. The catalog's ``properties`` table is the property."""
+
+    __tablename__ = "property_memberships"
+    __table_args__ = (
+        UniqueConstraint("property_id", "user_id"),
+        Index("ix_property_memberships_user_id", "user_id"),
+    )
+
+    property_id: Mapped[uuid.UUID]
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

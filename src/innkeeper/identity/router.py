@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Request, Response, status
+
+from innkeeper.identity import service
+from innkeeper.identity.deps import ActorDep, CurrentAuth, CurrentUser, Ctx
+from innkeeper.identity.schemas import (
+    LoginIn,
+    OtpSendIn,
+    OtpSent,
+    OtpVerifyIn,
+    RefreshIn,
+    RefreshOut,
+    SessionList,
+    SessionOut,
+    SignupIn,
+    TokensOut,
+    UserOut,
+    UserPatch,
+)
+from innkeeper.kit.http import DbSession, UnitOfWorkRoute, client_ip
+
+router = APIRouter(route_class=UnitOfWorkRoute, tags=["identity"])
+
+
+async def _ip_limit(ctx: Ctx, request: Request) -> None:
+    await ctx.limiter.hit(ctx.settings.auth_rate_limit, "auth-ip", client_ip(request),
+                          message="Too many authentication requests from this address")
+
+
+def _tokens(issued: service.IssuedTokens) -> TokensOut:
+    return TokensOut(
+        user=UserOut.model_validate(issued.user), access_token=issued.access_token,
+        refresh_token=issued.refresh_token, expires_in=issued.expires_in, session_id=issued.session.id,
+    )
+
+
+@router.post("/auth/signup", status_code=status.HTTP_201_CREATED, response_model=TokensOut)
+async def signup(data: SignupIn, ctx: Ctx, session: DbSession, actor: ActorDep, request: Request) -> TokensOut:
+    await _ip_limit(ctx, request)
+    return _tokens(await service.signup(ctx, session, data, actor))
+
+
+@router.post("/auth/login", response_model=TokensOut)
+async def login(data: LoginIn, ctx: Ctx, session: DbSession, actor: ActorDep, request: Request) -> TokensOut:
+    await _ip_limit(ctx, request)
+    return _tokens(await service.login(ctx, session, data, actor))
+
+
+@router.post("/auth/otp/send", status_code=status.HTTP_202_ACCEPTED, response_model=OtpSent)
+async def otp_send(data: OtpSendIn, ctx: Ctx, session: DbSession, request: Request) -> OtpSent:
+    await _ip_limit(ctx, request)
+    return OtpSent(expires_in=await service.send_otp(ctx, session, data.phone))
+
+
+@router.post("/auth/otp/verify", response_model=TokensOut)
+async def otp_verify(data: OtpVerifyIn, ctx: Ctx, session: DbSession, actor: ActorDep,
+                     request: Request) -> TokensOut:
+    await _ip_limit(ctx, request)
+    return _tokens(await service.verify_otp(ctx, session, data, actor))
+
+
+@router.post("/auth/refresh", response_model=RefreshOut)
+async def refresh(data: RefreshIn, ctx: Ctx, session: DbSession, actor: ActorDep, request: Request) -> RefreshOut:
+    await _ip_limit(ctx, request)
+    issued = await service.refresh(ctx, session, data.refresh_token, actor)
+    return RefreshOut(access_token=issued.access_token, refresh_token=issued.refresh_token,
+                      expires_in=issued.expires_in, session_id=issued.session.id)
+
+
+@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
+async def logout(auth: CurrentAuth, ctx: Ctx, session: DbSession, actor: ActorDep) -> Response:
+    await service.logout(ctx, session, auth, actor)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/auth/logout-all", status_code=status.HTTP_204_NO_CONTENT)
+async def logout_all(user: CurrentUser, ctx: Ctx, session: DbSession, actor: ActorDep) -> Response:
+    await service.logout_all(ctx, session, user.id, actor)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/auth/sessions", response_model=SessionList)
+async def list_sessions(auth: CurrentAuth, session: DbSession) -> SessionList:
+    rows = await service.active_sessions(session, auth.user.id)
+    items = [SessionOut(id=s.id, device_info=s.device_info, ip=s.ip, created_at=s.created_at,
+                        last_seen_at=s.last_seen_at, current=s.id == auth.session_id) for s in rows]
+    return SessionList(items=items, total=len(items))
+
+
+@router.delete("/auth/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def revoke_session(session_id: uuid.UUID, user: CurrentUser, ctx: Ctx, session: DbSession,
+                         actor: ActorDep) -> Response:
+    await service.revoke_one(ctx, session, user.id, session_id, actor)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/users/me", response_model=UserOut)
+async def me(user: CurrentUser) -> UserOut:
+    return UserOut.model_validate(user)
+
+
+@router.patch("/users/me", response_model=UserOut)
+async def patch_me(data: UserPatch, user: CurrentUser, session: DbSession, actor: ActorDep) -> UserOut:
+    return UserOut.model_validate(await service.update_me(session, user, data, actor))

@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+import phonenumbers
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+
+from innkeeper.config import get_settings
+
+
+def normalise_phone(value: str) -> str:
+    """Validate and normalise to E.164 (``+14155550123``)."""
+    try:
+        number = phonenumbers.parse(value, get_settings().default_phone_region)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError("not a phone number") from exc
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError("not a valid phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalise_email(value: str) -> str:
+    return value.strip().lower()
+
+
+Phone = Annotated[str, StringConstraints(min_length=3, max_length=32), AfterValidator(normalise_phone)]
+Email = Annotated[EmailStr, Field(max_length=320), AfterValidator(normalise_email)]
+Password = Annotated[str, Field(min_length=1, max_length=128)]
+FullName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+DeviceInfo = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+
+
+class SignupIn(BaseModel):
+    email: Email
+    password: Password
+    full_name: FullName
+    phone: Phone | None = None
+    device_info: DeviceInfo | None = None
+
+
+class LoginIn(BaseModel):
+    email: Email
+    password: Password
+    device_info: DeviceInfo | None = None
+
+
+class OtpSendIn(BaseModel):
+    phone: Phone
+
+
+class OtpVerifyIn(BaseModel):
+    phone: Phone
+    code: Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
+    device_info: DeviceInfo | None = None
+
+
+class RefreshIn(BaseModel):
+    refresh_token: Annotated[str, StringConstraints(min_length=10, max_length=200)]
+
+
+class UserOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    email: str | None
+    phone: str | None
+    full_name: str
+    roles: list[str]
+    loyalty_tier: str
+
+
+class UserPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    full_name: FullName | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+
+
+class TokensOut(BaseModel):
+    user: UserOut
+    access_token: str
+    refresh_token: str
+    token_type: str = "bearer"
+    expires_in: int
+    session_id: uuid.UUID
+
+
+class RefreshOut(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: str = "bearer"
+    expires_in: int
+    session_id: uuid.UUID
+
+
+class OtpSent(BaseModel):
+    expires_in: int
+
+
+class SessionOut(BaseModel):
+    id: uuid.UUID
+    device_info: str | None
+    ip: str | None
+    created_at: datetime
+    last_seen_at: datetime
+    current: bool
+
+
+class SessionList(BaseModel):
+    items: list[SessionOut]
+    total: int

@@ -1,0 +1,1 @@
+"""Infrastructure with no domain knowledge. Nothing here imports a domain package."""

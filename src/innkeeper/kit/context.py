@@ -1,0 +1,47 @@
+"""The process-wide collaborators, built once at startup and handed to services and jobs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from redis.asyncio import Redis
+
+from innkeeper.config import Settings
+from innkeeper.kit.cache import Cache, NullCache, RedisCache
+from innkeeper.kit.crypto import Crypto
+from innkeeper.kit.db import Database
+from innkeeper.kit.ratelimit import RateLimiter
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    db: Database
+    cache: Cache
+    limiter: RateLimiter
+    crypto: Crypto
+    redis: Redis | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, settings: Settings) -> AppContext:
+        redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+        return cls(
+            settings=settings,
+            db=Database(
+                settings.database_url,
+                echo=settings.database_echo,
+                pool_size=settings.database_pool_size,
+                max_overflow=settings.database_max_overflow,
+            ),
+            cache=RedisCache(redis) if redis is not None else NullCache(),
+            limiter=RateLimiter(settings.redis_url),
+            crypto=Crypto.from_settings(settings.secret_key, settings.encryption_keys),
+            redis=redis,
+        )
+
+    async def close(self) -> None:
+        await self.db.dispose()
+        if self.redis is not None:
+            await self.redis.aclose()

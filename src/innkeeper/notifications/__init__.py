@@ -1,0 +1,1 @@
+"""E-mail and SMS behind one interface, always delivered through the outbox after commit."""

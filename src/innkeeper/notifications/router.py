@@ -1,0 +1,65 @@
+"""The development outbox: ``/dev/outbox`` (HTML) and ``/dev/outbox.json``; 404 in production."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel
+from sqlalchemy import func, select
+
+from innkeeper.kit.errors import NotFound
+from innkeeper.kit.http import DbSession, UnitOfWorkRoute
+from innkeeper.notifications.models import DevMessage
+
+router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
+
+
+class DevMessageOut(BaseModel):
+    channel: str
+    to: str
+    subject: str | None
+    body: str
+    attachments: list[str]
+    sent_at: datetime
+
+
+class DevOutbox(BaseModel):
+    items: list[DevMessageOut]
+    total: int
+
+
+async def _messages(request: Request, session: DbSession, limit: int, to: str | None) -> DevOutbox:
+    if request.app.state.ctx.settings.is_production:
+        raise NotFound()
+    stmt = select(DevMessage)
+    count = select(func.count()).select_from(DevMessage)
+    if to:
+        stmt = stmt.where(DevMessage.to == to)
+        count = count.where(DevMessage.to == to)
+    rows = (await session.scalars(stmt.order_by(DevMessage.sent_at.desc(), DevMessage.id.desc()).limit(limit))).all()
+    return DevOutbox(
+        items=[DevMessageOut(channel=m.channel, to=m.to, subject=m.subject, body=m.body, sent_at=m.sent_at,
+                             attachments=(m.attachments or "").split(",") if m.attachments else [])
+               for m in rows],
+        total=int(await session.scalar(count) or 0),
+    )
+
+
+@router.get("/dev/outbox.json", response_model=DevOutbox)
+async def outbox_json(
+    request: Request, session: DbSession, limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    to: Annotated[str | None, Query(max_length=320)] = None,
+) -> DevOutbox:
+    return await _messages(request, session, limit, to)
+
+
+@router.get("/dev/outbox", response_class=HTMLResponse)
+async def outbox_html(
+    request: Request, session: DbSession, limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    to: Annotated[str | None, Query(max_length=320)] = None,
+) -> HTMLResponse:
+    outbox = await _messages(request, session, limit, to)
+    return request.app.state.templates.TemplateResponse(request, "outbox.html", {"outbox": outbox})

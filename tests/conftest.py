@@ -1,0 +1,145 @@
+"""Test harness: every test that asks for ``app``/``client`` runs on SQLite, and again on PostgreSQL
+(+ Redis) when ``INNKEEPER_TEST_DATABASE_URL`` (and ``INNKEEPER_TEST_REDIS_URL``) are set.
+
+The schema is built by the Alembic migrations only: once per session into a template (SQLite file,
+copied per test) or into the test database (PostgreSQL, truncated between tests).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from innkeeper.app import build_runner, create_app
+from innkeeper.config import Settings
+from innkeeper.kit.clock import clock
+from innkeeper.kit.context import AppContext
+from innkeeper.kit.db import Base
+from innkeeper.kit.jobs import JobRunner
+from innkeeper.kit.migrate import upgrade
+
+PG_URL = os.environ.get("INNKEEPER_TEST_DATABASE_URL")
+REDIS_URL = os.environ.get("INNKEEPER_TEST_REDIS_URL")
+TEST_SECRET = "test-secret-key-0123456789abcdef"
+
+BACKENDS = [
+    "sqlite",
+    pytest.param("postgres", marks=pytest.mark.skipif(
+        not PG_URL, reason="PostgreSQL part skipped: INNKEEPER_TEST_DATABASE_URL is not set")),
+]
+
+
+async def reset_postgres(url: str) -> None:
+    engine = create_async_engine(url)
+    async with engine.begin() as conn:
+        await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        await conn.execute(text("CREATE SCHEMA public"))
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_schema() -> str:
+    assert PG_URL
+    asyncio.run(reset_postgres(PG_URL))
+    upgrade(PG_URL)
+    return PG_URL
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if backend == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        target = tmp_path / "innkeeper.db"
+        shutil.copyfile(template, target)
+        return f"sqlite+aiosqlite:///{target}"
+    url: str = request.getfixturevalue("postgres_schema")
+    return url
+
+
+async def truncate_postgres(url: str) -> None:
+    engine = create_async_engine(url)
+    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    async with engine.begin() as conn:
+        await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    await engine.dispose()
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    """Override in a test module to change settings for its app."""
+    return {}
+
+
+@pytest.fixture
+async def settings(backend: str, database_url: str, settings_overrides: dict[str, Any]) -> Settings:
+    redis_url = None
+    if backend == "postgres":
+        await truncate_postgres(database_url)
+        if REDIS_URL:
+            redis_url = REDIS_URL
+            redis = Redis.from_url(REDIS_URL)
+            await redis.flushdb()
+            await redis.aclose()
+    values: dict[str, Any] = {
+        "env": "test", "secret_key": TEST_SECRET, "database_url": database_url, "redis_url": redis_url,
+        "run_jobs_in_process": False, "log_level": "WARNING",
+    }
+    values.update(settings_overrides)
+    return Settings(**values)
+
+
+@pytest.fixture(autouse=True)
+def _reset_clock() -> Iterator[None]:
+    clock.reset()
+    yield
+    clock.reset()
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[Any]:
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+def ctx(app: Any) -> AppContext:
+    context: AppContext = app.state.ctx
+    return context
+
+
+@pytest.fixture
+async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+@pytest.fixture
+def runner(ctx: AppContext) -> JobRunner:
+    return build_runner(ctx)
+
+
+API = "/api/v1"

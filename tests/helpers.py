@@ -1,0 +1,41 @@
+"""Small helpers shared by tests."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import httpx
+
+API = "/api/v1"
+PASSWORD = "correct horse battery"
+_counter = itertools.count(1)
+
+
+def unique_email(prefix: str = "user") -> str:
+    return f"{prefix}{next(_counter)}@example.com"
+
+
+async def signup(client: httpx.AsyncClient, email: str | None = None, password: str = PASSWORD,
+                 **extra: Any) -> dict[str, Any]:
+    body = {"email": email or unique_email(), "password": password, "full_name": "Test User", **extra}
+    response = await client.post(f"{API}/auth/signup", json=body)
+    assert response.status_code == 201, response.text
+    data: dict[str, Any] = response.json()
+    return data
+
+
+def bearer(tokens: dict[str, Any]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {tokens['access_token']}"}
+
+
+def assert_problem(response: httpx.Response, status: int, code: str | None = None) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json"), response.headers
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    for key in ("type", "title", "detail", "code"):
+        assert key in body, body
+    if code is not None:
+        assert body["code"] == code, body
+    return body
