@@ -34,8 +34,12 @@ TEST_SECRET = "test-secret-key-0123456789abcdef"
 
 BACKENDS = [
     "sqlite",
-    pytest.param("postgres", marks=pytest.mark.skipif(
-        not PG_URL, reason="PostgreSQL part skipped: INNKEEPER_TEST_DATABASE_URL is not set")),
+    pytest.param(
+        "postgres",
+        marks=pytest.mark.skipif(
+            not PG_URL, reason="PostgreSQL part skipped: INNKEEPER_TEST_DATABASE_URL is not set"
+        ),
+    ),
 ]
 
 
@@ -103,8 +107,12 @@ async def settings(backend: str, database_url: str, settings_overrides: dict[str
             await redis.flushdb()
             await redis.aclose()
     values: dict[str, Any] = {
-        "env": "test", "secret_key": TEST_SECRET, "database_url": database_url, "redis_url": redis_url,
-        "run_jobs_in_process": False, "log_level": "WARNING",
+        "env": "test",
+        "secret_key": TEST_SECRET,
+        "database_url": database_url,
+        "redis_url": redis_url,
+        "run_jobs_in_process": False,
+        "log_level": "WARNING",
     }
     values.update(settings_overrides)
     return Settings(**values)

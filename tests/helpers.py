@@ -16,8 +16,9 @@ def unique_email(prefix: str = "user") -> str:
     return f"{prefix}{next(_counter)}@example.com"
 
 
-async def signup(client: httpx.AsyncClient, email: str | None = None, password: str = PASSWORD,
-                 **extra: Any) -> dict[str, Any]:
+async def signup(
+    client: httpx.AsyncClient, email: str | None = None, password: str = PASSWORD, **extra: Any
+) -> dict[str, Any]:
     body = {"email": email or unique_email(), "password": password, "full_name": "Test User", **extra}
     response = await client.post(f"{API}/auth/signup", json=body)
     assert response.status_code == 201, response.text
@@ -39,3 +40,8 @@ def assert_problem(response: httpx.Response, status: int, code: str | None = Non
     if code is not None:
         assert body["code"] == code, body
     return body
+
+
+def with_settings(settings: Any, **changes: Any) -> Any:
+    """A validated copy of ``settings`` with ``changes`` applied."""
+    return type(settings)(**{**settings.model_dump(), **changes})

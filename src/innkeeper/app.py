@@ -32,8 +32,13 @@ log = structlog.get_logger(__name__)
 
 def build_runner(ctx: AppContext) -> JobRunner:
     s = ctx.settings
-    return JobRunner(ctx.db, services={"app": ctx}, poll_interval=s.job_poll_interval_seconds,
-                     lease_seconds=s.job_lease_seconds, max_attempts=s.job_max_attempts)
+    return JobRunner(
+        ctx.db,
+        services={"app": ctx},
+        poll_interval=s.job_poll_interval_seconds,
+        lease_seconds=s.job_lease_seconds,
+        max_attempts=s.job_max_attempts,
+    )
 
 
 def create_app(settings: Settings | None = None, *, run_jobs: bool | None = None) -> FastAPI:
@@ -50,8 +55,13 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool | None = None
         if in_process:
             app.state.runner = build_runner(ctx)
             runner_task = asyncio.create_task(app.state.runner.run_forever(stop))
-        log.info("app.started", env=settings.env.value, database=ctx.db.engine.dialect.name,
-                 redis=bool(settings.redis_url), jobs="in-process" if in_process else "external")
+        log.info(
+            "app.started",
+            env=settings.env.value,
+            database=ctx.db.engine.dialect.name,
+            redis=bool(settings.redis_url),
+            jobs="in-process" if in_process else "external",
+        )
         try:
             yield
         finally:
@@ -65,7 +75,6 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool | None = None
         title="Innkeeper API",
         version=__version__,
         lifespan=lifespan,
-        max_body_size=settings.max_body_bytes,
         docs_url="/docs",
         openapi_url="/openapi.json",
     )
@@ -73,7 +82,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool | None = None
     app.state.db = ctx.db
     app.state.templates = Jinja2Templates(directory=WEB_DIR / "templates")
     install_error_handlers(app)
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
 
     api = APIRouter(prefix="/api/v1")
     api.include_router(identity_router)

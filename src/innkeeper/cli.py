@@ -13,8 +13,11 @@ from rich.table import Table
 
 from innkeeper.config import get_settings
 
-app = typer.Typer(help="Innkeeper: booking and property management.", no_args_is_help=True,
-                  pretty_exceptions_show_locals=False)
+app = typer.Typer(
+    help="Innkeeper: booking and property management.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
 jobs_app = typer.Typer(help="Inspect and retry background jobs.", no_args_is_help=True)
 app.add_typer(jobs_app, name="jobs")
 console = Console(stderr=True)
@@ -77,8 +80,16 @@ def serve(
     host = host or settings.host
     port = port or settings.port
     console.print(f"[bold]Innkeeper[/] on http://{host}:{port}  (docs: /docs, env: {settings.env.value})")
-    uvicorn.run("innkeeper.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level=settings.log_level.lower(), proxy_headers=True, access_log=False)
+    uvicorn.run(
+        "innkeeper.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=settings.log_level.lower(),
+        proxy_headers=True,
+        access_log=False,
+    )
 
 
 @app.command()
@@ -145,8 +156,12 @@ def create_admin(
             async with ctx.db.unit_of_work() as session:
                 user = await session.scalar(select(User).where(User.email == email))
                 if user is None:
-                    user = User(email=email, full_name=full_name, password_hash=hash_password(password),
-                                is_platform_admin=True)
+                    user = User(
+                        email=email,
+                        full_name=full_name,
+                        password_hash=hash_password(password),
+                        is_platform_admin=True,
+                    )
                     session.add(user)
                     await session.flush()
                     verb = "created"
@@ -154,8 +169,14 @@ def create_admin(
                     user.is_platform_admin = True
                     user.password_hash = hash_password(password)
                     verb = "promoted"
-                record(session, Actor.system("cli"), "user.platform_admin_granted", "user", user.id,
-                       after={"is_platform_admin": True})
+                record(
+                    session,
+                    Actor.system("cli"),
+                    "user.platform_admin_granted",
+                    "user",
+                    user.id,
+                    after={"is_platform_admin": True},
+                )
                 return verb
         finally:
             await ctx.close()
@@ -186,8 +207,13 @@ def jobs_list(
 
     table = Table("id", "kind", "attempts", "run_at", "last error")
     for job in asyncio.run(run()):
-        table.add_row(str(job.id), job.kind, str(job.attempts), job.run_at.isoformat(timespec="seconds"),
-                      (job.last_error or "")[:80])
+        table.add_row(
+            str(job.id),
+            job.kind,
+            str(job.attempts),
+            job.run_at.isoformat(timespec="seconds"),
+            (job.last_error or "")[:80],
+        )
     Console().print(table)
 
 

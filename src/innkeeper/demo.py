@@ -2,12 +2,12 @@
 
 Accounts (also listed in the README):
 
-| role            | e-mail                      | password          |
-|-----------------|-----------------------------|-------------------|
-| platform admin  | admin@innkeeper.test        | innkeeper-admin   |
-| hotel owner     | owner@innkeeper.test        | innkeeper-owner   |
-| front desk      | frontdesk@innkeeper.test    | innkeeper-desk    |
-| guest           | guest@innkeeper.test        | innkeeper-guest   |
+| role            | e-mail                   | password          |
+|-----------------|--------------------------|-------------------|
+| platform admin  | admin@example.com        | innkeeper-admin   |
+| hotel owner     | owner@example.com        | innkeeper-owner   |
+| front desk      | frontdesk@example.com    | innkeeper-desk    |
+| guest           | guest@example.com        | innkeeper-guest   |
 """
 
 from __future__ import annotations
@@ -33,18 +33,23 @@ class DemoAccount:
 
 
 DEMO_ACCOUNTS = (
-    DemoAccount("admin@innkeeper.test", "innkeeper-admin", "Ada Admin", admin=True),
-    DemoAccount("owner@innkeeper.test", "innkeeper-owner", "Olga Owner"),
-    DemoAccount("frontdesk@innkeeper.test", "innkeeper-desk", "Frank Desk"),
-    DemoAccount("guest@innkeeper.test", "innkeeper-guest", "Grace Guest", phone="+14155550100"),
+    DemoAccount("admin@example.com", "innkeeper-admin", "Ada Admin", admin=True),
+    DemoAccount("owner@example.com", "innkeeper-owner", "Olga Owner"),
+    DemoAccount("frontdesk@example.com", "innkeeper-desk", "Frank Desk"),
+    DemoAccount("guest@example.com", "innkeeper-guest", "Grace Guest", phone="+14155550100"),
 )
 
 
 async def ensure_user(session: AsyncSession, account: DemoAccount) -> User:
     user = await session.scalar(select(User).where(User.email == account.email))
     if user is None:
-        user = User(email=account.email, full_name=account.full_name, phone=account.phone,
-                    password_hash=hash_password(account.password), is_platform_admin=account.admin)
+        user = User(
+            email=account.email,
+            full_name=account.full_name,
+            phone=account.phone,
+            password_hash=hash_password(account.password),
+            is_platform_admin=account.admin,
+        )
         session.add(user)
         await session.flush()
         record(session, Actor.system("demo"), "user.created", "user", user.id, after={"demo": True})

@@ -35,17 +35,23 @@ async def test_signup_returns_tokens_user_and_session(client: httpx.AsyncClient)
 async def test_signup_with_taken_email_is_409(client: httpx.AsyncClient, ctx: AppContext) -> None:
     email = unique_email()
     await signup(client, email=email)
-    response = await client.post(f"{API}/auth/signup",
-                                 json={"email": email, "password": PASSWORD, "full_name": "Again"})
+    response = await client.post(
+        f"{API}/auth/signup", json={"email": email, "password": PASSWORD, "full_name": "Again"}
+    )
     assert_problem(response, 409, "identity.email_taken")
     assert await count_users(ctx) == 1
 
 
 async def test_password_policy(client: httpx.AsyncClient, ctx: AppContext) -> None:
-    for password, email in [("short", "a@example.com"), ("jane.doe@example.com", "jane.doe@example.com"),
-                            ("my jane.doe secret", "jane.doe@example.com"), ("aaaaaaaaaaaa", "b@example.com")]:
-        response = await client.post(f"{API}/auth/signup",
-                                     json={"email": email, "password": password, "full_name": "X"})
+    for password, email in [
+        ("short", "a@example.com"),
+        ("jane.doe@example.com", "jane.doe@example.com"),
+        ("my jane.doe secret", "jane.doe@example.com"),
+        ("aaaaaaaaaaaa", "b@example.com"),
+    ]:
+        response = await client.post(
+            f"{API}/auth/signup", json={"email": email, "password": password, "full_name": "X"}
+        )
         body = assert_problem(response, 422, "identity.weak_password")
         assert body["errors"][0]["field"] == "password"
     assert await count_users(ctx) == 0
@@ -54,11 +60,15 @@ async def test_password_policy(client: httpx.AsyncClient, ctx: AppContext) -> No
 async def test_login_and_enumeration_resistance(client: httpx.AsyncClient) -> None:
     email = unique_email()
     await signup(client, email=email)
-    ok = await client.post(f"{API}/auth/login", json={"email": email, "password": PASSWORD, "device_info": "pytest"})
+    ok = await client.post(
+        f"{API}/auth/login", json={"email": email, "password": PASSWORD, "device_info": "pytest"}
+    )
     assert ok.status_code == 200
     assert ok.json()["user"]["email"] == email
     wrong = await client.post(f"{API}/auth/login", json={"email": email, "password": "wrong password!"})
-    unknown = await client.post(f"{API}/auth/login", json={"email": "nobody@example.com", "password": "wrong password!"})
+    unknown = await client.post(
+        f"{API}/auth/login", json={"email": "nobody@example.com", "password": "wrong password!"}
+    )
     a = assert_problem(wrong, 401, "identity.invalid_credentials")
     b = assert_problem(unknown, 401, "identity.invalid_credentials")
     for body in (a, b):
@@ -80,16 +90,20 @@ async def test_failed_logins_are_limited_per_account(client: httpx.AsyncClient, 
     # an unknown account is limited the same way (no enumeration through the limiter)
     for _ in range(ctx.settings.login_failures_per_window):
         await client.post(f"{API}/auth/login", json={"email": "ghost@example.com", "password": "x" * 10})
-    assert (await client.post(f"{API}/auth/login",
-                              json={"email": "ghost@example.com", "password": "x" * 10})).status_code == 429
+    assert (
+        await client.post(f"{API}/auth/login", json={"email": "ghost@example.com", "password": "x" * 10})
+    ).status_code == 429
     clock.advance(timedelta(seconds=ctx.settings.login_failure_window_seconds + 1))
-    assert (await client.post(f"{API}/auth/login", json={"email": email, "password": PASSWORD})).status_code == 200
+    assert (
+        await client.post(f"{API}/auth/login", json={"email": email, "password": PASSWORD})
+    ).status_code == 200
 
 
 async def test_logout_kills_access_token_on_next_request(client: httpx.AsyncClient) -> None:
     tokens = await signup(client)
-    other = (await client.post(f"{API}/auth/login",
-                               json={"email": tokens["user"]["email"], "password": PASSWORD})).json()
+    other = (
+        await client.post(f"{API}/auth/login", json={"email": tokens["user"]["email"], "password": PASSWORD})
+    ).json()
     assert (await client.get(f"{API}/users/me", headers=bearer(tokens))).status_code == 200
     assert (await client.post(f"{API}/auth/logout", headers=bearer(tokens))).status_code == 204
     assert_problem(await client.get(f"{API}/users/me", headers=bearer(tokens)), 401, "identity.token_invalid")
@@ -102,8 +116,9 @@ async def test_logout_kills_access_token_on_next_request(client: httpx.AsyncClie
 
 async def test_logout_all(client: httpx.AsyncClient) -> None:
     first = await signup(client)
-    second = (await client.post(f"{API}/auth/login",
-                                json={"email": first["user"]["email"], "password": PASSWORD})).json()
+    second = (
+        await client.post(f"{API}/auth/login", json={"email": first["user"]["email"], "password": PASSWORD})
+    ).json()
     assert (await client.post(f"{API}/auth/logout-all", headers=bearer(second))).status_code == 204
     for tokens in (first, second):
         assert (await client.get(f"{API}/users/me", headers=bearer(tokens))).status_code == 401
@@ -121,12 +136,17 @@ async def test_refresh_rotates_and_reuse_revokes_session(client: httpx.AsyncClie
     replay = await client.post(f"{API}/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
     assert_problem(replay, 401, "identity.refresh_reused")
     assert (await client.get(f"{API}/users/me", headers=bearer(rotated))).status_code == 401
-    assert (await client.post(f"{API}/auth/refresh", json={"refresh_token": rotated["refresh_token"]})).status_code == 401
+    assert (
+        await client.post(f"{API}/auth/refresh", json={"refresh_token": rotated["refresh_token"]})
+    ).status_code == 401
     async with ctx.db.unit_of_work(write=False) as session:
         row = await session.get(AuthSession, __import__("uuid").UUID(tokens["session_id"]))
         assert row is not None and row.revoked_reason == "refresh_reuse"
-        audited = await session.scalar(select(func.count()).select_from(AuditEntry).where(
-            AuditEntry.action == "session.revoked", AuditEntry.entity_id == tokens["session_id"]))
+        audited = await session.scalar(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action == "session.revoked", AuditEntry.entity_id == tokens["session_id"])
+        )
         assert audited == 1
 
 
@@ -141,8 +161,12 @@ async def test_access_token_expires(client: httpx.AsyncClient, ctx: AppContext) 
 
 async def test_sessions_list_and_revoke_one(client: httpx.AsyncClient) -> None:
     first = await signup(client, device_info="laptop")
-    second = (await client.post(f"{API}/auth/login", json={
-        "email": first["user"]["email"], "password": PASSWORD, "device_info": "phone"})).json()
+    second = (
+        await client.post(
+            f"{API}/auth/login",
+            json={"email": first["user"]["email"], "password": PASSWORD, "device_info": "phone"},
+        )
+    ).json()
     listing = await client.get(f"{API}/auth/sessions", headers=bearer(second))
     assert listing.status_code == 200
     items = listing.json()["items"]
@@ -165,7 +189,9 @@ async def test_sessions_list_and_revoke_one(client: httpx.AsyncClient) -> None:
 async def test_patch_me(client: httpx.AsyncClient) -> None:
     tokens = await signup(client)
     other = await signup(client)
-    r = await client.patch(f"{API}/users/me", headers=bearer(tokens), json={"full_name": "New Name", "phone": "+442071838750"})
+    r = await client.patch(
+        f"{API}/users/me", headers=bearer(tokens), json={"full_name": "New Name", "phone": "+442071838750"}
+    )
     assert r.status_code == 200
     assert r.json()["full_name"] == "New Name"
     assert r.json()["phone"] == "+442071838750"

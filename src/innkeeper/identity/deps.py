@@ -30,7 +30,9 @@ Ctx = Annotated[AppContext, Depends(get_ctx)]
 
 
 async def _optional_auth(
-    request: Request, ctx: Ctx, session: DbSession,
+    request: Request,
+    ctx: Ctx,
+    session: DbSession,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> service.Authenticated | None:
     if credentials is None:

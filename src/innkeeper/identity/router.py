@@ -5,7 +5,7 @@ import uuid
 from fastapi import APIRouter, Request, Response, status
 
 from innkeeper.identity import service
-from innkeeper.identity.deps import ActorDep, CurrentAuth, CurrentUser, Ctx
+from innkeeper.identity.deps import ActorDep, Ctx, CurrentAuth, CurrentUser
 from innkeeper.identity.schemas import (
     LoginIn,
     OtpSendIn,
@@ -26,19 +26,28 @@ router = APIRouter(route_class=UnitOfWorkRoute, tags=["identity"])
 
 
 async def _ip_limit(ctx: Ctx, request: Request) -> None:
-    await ctx.limiter.hit(ctx.settings.auth_rate_limit, "auth-ip", client_ip(request),
-                          message="Too many authentication requests from this address")
+    await ctx.limiter.hit(
+        ctx.settings.auth_rate_limit,
+        "auth-ip",
+        client_ip(request),
+        message="Too many authentication requests from this address",
+    )
 
 
 def _tokens(issued: service.IssuedTokens) -> TokensOut:
     return TokensOut(
-        user=UserOut.model_validate(issued.user), access_token=issued.access_token,
-        refresh_token=issued.refresh_token, expires_in=issued.expires_in, session_id=issued.session.id,
+        user=UserOut.model_validate(issued.user),
+        access_token=issued.access_token,
+        refresh_token=issued.refresh_token,
+        expires_in=issued.expires_in,
+        session_id=issued.session.id,
     )
 
 
 @router.post("/auth/signup", status_code=status.HTTP_201_CREATED, response_model=TokensOut)
-async def signup(data: SignupIn, ctx: Ctx, session: DbSession, actor: ActorDep, request: Request) -> TokensOut:
+async def signup(
+    data: SignupIn, ctx: Ctx, session: DbSession, actor: ActorDep, request: Request
+) -> TokensOut:
     await _ip_limit(ctx, request)
     return _tokens(await service.signup(ctx, session, data, actor))
 
@@ -56,18 +65,25 @@ async def otp_send(data: OtpSendIn, ctx: Ctx, session: DbSession, request: Reque
 
 
 @router.post("/auth/otp/verify", response_model=TokensOut)
-async def otp_verify(data: OtpVerifyIn, ctx: Ctx, session: DbSession, actor: ActorDep,
-                     request: Request) -> TokensOut:
+async def otp_verify(
+    data: OtpVerifyIn, ctx: Ctx, session: DbSession, actor: ActorDep, request: Request
+) -> TokensOut:
     await _ip_limit(ctx, request)
     return _tokens(await service.verify_otp(ctx, session, data, actor))
 
 
 @router.post("/auth/refresh", response_model=RefreshOut)
-async def refresh(data: RefreshIn, ctx: Ctx, session: DbSession, actor: ActorDep, request: Request) -> RefreshOut:
+async def refresh(
+    data: RefreshIn, ctx: Ctx, session: DbSession, actor: ActorDep, request: Request
+) -> RefreshOut:
     await _ip_limit(ctx, request)
     issued = await service.refresh(ctx, session, data.refresh_token, actor)
-    return RefreshOut(access_token=issued.access_token, refresh_token=issued.refresh_token,
-                      expires_in=issued.expires_in, session_id=issued.session.id)
+    return RefreshOut(
+        access_token=issued.access_token,
+        refresh_token=issued.refresh_token,
+        expires_in=issued.expires_in,
+        session_id=issued.session.id,
+    )
 
 
 @router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
@@ -85,14 +101,24 @@ async def logout_all(user: CurrentUser, ctx: Ctx, session: DbSession, actor: Act
 @router.get("/auth/sessions", response_model=SessionList)
 async def list_sessions(auth: CurrentAuth, session: DbSession) -> SessionList:
     rows = await service.active_sessions(session, auth.user.id)
-    items = [SessionOut(id=s.id, device_info=s.device_info, ip=s.ip, created_at=s.created_at,
-                        last_seen_at=s.last_seen_at, current=s.id == auth.session_id) for s in rows]
+    items = [
+        SessionOut(
+            id=s.id,
+            device_info=s.device_info,
+            ip=s.ip,
+            created_at=s.created_at,
+            last_seen_at=s.last_seen_at,
+            current=s.id == auth.session_id,
+        )
+        for s in rows
+    ]
     return SessionList(items=items, total=len(items))
 
 
 @router.delete("/auth/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def revoke_session(session_id: uuid.UUID, user: CurrentUser, ctx: Ctx, session: DbSession,
-                         actor: ActorDep) -> Response:
+async def revoke_session(
+    session_id: uuid.UUID, user: CurrentUser, ctx: Ctx, session: DbSession, actor: ActorDep
+) -> Response:
     await service.revoke_one(ctx, session, user.id, session_id, actor)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

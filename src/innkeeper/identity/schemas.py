@@ -83,7 +83,7 @@ class TokensOut(BaseModel):
     user: UserOut
     access_token: str
     refresh_token: str
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 - the OAuth token type, not a secret
     expires_in: int
     session_id: uuid.UUID
 
@@ -91,7 +91,7 @@ class TokensOut(BaseModel):
 class RefreshOut(BaseModel):
     access_token: str
     refresh_token: str
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 - the OAuth token type, not a secret
     expires_in: int
     session_id: uuid.UUID
 

@@ -71,8 +71,9 @@ def check_password_policy(password: str, email: str | None) -> None:
         )
 
 
-async def _ensure_unique(session: AsyncSession, *, email: str | None, phone: str | None,
-                         exclude: uuid.UUID | None = None) -> None:
+async def _ensure_unique(
+    session: AsyncSession, *, email: str | None, phone: str | None, exclude: uuid.UUID | None = None
+) -> None:
     if email:
         found = await session.scalar(select(User.id).where(User.email == email))
         if found and found != exclude:
@@ -83,26 +84,38 @@ async def _ensure_unique(session: AsyncSession, *, email: str | None, phone: str
             raise errors.PhoneTaken("An account with this phone number already exists")
 
 
-async def _issue(ctx: AppContext, session: AsyncSession, user: User, *, device_info: str | None,
-                 ip: str | None) -> IssuedTokens:
+async def _issue(
+    ctx: AppContext, session: AsyncSession, user: User, *, device_info: str | None, ip: str | None
+) -> IssuedTokens:
     now = utcnow()
     auth = AuthSession(
-        id=uuid.uuid4(), user_id=user.id, device_info=device_info, ip=ip, created_at=now, last_seen_at=now,
+        id=uuid.uuid4(),
+        user_id=user.id,
+        device_info=device_info,
+        ip=ip,
+        created_at=now,
+        last_seen_at=now,
         expires_at=now + timedelta(days=ctx.settings.refresh_token_ttl_days),
     )
     session.add(auth)
     refresh = random_token()
     session.add(RefreshToken(session_id=auth.id, token_hash=hash_token(refresh), created_at=now))
     ttl = timedelta(seconds=ctx.settings.access_token_ttl_seconds)
-    access, _ = encode_access_token(ctx.settings.secret_key, user_id=user.id, session_id=auth.id, now=now, ttl=ttl)
+    access, _ = encode_access_token(
+        ctx.settings.secret_key, user_id=user.id, session_id=auth.id, now=now, ttl=ttl
+    )
     return IssuedTokens(user, auth, access, refresh, int(ttl.total_seconds()))
 
 
 async def signup(ctx: AppContext, session: AsyncSession, data: SignupIn, actor: Actor) -> IssuedTokens:
     check_password_policy(data.password, data.email)
     await _ensure_unique(session, email=data.email, phone=data.phone)
-    user = User(email=data.email, phone=data.phone, full_name=data.full_name,
-                password_hash=hash_password(data.password))
+    user = User(
+        email=data.email,
+        phone=data.phone,
+        full_name=data.full_name,
+        password_hash=hash_password(data.password),
+    )
     session.add(user)
     await session.flush()
     record(session, actor, "user.signup", "user", user.id, after={"method": "password"})
@@ -113,9 +126,13 @@ async def login(ctx: AppContext, session: AsyncSession, data: LoginIn, actor: Ac
     settings = ctx.settings
     key = throttle.throttle_key("login", data.email)
     await advisory_lock(session, key)
-    await throttle.check(session, key, limit=settings.login_failures_per_window,
-                         window=timedelta(seconds=settings.login_failure_window_seconds),
-                         message="Too many failed logins for this account; try again later")
+    await throttle.check(
+        session,
+        key,
+        limit=settings.login_failures_per_window,
+        window=timedelta(seconds=settings.login_failure_window_seconds),
+        message="Too many failed logins for this account; try again later",
+    )
     user = await session.scalar(select(User).where(User.email == data.email))
     # verify_password runs the same argon2 work for unknown accounts (timing-safe)
     ok = verify_password(data.password, user.password_hash if user else None)
@@ -139,10 +156,15 @@ async def send_otp(ctx: AppContext, session: AsyncSession, phone: str) -> int:
     now = utcnow()
     window = timedelta(seconds=settings.otp_send_window_seconds)
     await advisory_lock(session, f"otp:{phone}")
-    recent = list((await session.scalars(
-        select(OtpCode.created_at).where(OtpCode.phone == phone, OtpCode.created_at > now - window)
-        .order_by(OtpCode.created_at)
-    )).all())
+    recent = list(
+        (
+            await session.scalars(
+                select(OtpCode.created_at)
+                .where(OtpCode.phone == phone, OtpCode.created_at > now - window)
+                .order_by(OtpCode.created_at)
+            )
+        ).all()
+    )
     if len(recent) >= settings.otp_sends_per_window:
         retry = int((recent[0] + window - now).total_seconds()) + 1
         raise RateLimited("Too many codes sent to this number; try again later", retry_after=retry)
@@ -152,8 +174,14 @@ async def send_otp(ctx: AppContext, session: AsyncSession, phone: str) -> int:
     )
     code = numeric_code(6)
     ttl = settings.otp_ttl_seconds
-    session.add(OtpCode(phone=phone, code_hash=_otp_hash(ctx, phone, code), created_at=now,
-                        expires_at=now + timedelta(seconds=ttl)))
+    session.add(
+        OtpCode(
+            phone=phone,
+            code_hash=_otp_hash(ctx, phone, code),
+            created_at=now,
+            expires_at=now + timedelta(seconds=ttl),
+        )
+    )
     minutes = max(1, ttl // 60)
     send_sms(ctx, session, to=phone, body=f"Your Innkeeper code is {code}. It expires in {minutes} minutes.")
     return ttl
@@ -162,8 +190,11 @@ async def send_otp(ctx: AppContext, session: AsyncSession, phone: str) -> int:
 async def verify_otp(ctx: AppContext, session: AsyncSession, data: OtpVerifyIn, actor: Actor) -> IssuedTokens:
     now = utcnow()
     otp = await session.scalar(
-        select(OtpCode).where(OtpCode.phone == data.phone, OtpCode.consumed_at.is_(None))
-        .order_by(OtpCode.created_at.desc()).limit(1).with_for_update()
+        select(OtpCode)
+        .where(OtpCode.phone == data.phone, OtpCode.consumed_at.is_(None))
+        .order_by(OtpCode.created_at.desc())
+        .limit(1)
+        .with_for_update()
     )
     if otp is None or otp.expires_at <= now or otp.attempts >= ctx.settings.otp_max_attempts:
         LOGINS.labels("otp", "failed").inc()
@@ -211,7 +242,9 @@ async def refresh(ctx: AppContext, session: AsyncSession, token: str, actor: Act
     new_refresh = random_token()
     session.add(RefreshToken(session_id=auth.id, token_hash=hash_token(new_refresh), created_at=now))
     ttl = timedelta(seconds=ctx.settings.access_token_ttl_seconds)
-    access, _ = encode_access_token(ctx.settings.secret_key, user_id=user.id, session_id=auth.id, now=now, ttl=ttl)
+    access, _ = encode_access_token(
+        ctx.settings.secret_key, user_id=user.id, session_id=auth.id, now=now, ttl=ttl
+    )
     return IssuedTokens(user, auth, access, new_refresh, int(ttl.total_seconds()))
 
 
@@ -219,8 +252,9 @@ def _cache_key(session_id: uuid.UUID) -> str:
     return f"sess:{session_id}"
 
 
-async def revoke_sessions(ctx: AppContext, session: AsyncSession, sessions: list[AuthSession], *,
-                          reason: str, actor: Actor) -> int:
+async def revoke_sessions(
+    ctx: AppContext, session: AsyncSession, sessions: list[AuthSession], *, reason: str, actor: Actor
+) -> int:
     now = utcnow()
     revoked = [s for s in sessions if s.revoked_at is None]
     for auth in revoked:
@@ -245,14 +279,19 @@ async def logout(ctx: AppContext, session: AsyncSession, auth: Authenticated, ac
 
 
 async def logout_all(ctx: AppContext, session: AsyncSession, user_id: uuid.UUID, actor: Actor) -> int:
-    rows = list((await session.scalars(
-        select(AuthSession).where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
-    )).all())
+    rows = list(
+        (
+            await session.scalars(
+                select(AuthSession).where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+            )
+        ).all()
+    )
     return await revoke_sessions(ctx, session, rows, reason="logout_all", actor=actor)
 
 
-async def revoke_one(ctx: AppContext, session: AsyncSession, user_id: uuid.UUID, session_id: uuid.UUID,
-                     actor: Actor) -> None:
+async def revoke_one(
+    ctx: AppContext, session: AsyncSession, user_id: uuid.UUID, session_id: uuid.UUID, actor: Actor
+) -> None:
     row = await session.get(AuthSession, session_id)
     if row is None or row.user_id != user_id or row.revoked_at is not None:
         raise NotFound("No such session", code="identity.session_not_found")
@@ -261,11 +300,19 @@ async def revoke_one(ctx: AppContext, session: AsyncSession, user_id: uuid.UUID,
 
 async def active_sessions(session: AsyncSession, user_id: uuid.UUID) -> list[AuthSession]:
     now = utcnow()
-    return list((await session.scalars(
-        select(AuthSession).where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None),
-                                  AuthSession.expires_at > now)
-        .order_by(AuthSession.created_at.desc())
-    )).all())
+    return list(
+        (
+            await session.scalars(
+                select(AuthSession)
+                .where(
+                    AuthSession.user_id == user_id,
+                    AuthSession.revoked_at.is_(None),
+                    AuthSession.expires_at > now,
+                )
+                .order_by(AuthSession.created_at.desc())
+            )
+        ).all()
+    )
 
 
 async def authenticate(ctx: AppContext, session: AsyncSession, token: str) -> Authenticated:
@@ -283,10 +330,13 @@ async def authenticate(ctx: AppContext, session: AsyncSession, token: str) -> Au
     if cached == "1":
         user = await session.get(User, user_id)
     else:
-        row = (await session.execute(
-            select(AuthSession, User).join(User, User.id == AuthSession.user_id)
-            .where(AuthSession.id == session_id)
-        )).one_or_none()
+        row = (
+            await session.execute(
+                select(AuthSession, User)
+                .join(User, User.id == AuthSession.user_id)
+                .where(AuthSession.id == session_id)
+            )
+        ).one_or_none()
         if row is None:
             raise errors.InvalidToken("The session has ended")
         auth, user = row
@@ -301,8 +351,10 @@ async def authenticate(ctx: AppContext, session: AsyncSession, token: str) -> Au
 async def update_me(session: AsyncSession, user: User, data: UserPatch, actor: Actor) -> User:
     changes = data.model_dump(exclude_unset=True)
     if "email" in changes and changes["email"] is None and user.password_hash:
-        raise ValidationFailed("An account with a password needs an e-mail address",
-                               errors=[{"field": "email", "message": "cannot be removed", "type": "value_error"}])
+        raise ValidationFailed(
+            "An account with a password needs an e-mail address",
+            errors=[{"field": "email", "message": "cannot be removed", "type": "value_error"}],
+        )
     await _ensure_unique(session, email=changes.get("email"), phone=changes.get("phone"), exclude=user.id)
     before = {k: getattr(user, k) for k in changes}
     for field, value in changes.items():

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Callable, Coroutine
@@ -29,9 +30,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from innkeeper.kit.errors import (
     PROBLEM_CONTENT_TYPE,
     AppError,
+    BadRequest,
     Conflict,
     ServiceUnavailable,
     UnsupportedMediaType,
+    ValidationFailed,
     status_title,
 )
 from innkeeper.kit.metrics import HTTP_LATENCY, HTTP_REQUESTS
@@ -54,8 +57,13 @@ def _field_errors(errors: list[Any]) -> list[dict[str, Any]]:
     out = []
     for err in errors:
         loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header")]
-        out.append({"field": ".".join(loc) or "body", "message": err.get("msg", "invalid"),
-                    "type": err.get("type", "value_error")})
+        out.append(
+            {
+                "field": ".".join(loc) or "body",
+                "message": err.get("msg", "invalid"),
+                "type": err.get("type", "value_error"),
+            }
+        )
     return out
 
 
@@ -69,23 +77,25 @@ def install_error_handlers(app: FastAPI) -> None:
         errors = list(exc.errors())
         if any(e.get("type") == "json_invalid" for e in errors):
             return problem_response(
-                request, AppError("The request body is not valid JSON", code="request.malformed_json", status=400)
+                request, BadRequest("The request body is not valid JSON", code="request.malformed_json")
             )
-        if any(e.get("type") == "model_attributes_type" and tuple(e.get("loc", ()))[:1] == ("body",)
-               for e in errors) and request.headers.get("content-type", "").split(";")[0].strip() not in (
-            "application/json", ""
-        ):
+        if any(
+            e.get("type") == "model_attributes_type" and tuple(e.get("loc", ()))[:1] == ("body",)
+            for e in errors
+        ) and request.headers.get("content-type", "").split(";")[0].strip() not in ("application/json", ""):
             return problem_response(request, UnsupportedMediaType("Send the body as application/json"))
         return problem_response(
-            request,
-            AppError("The request has invalid fields", code="request.validation", status=422,
-                     errors=_field_errors(errors)),
+            request, ValidationFailed("The request has invalid fields", errors=_field_errors(errors))
         )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        code = {404: "not_found", 405: "request.method_not_allowed", 413: "request.too_large",
-                400: "request.bad"}.get(exc.status_code, f"http.{exc.status_code}")
+        code = {
+            404: "not_found",
+            405: "request.method_not_allowed",
+            413: "request.too_large",
+            400: "request.bad",
+        }.get(exc.status_code, f"http.{exc.status_code}")
         detail = exc.detail if isinstance(exc.detail, str) else status_title(exc.status_code)
         error = AppError(detail, code=code, status=exc.status_code, headers=dict(exc.headers or {}))
         error.title = status_title(exc.status_code)
@@ -95,9 +105,15 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unhandled(request: Request, exc: Exception) -> Response:
         log.error("request.unhandled_error", path=request.url.path, exc_info=exc)
-        error = AppError("An unexpected error occurred; quote the request id when reporting it.",
-                         code="internal", status=500)
+        error = AppError(
+            "An unexpected error occurred; quote the request id when reporting it.",
+            code="internal",
+            status=500,
+        )
         error.title = "Internal server error"
+        request_id = getattr(request.state, "request_id", None)
+        if request_id:  # this handler runs outside RequestContextMiddleware
+            error.headers["X-Request-ID"] = request_id
         return problem_response(request, error)
 
 
@@ -108,7 +124,9 @@ def _translate_db_error(exc: DBAPIError) -> AppError:
     if isinstance(exc, OperationalError) and "locked" in text:
         return ServiceUnavailable("The database is busy; retry shortly", headers={"Retry-After": "1"})
     if "deadlock" in text or "could not serialize" in text:
-        return ServiceUnavailable("Concurrent update; retry", code="service.retry", headers={"Retry-After": "1"})
+        return ServiceUnavailable(
+            "Concurrent update; retry", code="service.retry", headers={"Retry-After": "1"}
+        )
     raise exc
 
 
@@ -123,7 +141,9 @@ class UnitOfWorkRoute(APIRoute):
         async def run(request: Request) -> Response:
             if json_body and request.method not in SAFE_METHODS:
                 content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-                if content_type and not (content_type == "application/json" or content_type.endswith("+json")):
+                if content_type and not (
+                    content_type == "application/json" or content_type.endswith("+json")
+                ):
                     raise UnsupportedMediaType("Send the body as application/json")
             db = request.app.state.db
             try:
@@ -153,11 +173,44 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-class RequestContextMiddleware:
-    """Request id, log context and metrics, as plain ASGI (no per-request task overhead)."""
+def route_template(scope: Scope) -> str:
+    """``/api/v1/auth/sessions/{session_id}`` for metrics labels; "unmatched" for unknown paths."""
+    if scope.get("route") is None:
+        return "unmatched"
+    by_value = {str(v): k for k, v in (scope.get("path_params") or {}).items()}
+    return "/".join("{" + by_value[seg] + "}" if seg in by_value else seg for seg in scope["path"].split("/"))
 
-    def __init__(self, app: ASGIApp) -> None:
+
+async def _send_problem(send: Send, status: int, code: str, detail: str, request_id: str) -> None:
+    body = json.dumps(
+        {
+            "type": f"https://innkeeper.dev/problems/{code.replace('.', '/')}",
+            "title": status_title(status),
+            "status": status,
+            "detail": detail,
+            "code": code,
+            "request_id": request_id,
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", PROBLEM_CONTENT_TYPE.encode()),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class RequestContextMiddleware:
+    """Request id, log context, metrics and the request body size limit, as plain ASGI."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int = 1_048_576) -> None:
         self.app = app
+        self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -179,11 +232,33 @@ class RequestContextMiddleware:
                 message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
             await send(message)
 
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        limit = self.max_body_bytes
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise StarletteHTTPException(413, f"The request body exceeds {limit} bytes")
+            return message
+
         try:
-            await self.app(scope, receive, send_with_id)
+            if declared is not None and (not declared.isdigit() or int(declared) > limit):
+                too_big = declared.isdigit()
+                await _send_problem(
+                    send_with_id,
+                    413 if too_big else 400,
+                    "request.too_large" if too_big else "request.bad",
+                    f"The request body exceeds {limit} bytes" if too_big else "Invalid Content-Length",
+                    request_id,
+                )
+                return
+            await self.app(scope, limited_receive, send_with_id)
         finally:
-            route = scope.get("route")
-            path = getattr(route, "path", None) or "unmatched"
+            path = route_template(scope)
             elapsed = time.perf_counter() - started
             HTTP_REQUESTS.labels(scope["method"], path, str(status)).inc()
             HTTP_LATENCY.labels(scope["method"], path).observe(elapsed)

@@ -241,8 +241,14 @@ class JobRunner:
                 await handler(ctx, job.payload)
             except Exception as exc:
                 error = "".join(traceback.format_exception_only(exc)).strip()
-                log.warning("job.failed", job_id=str(job.id), kind=job.kind, attempt=job.attempts,
-                            error=error, exc_info=True)
+                log.warning(
+                    "job.failed",
+                    job_id=str(job.id),
+                    kind=job.kind,
+                    attempt=job.attempts,
+                    error=error,
+                    exc_info=True,
+                )
         await self._finish(job, error)
         return error is None
 
@@ -254,8 +260,12 @@ class JobRunner:
         elif job.attempts >= min(job.max_attempts, self.max_attempts):
             values = {"status": FAILED, "finished_at": now, "locked_until": None, "last_error": error}
         else:
-            values = {"status": QUEUED, "run_at": now + backoff(job.attempts), "locked_until": None,
-                      "last_error": error}
+            values = {
+                "status": QUEUED,
+                "run_at": now + backoff(job.attempts),
+                "locked_until": None,
+                "last_error": error,
+            }
         async with self.db.unit_of_work() as session:
             await session.execute(
                 update(Job).where(Job.id == job.id, Job.locked_by == self.worker_id).values(**values)

@@ -12,8 +12,18 @@ from typing import Any
 
 import structlog
 
-SENSITIVE_KEYS = {"password", "token", "access_token", "refresh_token", "code", "authorization",
-                  "secret", "id_document_number", "phone", "email"}
+SENSITIVE_KEYS = {
+    "password",
+    "token",
+    "access_token",
+    "refresh_token",
+    "code",
+    "authorization",
+    "secret",
+    "id_document_number",
+    "phone",
+    "email",
+}
 
 
 def redact(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
@@ -34,9 +44,7 @@ def configure_logging(*, level: str = "INFO", json: bool = False) -> None:
         structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
     )
     structlog.configure(
-        processors=[*shared, structlog.processors.format_exc_info, renderer]
-        if json
-        else [*shared, renderer],
+        processors=[*shared, structlog.processors.format_exc_info, renderer] if json else [*shared, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
         logger_factory=structlog.PrintLoggerFactory(sys.stderr),
         cache_logger_on_first_use=False,

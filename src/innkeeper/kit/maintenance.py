@@ -17,4 +17,6 @@ async def prune(job: JobContext, _payload: dict[str, Any]) -> None:
     """Forget old throttle hits and finished jobs (failed jobs stay until someone looks)."""
     async with job.db.unit_of_work() as session:
         await throttle.prune(session, older_than=timedelta(days=1))
-        await session.execute(delete(Job).where(Job.status == DONE, Job.finished_at < utcnow() - timedelta(days=7)))
+        await session.execute(
+            delete(Job).where(Job.status == DONE, Job.finished_at < utcnow() - timedelta(days=7))
+        )

@@ -13,9 +13,7 @@ from prometheus_client import (
     multiprocess,
 )
 
-HTTP_REQUESTS = Counter(
-    "innkeeper_http_requests_total", "HTTP requests", ["method", "route", "status"]
-)
+HTTP_REQUESTS = Counter("innkeeper_http_requests_total", "HTTP requests", ["method", "route", "status"])
 HTTP_LATENCY = Histogram(
     "innkeeper_http_request_duration_seconds",
     "HTTP request latency",
@@ -30,6 +28,6 @@ NOTIFICATIONS = Counter("innkeeper_notifications_total", "Notifications delivere
 def render() -> tuple[bytes, str]:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        multiprocess.MultiProcessCollector(registry)
         return generate_latest(registry), CONTENT_TYPE_LATEST
     return generate_latest(), CONTENT_TYPE_LATEST

@@ -43,7 +43,9 @@ async def readyz(request: Request) -> Response:
         except Exception as exc:
             checks["redis"] = f"error: {type(exc).__name__}"
     ok = all(v == "ok" for v in checks.values())
-    return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503)
+    return JSONResponse(
+        {"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503
+    )
 
 
 @router.get("/metrics")
@@ -71,30 +73,37 @@ class JobList(BaseModel):
 
 def admin_router(require_admin: Callable[..., Any]) -> APIRouter:
     """Built with the identity dependency passed in, so the kit imports no domain."""
-    admin = APIRouter(route_class=UnitOfWorkRoute, tags=["admin"], prefix="/admin",
-                      dependencies=[Depends(require_admin)])
+    admin = APIRouter(
+        route_class=UnitOfWorkRoute, tags=["admin"], prefix="/admin", dependencies=[Depends(require_admin)]
+    )
 
     @admin.get("/jobs", response_model=JobList)
     async def list_jobs(
         session: DbSession,
         status: Annotated[str | None, Query(pattern="^(queued|running|done|failed)$")] = None,
-        limit: Annotated[int, Query(ge=1, le=100)] = 20, offset: Annotated[int, Query(ge=0)] = 0,
+        limit: Annotated[int, Query(ge=1, le=100)] = 20,
+        offset: Annotated[int, Query(ge=0)] = 0,
     ) -> JobList:
         stmt = select(Job)
         count = select(func.count()).select_from(Job)
         if status:
             stmt, count = stmt.where(Job.status == status), count.where(Job.status == status)
         rows = (await session.scalars(stmt.order_by(Job.created_at.desc()).limit(limit).offset(offset))).all()
-        return JobList(items=[JobOut.model_validate(r, from_attributes=True) for r in rows],
-                       total=int(await session.scalar(count) or 0))
+        return JobList(
+            items=[JobOut.model_validate(r, from_attributes=True) for r in rows],
+            total=int(await session.scalar(count) or 0),
+        )
 
     @admin.post("/jobs/{job_id}/retry", response_model=JobOut)
     async def retry_job(job_id: uuid.UUID, session: DbSession) -> JobOut:
         job = await session.get(Job, job_id)
         if job is None or job.status != FAILED:
             raise NotFound("No failed job with this id", code="jobs.not_found")
-        await session.execute(update(Job).where(Job.id == job_id).values(
-            status=QUEUED, run_at=utcnow(), attempts=0, finished_at=None))
+        await session.execute(
+            update(Job)
+            .where(Job.id == job_id)
+            .values(status=QUEUED, run_at=utcnow(), attempts=0, finished_at=None)
+        )
         await session.refresh(job)
         return JobOut.model_validate(job, from_attributes=True)
 

@@ -15,11 +15,12 @@ from innkeeper.kit.errors import RateLimited
 class RateLimiter:
     def __init__(self, redis_url: str | None = None) -> None:
         if redis_url:
-            self.storage = storage_from_string("async+" + redis_url, implementation="redispy",
-                                               key_prefix="innkeeper-limits")
+            self.storage = storage_from_string(
+                "async+" + redis_url, implementation="redispy", key_prefix="innkeeper-limits"
+            )
         else:
             self.storage = storage_from_string("async+memory://")
-        self.strategy = MovingWindowRateLimiter(self.storage)  # type: ignore[arg-type]
+        self.strategy = MovingWindowRateLimiter(self.storage)
         self._items: dict[str, RateLimitItem] = {}
 
     def _item(self, limit: str) -> RateLimitItem:
@@ -37,4 +38,4 @@ class RateLimiter:
         raise RateLimited(message, retry_after=math.ceil(stats.reset_time - time.time()))
 
     async def reset(self) -> None:
-        await self.storage.reset()
+        await self.storage.reset()  # type: ignore[misc]

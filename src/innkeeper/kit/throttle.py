@@ -40,7 +40,9 @@ async def check(session: AsyncSession, key: str, *, limit: int, window: timedelt
     since = utcnow() - window
     count, oldest = (
         await session.execute(
-            select(func.count(), func.min(ThrottleHit.at)).where(ThrottleHit.key == key, ThrottleHit.at > since)
+            select(func.count(), func.min(ThrottleHit.at)).where(
+                ThrottleHit.key == key, ThrottleHit.at > since
+            )
         )
     ).one()
     if count >= limit:

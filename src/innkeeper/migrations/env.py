@@ -65,8 +65,12 @@ async def _run_async(url: str) -> None:
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=context.config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata,
-                      literal_binds=True, render_as_batch=True)
+    context.configure(
+        url=context.config.get_main_option("sqlalchemy.url"),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_as_batch=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -74,8 +78,9 @@ def run_migrations_offline() -> None:
 if context.is_offline_mode():
     run_migrations_offline()
 else:
-    url = context.config.get_main_option("sqlalchemy.url")
-    assert url, "sqlalchemy.url is not set"
+    url = context.config.get_main_option("sqlalchemy.url") or ""
+    if not url:
+        raise SystemExit("sqlalchemy.url is not set")
     try:
         asyncio.get_running_loop()
     except RuntimeError:

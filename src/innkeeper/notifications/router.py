@@ -39,18 +39,30 @@ async def _messages(request: Request, session: DbSession, limit: int, to: str | 
     if to:
         stmt = stmt.where(DevMessage.to == to)
         count = count.where(DevMessage.to == to)
-    rows = (await session.scalars(stmt.order_by(DevMessage.sent_at.desc(), DevMessage.id.desc()).limit(limit))).all()
+    rows = (
+        await session.scalars(stmt.order_by(DevMessage.sent_at.desc(), DevMessage.id.desc()).limit(limit))
+    ).all()
     return DevOutbox(
-        items=[DevMessageOut(channel=m.channel, to=m.to, subject=m.subject, body=m.body, sent_at=m.sent_at,
-                             attachments=(m.attachments or "").split(",") if m.attachments else [])
-               for m in rows],
+        items=[
+            DevMessageOut(
+                channel=m.channel,
+                to=m.to,
+                subject=m.subject,
+                body=m.body,
+                sent_at=m.sent_at,
+                attachments=(m.attachments or "").split(",") if m.attachments else [],
+            )
+            for m in rows
+        ],
         total=int(await session.scalar(count) or 0),
     )
 
 
 @router.get("/dev/outbox.json", response_model=DevOutbox)
 async def outbox_json(
-    request: Request, session: DbSession, limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    request: Request,
+    session: DbSession,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
     to: Annotated[str | None, Query(max_length=320)] = None,
 ) -> DevOutbox:
     return await _messages(request, session, limit, to)
@@ -58,7 +70,9 @@ async def outbox_json(
 
 @router.get("/dev/outbox", response_class=HTMLResponse)
 async def outbox_html(
-    request: Request, session: DbSession, limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    request: Request,
+    session: DbSession,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
     to: Annotated[str | None, Query(max_length=320)] = None,
 ) -> HTMLResponse:
     outbox = await _messages(request, session, limit, to)

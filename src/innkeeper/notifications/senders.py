@@ -48,14 +48,20 @@ class SmtpSender:
             mail.add_alternative(message.html, subtype="html")
         for att in message.attachments:
             maintype, _, subtype = att.content_type.partition("/")
-            mail.add_attachment(att.content, maintype=maintype, subtype=subtype or "octet-stream",
-                                filename=att.filename)
+            mail.add_attachment(
+                att.content, maintype=maintype, subtype=subtype or "octet-stream", filename=att.filename
+            )
         return mail
 
     async def send(self, message: Message) -> None:
         await aiosmtplib.send(
-            self.build(message), hostname=self.host, port=self.port, username=self.username,
-            password=self.password, use_tls=self.use_tls, start_tls=self.start_tls or None,
+            self.build(message),
+            hostname=self.host,
+            port=self.port,
+            username=self.username,
+            password=self.password,
+            use_tls=self.use_tls,
+            start_tls=self.start_tls or None,
             timeout=self.timeout,
         )
 
@@ -75,17 +81,25 @@ class ConsoleSmsSender:
 class HttpSmsSender:
     """Twilio-style: POST form fields To, From, Body with basic auth (account, token)."""
 
-    def __init__(self, url: str, account: str | None, token: str | None, sender: str,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        account: str | None,
+        token: str | None,
+        sender: str,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         self.url = url
-        self.auth = (account, token) if account and token else None
+        self.auth = httpx.BasicAuth(account, token) if account and token else None
         self.sender = sender
         self.transport = transport
 
     async def send(self, message: Message) -> None:
         async with httpx.AsyncClient(timeout=15, transport=self.transport) as client:
             response = await client.post(
-                self.url, data={"To": message.to, "From": self.sender, "Body": message.body}, auth=self.auth
+                self.url,
+                data={"To": message.to, "From": self.sender, "Body": message.body},
+                auth=self.auth or httpx.USE_CLIENT_DEFAULT,
             )
         if response.status_code >= 300:
             raise RuntimeError(f"SMS provider answered {response.status_code}")
@@ -99,6 +113,7 @@ def sms_sender(settings: Settings) -> Sender:
     if settings.sms_provider == "http":
         if not settings.sms_http_url:
             raise ValueError("INNKEEPER_SMS_PROVIDER=http needs INNKEEPER_SMS_HTTP_URL")
-        return HttpSmsSender(settings.sms_http_url, settings.sms_http_account, settings.sms_http_token,
-                             settings.sms_from)
+        return HttpSmsSender(
+            settings.sms_http_url, settings.sms_http_account, settings.sms_http_token, settings.sms_from
+        )
     return ConsoleSmsSender()

@@ -36,21 +36,33 @@ class Message:
 
     def to_payload(self) -> dict[str, Any]:
         return {
-            "channel": self.channel, "to": self.to, "body": self.body, "subject": self.subject,
+            "channel": self.channel,
+            "to": self.to,
+            "body": self.body,
+            "subject": self.subject,
             "html": self.html,
             "attachments": [
-                {"filename": a.filename, "content_type": a.content_type,
-                 "content": base64.b64encode(a.content).decode()} for a in self.attachments
+                {
+                    "filename": a.filename,
+                    "content_type": a.content_type,
+                    "content": base64.b64encode(a.content).decode(),
+                }
+                for a in self.attachments
             ],
         }
 
     @classmethod
     def from_payload(cls, data: dict[str, Any]) -> Message:
         return cls(
-            channel=data["channel"], to=data["to"], body=data["body"], subject=data.get("subject"),
+            channel=data["channel"],
+            to=data["to"],
+            body=data["body"],
+            subject=data.get("subject"),
             html=data.get("html"),
-            attachments=[Attachment(a["filename"], a["content_type"], base64.b64decode(a["content"]))
-                         for a in data.get("attachments") or []],
+            attachments=[
+                Attachment(a["filename"], a["content_type"], base64.b64decode(a["content"]))
+                for a in data.get("attachments") or []
+            ],
         )
 
 
@@ -62,7 +74,18 @@ def send_sms(ctx: AppContext, session: AsyncSession, *, to: str, body: str) -> N
     queue(ctx, session, Message(channel="sms", to=to, body=body))
 
 
-def send_email(ctx: AppContext, session: AsyncSession, *, to: str, subject: str, body: str,
-               html: str | None = None, attachments: list[Attachment] | None = None) -> None:
-    queue(ctx, session, Message(channel="email", to=to, subject=subject, body=body, html=html,
-                                attachments=attachments or []))
+def send_email(
+    ctx: AppContext,
+    session: AsyncSession,
+    *,
+    to: str,
+    subject: str,
+    body: str,
+    html: str | None = None,
+    attachments: list[Attachment] | None = None,
+) -> None:
+    queue(
+        ctx,
+        session,
+        Message(channel="email", to=to, subject=subject, body=body, html=html, attachments=attachments or []),
+    )

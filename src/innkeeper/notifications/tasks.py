@@ -15,7 +15,10 @@ from innkeeper.notifications.service import DELIVER_JOB, Message
 def _senders(app: AppContext) -> dict[str, Sender]:
     senders = app.extras.get("senders")
     if senders is None:
-        senders = app.extras["senders"] = {"email": email_sender(app.settings), "sms": sms_sender(app.settings)}
+        senders = app.extras["senders"] = {
+            "email": email_sender(app.settings),
+            "sms": sms_sender(app.settings),
+        }
     return senders
 
 
@@ -27,7 +30,12 @@ async def deliver(job: JobContext, payload: dict[str, Any]) -> None:
     NOTIFICATIONS.labels(message.channel).inc()
     if not app.settings.is_production:
         async with app.db.unit_of_work() as session:
-            session.add(DevMessage(
-                channel=message.channel, to=message.to, subject=message.subject, body=message.body,
-                attachments=",".join(a.filename for a in message.attachments) or None,
-            ))
+            session.add(
+                DevMessage(
+                    channel=message.channel,
+                    to=message.to,
+                    subject=message.subject,
+                    body=message.body,
+                    attachments=",".join(a.filename for a in message.attachments) or None,
+                )
+            )

@@ -1,0 +1,150 @@
+"""Start ``innkeeper serve`` as a real process against a fresh database, as a newcomer would."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from innkeeper.demo import DEMO_ACCOUNTS
+
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start(
+    tmp_path: Path, *args: str, extra_env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "INNKEEPER_ENV": "development",
+        "INNKEEPER_PORT": str(port),
+        "INNKEEPER_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}",
+        "INNKEEPER_LOG_LEVEL": "WARNING",
+        **(extra_env or {}),
+    }
+    env.pop("INNKEEPER_REDIS_URL", None)
+    log = open(tmp_path / "server.log", "wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "innkeeper.cli", "serve", *args],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError((tmp_path / "server.log").read_text())
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return proc, base
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    proc.kill()
+    raise AssertionError("server did not start:\n" + (tmp_path / "server.log").read_text())
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+@pytest.fixture
+def demo_server(tmp_path: Path) -> Iterator[str]:
+    proc, base = start(tmp_path, "--demo")
+    try:
+        yield base
+    finally:
+        stop(proc)
+
+
+def test_serve_demo_answers_health_and_demo_logins(demo_server: str) -> None:
+    base = demo_server
+    assert httpx.get(f"{base}/healthz").json() == {"status": "ok"}
+    assert httpx.get(f"{base}/readyz").status_code == 200
+    assert "Innkeeper" in httpx.get(f"{base}/").text
+    assert httpx.get(f"{base}/docs").status_code == 200
+    for account in DEMO_ACCOUNTS:
+        r = httpx.post(
+            f"{base}/api/v1/auth/login", json={"email": account.email, "password": account.password}
+        )
+        assert r.status_code == 200, (account.email, r.text)
+    admin = next(a for a in DEMO_ACCOUNTS if a.admin)
+    token = httpx.post(
+        f"{base}/api/v1/auth/login", json={"email": admin.email, "password": admin.password}
+    ).json()["access_token"]
+    me = httpx.get(f"{base}/api/v1/users/me", headers={"Authorization": f"Bearer {token}"}).json()
+    assert "platform_admin" in me["roles"]
+    # OTP through the in-process job runner into the development outbox
+    assert httpx.post(f"{base}/api/v1/auth/otp/send", json={"phone": "+14155550142"}).status_code == 202
+    for _ in range(50):
+        items = httpx.get(f"{base}/dev/outbox.json").json()["items"]
+        if any(m["to"] == "+14155550142" for m in items):
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("the OTP SMS never reached the development outbox")
+
+
+def test_demo_is_idempotent(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "INNKEEPER_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}",
+        "INNKEEPER_ENV": "development",
+    }
+    for _ in range(2):
+        done = subprocess.run(
+            [sys.executable, "-m", "innkeeper.cli", "demo"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+
+
+def test_sqlite_with_two_processes_never_reports_locked(tmp_path: Path) -> None:
+    """Concurrent writes through two API processes on one SQLite file: all succeed, no 5xx."""
+    proc, base = start(tmp_path, "--workers", "2")
+
+    async def hammer() -> list[int]:
+        async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+
+            async def one(i: int) -> int:
+                r = await client.post(
+                    "/api/v1/auth/signup",
+                    json={
+                        "email": f"load{i}@example.com",
+                        "password": "correct horse battery",
+                        "full_name": f"L {i}",
+                    },
+                )
+                return r.status_code
+
+            return list(await asyncio.gather(*(one(i) for i in range(40))))
+
+    try:
+        statuses = asyncio.run(hammer())
+    finally:
+        stop(proc)
+    assert statuses == [201] * 40, statuses
