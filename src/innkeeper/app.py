@@ -8,14 +8,14 @@ from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
 import structlog
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from innkeeper import __version__
 from innkeeper.config import Settings, get_settings
 from innkeeper.domains import load_tasks
-from innkeeper.identity.deps import require_platform_admin
+from innkeeper.identity.deps import require_platform_admin, write_rate_limit
 from innkeeper.identity.router import router as identity_router
 from innkeeper.kit.context import AppContext
 from innkeeper.kit.http import RequestContextMiddleware, install_error_handlers
@@ -84,7 +84,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool | None = None
     install_error_handlers(app)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
 
-    api = APIRouter(prefix="/api/v1")
+    api = APIRouter(prefix="/api/v1", dependencies=[Depends(write_rate_limit)])
     api.include_router(identity_router)
     api.include_router(admin_router(require_platform_admin))
     app.include_router(api)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -79,6 +81,12 @@ def serve(
         _demo()
     host = host or settings.host
     port = port or settings.port
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # one /metrics view over all worker processes
+        metrics_dir = Path("var") / f"prometheus-{port}"
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir(parents=True)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir.resolve())
     console.print(f"[bold]Innkeeper[/] on http://{host}:{port}  (docs: /docs, env: {settings.env.value})")
     uvicorn.run(
         "innkeeper.app:create_app",

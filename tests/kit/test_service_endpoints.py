@@ -83,3 +83,24 @@ async def test_auth_endpoints_are_rate_limited_per_ip(settings: Settings) -> Non
         async with httpx.AsyncClient(transport=other, base_url="http://t") as client:
             r = await client.post(f"{API}/auth/login", json={"email": "a@example.com", "password": "x" * 10})
             assert r.status_code == 401  # another address has its own budget
+
+
+async def test_writes_have_a_per_user_budget(settings: Settings) -> None:
+    from tests.helpers import bearer, signup
+
+    app = create_app(with_settings(settings, write_rate_limit="4/minute"))
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+            tokens = await signup(client)  # 1st write from this IP (anonymous budget)
+            for i in range(4):
+                r = await client.patch(f"{API}/users/me", headers=bearer(tokens), json={"full_name": f"N{i}"})
+                assert r.status_code == 200
+            blocked = await client.patch(
+                f"{API}/users/me", headers=bearer(tokens), json={"full_name": "Nope"}
+            )
+            assert_problem(blocked, 429, "rate_limited")
+            assert "Retry-After" in blocked.headers
+            me = await client.get(f"{API}/users/me", headers=bearer(tokens))
+            assert (
+                me.status_code == 200 and me.json()["full_name"] == "N3"
+            )  # reads are not limited; nothing changed

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from innkeeper.kit.clock import utcnow
 from innkeeper.kit.db import Base, Database, IdMixin, insert_for, on_commit
+from innkeeper.kit.metrics import JOBS_RUN
 
 log = structlog.get_logger(__name__)
 
@@ -249,6 +250,7 @@ class JobRunner:
                     error=error,
                     exc_info=True,
                 )
+        JOBS_RUN.labels(job.kind, "ok" if error is None else "error").inc()
         await self._finish(job, error)
         return error is None
 
