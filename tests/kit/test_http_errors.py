@@ -138,3 +138,34 @@ async def test_unexpected_error_is_plain_500_with_request_id(app: Any) -> None:
 async def test_every_response_has_a_request_id(client: httpx.AsyncClient) -> None:
     r = await client.get("/healthz")
     assert len(r.headers["x-request-id"]) >= 16
+
+
+BAD_BODIES: list[tuple[str, str, Any]] = [
+    ("post", "/auth/login", {"email": "nope", "password": PASSWORD}),
+    ("post", "/auth/login", {"email": "a@example.com", "password": ""}),
+    ("post", "/auth/login", {"email": "a@example.com", "password": None}),
+    ("post", "/auth/login", {"email": "a@example.com", "password": PASSWORD, "device_info": "x" * 500}),
+    ("post", "/auth/otp/verify", {"phone": "+14155550100", "code": 123456}),
+    ("post", "/auth/otp/verify", {"phone": "+14155550100", "code": "1234567"}),
+    ("post", "/auth/refresh", {"refresh_token": ""}),
+    ("post", "/auth/refresh", {"refresh_token": "x" * 5000}),
+    ("post", "/auth/refresh", {"refresh_token": ["a"]}),
+    ("patch", "/users/me", {"full_name": ""}),
+    ("patch", "/users/me", {"email": "bad"}),
+    ("patch", "/users/me", {"phone": "+1"}),
+    ("patch", "/users/me", {"roles": ["platform_admin"]}),
+    ("patch", "/users/me", {"full_name": 42}),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), BAD_BODIES)
+async def test_bad_bodies_everywhere_are_422(
+    client: httpx.AsyncClient, ctx: AppContext, method: str, path: str, body: Any
+) -> None:
+    tokens = await signup(client)
+    before = await table_counts(ctx)
+    r = await client.request(method, f"{API}{path}", json=body, headers=bearer(tokens))
+    assert_problem(r, 422)
+    assert await table_counts(ctx) == before
+    me = (await client.get(f"{API}/users/me", headers=bearer(tokens))).json()
+    assert me == tokens["user"]  # nothing about the user changed

@@ -98,6 +98,12 @@ async def _issue(
         expires_at=now + timedelta(days=ctx.settings.refresh_token_ttl_days),
     )
     session.add(auth)
+    return _mint_tokens(ctx, session, user, auth)
+
+
+def _mint_tokens(ctx: AppContext, session: AsyncSession, user: User, auth: AuthSession) -> IssuedTokens:
+    """A fresh refresh token (stored hashed) and a short access token for ``auth``."""
+    now = utcnow()
     refresh = random_token()
     session.add(RefreshToken(session_id=auth.id, token_hash=hash_token(refresh), created_at=now))
     ttl = timedelta(seconds=ctx.settings.access_token_ttl_seconds)
@@ -239,13 +245,7 @@ async def refresh(ctx: AppContext, session: AsyncSession, token: str, actor: Act
         raise errors.InvalidToken("The account is not active")
     auth.last_seen_at = now
     auth.ip = actor.ip or auth.ip
-    new_refresh = random_token()
-    session.add(RefreshToken(session_id=auth.id, token_hash=hash_token(new_refresh), created_at=now))
-    ttl = timedelta(seconds=ctx.settings.access_token_ttl_seconds)
-    access, _ = encode_access_token(
-        ctx.settings.secret_key, user_id=user.id, session_id=auth.id, now=now, ttl=ttl
-    )
-    return IssuedTokens(user, auth, access, new_refresh, int(ttl.total_seconds()))
+    return _mint_tokens(ctx, session, user, auth)
 
 
 def _cache_key(session_id: uuid.UUID) -> str:
