@@ -14,6 +14,7 @@ TASK_MODULES = (
 MODEL_MODULES = (
     "innkeeper.kit.jobs",
     "innkeeper.kit.throttle",
+    "innkeeper.kit.idempotency",
     "innkeeper.audit.models",
     "innkeeper.identity.models",
     "innkeeper.notifications.models",

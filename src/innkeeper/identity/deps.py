@@ -7,7 +7,6 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
@@ -15,11 +14,9 @@ from sqlalchemy import select
 from innkeeper.audit.service import Actor
 from innkeeper.identity import service
 from innkeeper.identity.models import PropertyMembership, PropertyRole, User
-from innkeeper.kit.clock import utcnow
 from innkeeper.kit.context import AppContext
 from innkeeper.kit.errors import Forbidden, NotFound, Unauthorized
-from innkeeper.kit.http import SAFE_METHODS, DbSession, client_ip
-from innkeeper.kit.security import decode_access_token
+from innkeeper.kit.http import SAFE_METHODS, DbSession, caller_scope, client_ip
 
 _bearer = HTTPBearer(auto_error=False)
 
@@ -122,14 +119,9 @@ async def write_rate_limit(request: Request, ctx: Ctx) -> None:
     """A generous per-user (or, anonymously, per-IP) budget for every API write."""
     if request.method in SAFE_METHODS:
         return
-    subject = f"ip:{client_ip(request)}"
-    header = request.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
-        try:
-            claims = decode_access_token(ctx.settings.secret_key, header[7:].strip(), now=utcnow())
-            subject = f"user:{claims['sub']}"
-        except (jwt.InvalidTokenError, KeyError):
-            pass  # the endpoint's own authentication answers 401
+    subject = caller_scope(request)
+    if not subject.startswith("user:"):
+        subject = f"ip:{client_ip(request)}"
     await ctx.limiter.hit(
         ctx.settings.write_rate_limit, "write", subject, message="Too many writes; slow down"
     )

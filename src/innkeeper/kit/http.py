@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
+import jwt
 import structlog
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError, ResponseValidationError
@@ -27,6 +28,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from innkeeper.kit import idempotency
+from innkeeper.kit.clock import utcnow
 from innkeeper.kit.errors import (
     PROBLEM_CONTENT_TYPE,
     AppError,
@@ -38,6 +41,7 @@ from innkeeper.kit.errors import (
     status_title,
 )
 from innkeeper.kit.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from innkeeper.kit.security import decode_access_token
 
 log = structlog.get_logger(__name__)
 
@@ -130,6 +134,20 @@ def _translate_db_error(exc: DBAPIError) -> AppError:
     raise exc
 
 
+def caller_scope(request: Request) -> str:
+    """Who is calling, for scoping idempotency keys: the bearer token's user, else anonymous."""
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        try:
+            claims = decode_access_token(
+                request.app.state.ctx.settings.secret_key, header[7:].strip(), now=utcnow()
+            )
+            return f"user:{claims['sub']}"
+        except (jwt.InvalidTokenError, KeyError):
+            return "invalid"
+    return "anon"
+
+
 class UnitOfWorkRoute(APIRoute):
     """Every endpoint runs inside one transaction that commits before the response is sent."""
 
@@ -137,6 +155,7 @@ class UnitOfWorkRoute(APIRoute):
         handler = super().get_route_handler()
         body_field = self.body_field
         json_body = bool(body_field) and not isinstance(getattr(body_field, "field_info", None), (Form, File))
+        idempotent = idempotency.is_idempotent_route(self.dependencies)
 
         async def run(request: Request) -> Response:
             if json_body and request.method not in SAFE_METHODS:
@@ -146,17 +165,38 @@ class UnitOfWorkRoute(APIRoute):
                 ):
                     raise UnsupportedMediaType("Send the body as application/json")
             db = request.app.state.db
+            claim = None
+            if idempotent and (key := idempotency.read_key(request)) is not None:
+                claim = await idempotency.claim(
+                    db,
+                    scope=caller_scope(request),
+                    key=key,
+                    fingerprint_=idempotency.fingerprint(
+                        request.method, request.url.path, await request.body()
+                    ),
+                )
+                if claim.replay is not None:
+                    return claim.replay
             try:
                 async with db.unit_of_work(write=request.method not in SAFE_METHODS) as session:
                     request.state.db_session = session
                     try:
-                        return await handler(request)
+                        response = await handler(request)
                     except AppError as exc:
                         if not exc.keep_changes:
                             raise
-                        return problem_response(request, exc)  # commit the counted attempt, then answer
-            except DBAPIError as exc:
-                raise _translate_db_error(exc) from exc
+                        response = problem_response(request, exc)  # commit the counted attempt, then answer
+                    if claim is not None and response.status_code < 400:
+                        await idempotency.complete(session, claim.record_id, response)
+            except BaseException as exc:
+                if claim is not None:  # nothing was committed: the client may retry with the key
+                    await idempotency.release(db, claim.record_id)
+                if isinstance(exc, DBAPIError):
+                    raise _translate_db_error(exc) from exc
+                raise
+            if claim is not None and response.status_code >= 400:
+                await idempotency.release(db, claim.record_id)
+            return response
 
         return run
 
