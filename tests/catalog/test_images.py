@@ -62,12 +62,21 @@ async def test_bad_uploads_are_refused_and_store_nothing(client: httpx.AsyncClie
     owner = await user(client)
     prop = await create_property(client, owner)
     url = f"{API}/properties/{prop['id']}/images"
-    assert_problem(await client.post(url, headers=owner, files={"file": ("a.png", b"<svg></svg>", "image/png")}),
-                   415, "image.unsupported_type")
-    assert_problem(await client.post(url, headers=owner, files={"file": ("a.png", PNG * 100, "image/png")}),
-                   413, "image.too_large")
-    assert_problem(await client.post(url, headers=owner, files={"file": ("a.png", b"", "image/png")}),
-                   422, "image.invalid")
+    assert_problem(
+        await client.post(url, headers=owner, files={"file": ("a.png", b"<svg></svg>", "image/png")}),
+        415,
+        "image.unsupported_type",
+    )
+    assert_problem(
+        await client.post(url, headers=owner, files={"file": ("a.png", PNG * 100, "image/png")}),
+        413,
+        "image.too_large",
+    )
+    assert_problem(
+        await client.post(url, headers=owner, files={"file": ("a.png", b"", "image/png")}),
+        422,
+        "image.invalid",
+    )
     assert_problem(await client.post(url, headers=owner), 422)
     assert not list((tmp_path / "media").rglob("*.*"))
     # images of an inactive property are not public
@@ -92,12 +101,22 @@ async def test_s3_adapter_shapes_its_requests() -> None:
     client = boto3.client("s3", region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s")
     storage = S3Storage("bucket", prefix="media/", client=client)
     with Stubber(client) as stub:
-        stub.add_response("put_object", {}, {"Bucket": "bucket", "Key": "media/p/1.png", "Body": PNG,
-                                             "ContentType": "image/png"})
-        stub.add_response("get_object", {"Body": StreamingBody(io.BytesIO(PNG), len(PNG))},
-                          {"Bucket": "bucket", "Key": "media/p/1.png"})
-        stub.add_client_error("get_object", service_error_code="NoSuchKey", http_status_code=404,
-                              expected_params={"Bucket": "bucket", "Key": "media/p/2.png"})
+        stub.add_response(
+            "put_object",
+            {},
+            {"Bucket": "bucket", "Key": "media/p/1.png", "Body": PNG, "ContentType": "image/png"},
+        )
+        stub.add_response(
+            "get_object",
+            {"Body": StreamingBody(io.BytesIO(PNG), len(PNG))},
+            {"Bucket": "bucket", "Key": "media/p/1.png"},
+        )
+        stub.add_client_error(
+            "get_object",
+            service_error_code="NoSuchKey",
+            http_status_code=404,
+            expected_params={"Bucket": "bucket", "Key": "media/p/2.png"},
+        )
         stub.add_response("delete_object", {}, {"Bucket": "bucket", "Key": "media/p/1.png"})
         await storage.put("p/1.png", PNG, "image/png")
         assert await storage.get("p/1.png") == PNG
