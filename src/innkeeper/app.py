@@ -13,10 +13,12 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from innkeeper import __version__
+from innkeeper.catalog.router import router as catalog_router
 from innkeeper.config import Settings, get_settings
 from innkeeper.domains import load_tasks
 from innkeeper.identity.deps import require_platform_admin, write_rate_limit
 from innkeeper.identity.router import router as identity_router
+from innkeeper.inventory.router import router as inventory_router
 from innkeeper.kit.context import AppContext
 from innkeeper.kit.http import RequestContextMiddleware, install_error_handlers
 from innkeeper.kit.jobs import JobRunner
@@ -24,6 +26,8 @@ from innkeeper.kit.logging import configure_logging
 from innkeeper.kit.ops_router import admin_router
 from innkeeper.kit.ops_router import router as ops_router
 from innkeeper.notifications.router import router as outbox_router
+from innkeeper.pricing.router import router as pricing_router
+from innkeeper.search.router import router as search_router
 from innkeeper.web.router import router as web_router
 
 WEB_DIR = Path(__file__).parent / "web"
@@ -86,6 +90,10 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool | None = None
 
     api = APIRouter(prefix="/api/v1", dependencies=[Depends(write_rate_limit)])
     api.include_router(identity_router)
+    api.include_router(catalog_router)
+    api.include_router(inventory_router)
+    api.include_router(pricing_router)
+    api.include_router(search_router)
     api.include_router(admin_router(require_platform_admin))
     app.include_router(api)
     app.include_router(ops_router)

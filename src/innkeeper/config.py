@@ -56,6 +56,25 @@ class Settings(BaseSettings):
     # bookings
     hold_ttl_seconds: int = Field(900, ge=10)
 
+    # catalog, inventory, search
+    inventory_horizon_days: int = Field(365, ge=30, le=1100)
+    max_stay_nights: int = Field(30, ge=1, le=365)
+    max_guests: int = Field(50, ge=1)
+    max_rooms_per_booking: int = Field(10, ge=1)
+    search_default_radius_km: float = Field(25.0, gt=0)
+    search_max_radius_km: float = Field(500.0, gt=0)
+
+    # images and file storage
+    storage_backend: str = "local"
+    media_dir: Path = PROJECT_ROOT / "var" / "media"
+    image_max_bytes: int = Field(900_000, ge=1024)
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
+    s3_prefix: str = "media/"
+
     # jobs
     run_jobs_in_process: bool = True
     job_poll_interval_seconds: float = Field(1.0, gt=0)
@@ -89,6 +108,13 @@ class Settings(BaseSettings):
             raise ValueError("sms_provider must be 'console' or 'http'")
         return value
 
+    @field_validator("storage_backend")
+    @classmethod
+    def _known_storage(cls, value: str) -> str:
+        if value not in {"local", "s3"}:
+            raise ValueError("storage_backend must be 'local' or 's3'")
+        return value
+
     @field_validator("payment_provider")
     @classmethod
     def _known_payments(cls, value: str) -> str:
@@ -102,6 +128,8 @@ class Settings(BaseSettings):
             raise ValueError(
                 "INNKEEPER_SECRET_KEY is the development default; set a real secret outside development"
             )
+        if self.storage_backend == "s3" and not self.s3_bucket:
+            raise ValueError("INNKEEPER_S3_BUCKET is required when INNKEEPER_STORAGE_BACKEND is 's3'")
         if len(self.secret_key) < 16:
             raise ValueError("INNKEEPER_SECRET_KEY must be at least 16 characters")
         return self

@@ -57,10 +57,15 @@ async def ensure_user(session: AsyncSession, account: DemoAccount) -> User:
 
 
 async def load_demo(ctx: AppContext) -> dict[str, int]:
+    from innkeeper.catalog.demo import load_catalog
+
     created = 0
+    users: list[User] = []
     async with ctx.db.unit_of_work() as session:
         for account in DEMO_ACCOUNTS:
             before = await session.scalar(select(User.id).where(User.email == account.email))
-            await ensure_user(session, account)
+            users.append(await ensure_user(session, account))
             created += before is None
-    return {"users": created}
+        # the hotel owner owns the catalog; the front desk account works at its first hotel
+        catalog = await load_catalog(session, users[1], users[2], ctx.settings.inventory_horizon_days)
+    return {"users": created, "properties": int(catalog["properties"])}

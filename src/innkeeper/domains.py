@@ -8,6 +8,7 @@ import importlib
 TASK_MODULES = (
     "innkeeper.notifications.tasks",
     "innkeeper.kit.maintenance",
+    "innkeeper.inventory.tasks",
 )
 
 #: Modules whose import defines ORM models (Alembic autogenerate and the model/migration check).
@@ -18,6 +19,9 @@ MODEL_MODULES = (
     "innkeeper.audit.models",
     "innkeeper.identity.models",
     "innkeeper.notifications.models",
+    "innkeeper.catalog.models",
+    "innkeeper.inventory.models",
+    "innkeeper.pricing.models",
 )
 
 

@@ -88,7 +88,7 @@ class PropertyMembership(IdMixin, Base):
         Index("ix_property_memberships_user_id", "user_id"),
     )
 
-    property_id: Mapped[uuid.UUID]
+    property_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("properties.id", ondelete="CASCADE"))
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     role: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

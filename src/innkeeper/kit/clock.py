@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 
 class Clock:
@@ -40,3 +41,8 @@ clock = Clock()
 
 def utcnow() -> datetime:
     return clock.now()
+
+
+def local_today(timezone: str) -> date:
+    """Today's date in an IANA time zone (a property's "today")."""
+    return utcnow().astimezone(ZoneInfo(timezone)).date()

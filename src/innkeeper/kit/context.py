@@ -12,6 +12,7 @@ from innkeeper.kit.cache import Cache, NullCache, RedisCache
 from innkeeper.kit.crypto import Crypto
 from innkeeper.kit.db import Database
 from innkeeper.kit.ratelimit import RateLimiter
+from innkeeper.kit.storage import Storage, storage_from_settings
 
 
 @dataclass
@@ -22,6 +23,7 @@ class AppContext:
     limiter: RateLimiter
     crypto: Crypto
     redis: Redis | None = None
+    storage: Storage | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -39,6 +41,7 @@ class AppContext:
             limiter=RateLimiter(settings.redis_url),
             crypto=Crypto.from_settings(settings.secret_key, settings.encryption_keys),
             redis=redis,
+            storage=storage_from_settings(settings),
         )
 
     async def close(self) -> None:

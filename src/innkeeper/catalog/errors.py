@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from innkeeper.kit.errors import AppError, Conflict, NotFound
+
+
+class PropertyNotFound(NotFound):
+    code = "property.not_found"
+    title = "No such property"
+
+
+class SlugTaken(Conflict):
+    code = "property.slug_taken"
+    title = "Slug already in use"
+
+
+class NotReady(Conflict):
+    code = "property.not_ready"
+    title = "The property cannot be activated yet"
+
+
+class RoomNotFound(NotFound):
+    code = "room.not_found"
+    title = "No such room"
+
+
+class DuplicateCode(Conflict):
+    code = "room_type.code_taken"
+    title = "Room type code already used at this property"
+
+
+class DuplicateRoom(Conflict):
+    code = "room.number_taken"
+    title = "Room number already used at this property"
+
+
+class MemberNotFound(NotFound):
+    code = "member.not_found"
+    title = "No such member"
+
+
+class UserNotFound(NotFound):
+    code = "member.user_not_found"
+    title = "No user with this e-mail address"
+
+
+class MemberExists(Conflict):
+    code = "member.exists"
+    title = "Already a member of this property"
+
+
+class LastOwner(Conflict):
+    code = "member.last_owner"
+    title = "A property keeps at least one owner"
+
+
+class ImageNotFound(NotFound):
+    code = "image.not_found"
+    title = "No such image"
+
+
+class BadImage(AppError):
+    status = 422
+    code = "image.invalid"
+    title = "Not an accepted image"

@@ -1,0 +1,150 @@
+"""Properties (hotel, venue, practice), room types, physical rooms and images."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, time
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from innkeeper.kit.clock import utcnow
+from innkeeper.kit.db import Base, BigInt, IdMixin, JSONType, TimestampMixin
+
+
+class PropertyKind(StrEnum):
+    hotel = "hotel"
+    venue = "venue"
+    practice = "practice"
+
+
+class RoomStatus(StrEnum):
+    available = "available"
+    out_of_order = "out_of_order"
+
+
+class Housekeeping(StrEnum):
+    clean = "clean"
+    dirty = "dirty"
+    inspected = "inspected"
+
+
+class Property(IdMixin, TimestampMixin, Base):
+    __tablename__ = "properties"
+    __table_args__ = (
+        CheckConstraint("kind IN ('hotel', 'venue', 'practice')", name="kind"),
+        CheckConstraint("star_rating IS NULL OR (star_rating BETWEEN 1 AND 5)", name="star_rating"),
+        CheckConstraint("latitude IS NULL OR (latitude BETWEEN -90 AND 90)", name="latitude"),
+        CheckConstraint("longitude IS NULL OR (longitude BETWEEN -180 AND 180)", name="longitude"),
+        CheckConstraint("vat_bp >= 0 AND vat_bp <= 10000", name="vat_bp"),
+        CheckConstraint("city_tax_minor >= 0", name="city_tax_minor"),
+        # search: active properties by city, and by coordinates (bounding box)
+        Index(
+            "ix_properties_active_city",
+            "city_key",
+            postgresql_where=text("is_active"),
+            sqlite_where=text("is_active"),
+        ),
+        Index(
+            "ix_properties_active_lat_lng",
+            "latitude",
+            "longitude",
+            postgresql_where=text("is_active"),
+            sqlite_where=text("is_active"),
+        ),
+    )
+
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    city: Mapped[str] = mapped_column(String(120))
+    #: ``city`` folded for matching (lower case, trimmed): what search and locations compare.
+    city_key: Mapped[str] = mapped_column(String(120))
+    country: Mapped[str] = mapped_column(String(2))
+    address: Mapped[str | None] = mapped_column(String(300))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    timezone: Mapped[str] = mapped_column(String(64))
+    currency: Mapped[str] = mapped_column(String(3))
+    check_in_time: Mapped[time] = mapped_column(Time, default=time(15, 0))
+    check_out_time: Mapped[time] = mapped_column(Time, default=time(11, 0))
+    star_rating: Mapped[int | None] = mapped_column(Integer)
+    #: average guest rating x10 (0..50); reviews maintain it later
+    rating_x10: Mapped[int | None] = mapped_column(Integer)
+    amenities: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    description: Mapped[str | None] = mapped_column(Text)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=False)
+    # policies (used by bookings and billing)
+    payment_policy: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    cancellation_policy: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    refund_destination: Mapped[str] = mapped_column(String(10), default="card")
+    # taxes: VAT in basis points (1000 = 10%), city tax per person per night capped at N nights
+    vat_bp: Mapped[int] = mapped_column(Integer, default=0)
+    vat_included: Mapped[bool] = mapped_column(Boolean, default=False)
+    city_tax_minor: Mapped[int] = mapped_column(BigInt, default=0)
+    city_tax_max_nights: Mapped[int | None] = mapped_column(Integer)
+    created_by: Mapped[uuid.UUID | None]
+
+
+class RoomType(IdMixin, TimestampMixin, Base):
+    __tablename__ = "room_types"
+    __table_args__ = (
+        UniqueConstraint("property_id", "code"),
+        CheckConstraint("capacity >= 1", name="capacity"),
+        CheckConstraint("base_price_minor >= 0", name="base_price"),
+    )
+
+    property_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("properties.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(120))
+    capacity: Mapped[int] = mapped_column(Integer)
+    base_price_minor: Mapped[int] = mapped_column(BigInt)
+    currency: Mapped[str] = mapped_column(String(3))
+    bed_config: Mapped[str | None] = mapped_column(String(120))
+    size_sqm: Mapped[int | None] = mapped_column(Integer)
+    amenities: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    description: Mapped[str | None] = mapped_column(Text)
+
+
+class Room(IdMixin, TimestampMixin, Base):
+    __tablename__ = "rooms"
+    __table_args__ = (
+        UniqueConstraint("property_id", "number"),
+        Index("ix_rooms_room_type_id", "room_type_id"),
+        CheckConstraint("status IN ('available', 'out_of_order')", name="status"),
+        CheckConstraint("housekeeping IN ('clean', 'dirty', 'inspected')", name="housekeeping"),
+    )
+
+    property_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("properties.id", ondelete="CASCADE"))
+    room_type_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("room_types.id", ondelete="CASCADE"))
+    number: Mapped[str] = mapped_column(String(20))
+    floor: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default=RoomStatus.available.value)
+    housekeeping: Mapped[str] = mapped_column(String(16), default=Housekeeping.clean.value)
+
+
+class PropertyImage(IdMixin, Base):
+    __tablename__ = "property_images"
+    __table_args__ = (Index("ix_property_images_property_id", "property_id"),)
+
+    property_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("properties.id", ondelete="CASCADE"))
+    storage_key: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(40))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

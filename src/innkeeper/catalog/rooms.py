@@ -1,0 +1,222 @@
+"""Room types and physical rooms. Rooms in service set the sellable total of their type's inventory."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from innkeeper.audit.service import Actor, record
+from innkeeper.catalog.errors import DuplicateCode, DuplicateRoom, RoomNotFound
+from innkeeper.catalog.models import Property, Room, RoomStatus, RoomType
+from innkeeper.catalog.schemas import RoomIn, RoomPatch, RoomTypeIn, RoomTypePatch
+from innkeeper.inventory import service as inventory
+from innkeeper.kit.errors import ValidationFailed
+from innkeeper.kit.money import Money
+
+
+def room_type_to_api(rt: RoomType, *, rooms: int | None = None) -> dict[str, Any]:
+    out = {
+        "id": str(rt.id),
+        "property_id": str(rt.property_id),
+        "code": rt.code,
+        "name": rt.name,
+        "capacity": rt.capacity,
+        "base_price": Money(rt.base_price_minor, rt.currency).to_api(),
+        "bed_config": rt.bed_config,
+        "size_sqm": rt.size_sqm,
+        "amenities": list(rt.amenities or []),
+        "description": rt.description,
+    }
+    if rooms is not None:
+        out["rooms"] = rooms
+    return out
+
+
+def room_to_api(room: Room) -> dict[str, Any]:
+    return {
+        "id": str(room.id),
+        "property_id": str(room.property_id),
+        "room_type_id": str(room.room_type_id),
+        "number": room.number,
+        "floor": room.floor,
+        "status": room.status,
+        "housekeeping": room.housekeeping,
+    }
+
+
+def parse_price(value: Any, currency: str, field: str) -> int:
+    try:
+        money = Money.parse(value, currency)
+    except ValidationFailed as exc:
+        exc.errors = [{"field": field, "message": exc.detail, "type": exc.code}]
+        raise
+    if money.minor < 0:
+        raise ValidationFailed(
+            f"{field} must not be negative",
+            code="money.negative",
+            errors=[{"field": field, "message": "must not be negative", "type": "negative"}],
+        )
+    if money.minor > 10**12:
+        raise ValidationFailed(
+            f"{field} is absurdly large",
+            code="money.too_large",
+            errors=[{"field": field, "message": "too large", "type": "too_large"}],
+        )
+    return money.minor
+
+
+async def create_room_type(
+    session: AsyncSession, prop: Property, data: RoomTypeIn, horizon_days: int, actor: Actor
+) -> RoomType:
+    price = parse_price(data.base_price, prop.currency, "base_price")
+    if await session.scalar(
+        select(RoomType.id).where(RoomType.property_id == prop.id, RoomType.code == data.code)
+    ):
+        raise DuplicateCode(f"{data.code!r} exists")
+    rt = RoomType(
+        property_id=prop.id,
+        code=data.code,
+        name=data.name,
+        capacity=data.capacity,
+        base_price_minor=price,
+        currency=prop.currency,
+        bed_config=data.bed_config,
+        size_sqm=data.size_sqm,
+        amenities=data.amenities or [],
+        description=data.description,
+    )
+    session.add(rt)
+    await session.flush()
+    await inventory.ensure_horizon(session, prop, rt, horizon_days)
+    record(
+        session,
+        actor,
+        "room_type.created",
+        "room_type",
+        rt.id,
+        property_id=prop.id,
+        after=room_type_to_api(rt),
+    )
+    return rt
+
+
+async def list_room_types(session: AsyncSession, property_id: uuid.UUID) -> list[dict[str, Any]]:
+    counts = dict(
+        (
+            await session.execute(
+                select(Room.room_type_id, func.count())
+                .where(Room.property_id == property_id, Room.status == RoomStatus.available.value)
+                .group_by(Room.room_type_id)
+            )
+        ).all()
+    )
+    types = (
+        await session.scalars(
+            select(RoomType)
+            .where(RoomType.property_id == property_id)
+            .order_by(RoomType.base_price_minor, RoomType.code)
+        )
+    ).all()
+    return [room_type_to_api(rt, rooms=int(counts.get(rt.id, 0))) for rt in types]
+
+
+async def update_room_type(
+    session: AsyncSession, prop: Property, room_type_id: uuid.UUID, data: RoomTypePatch, actor: Actor
+) -> RoomType:
+    rt = await inventory.room_type_of(session, prop.id, room_type_id)
+    before = room_type_to_api(rt)
+    for key in data.model_fields_set:
+        value = getattr(data, key)
+        if key in ("name", "capacity", "base_price") and value is None:
+            raise ValidationFailed(f"{key} cannot be null")
+        if key == "base_price":
+            rt.base_price_minor = parse_price(value, prop.currency, "base_price")
+        elif key == "amenities":
+            rt.amenities = value or []
+        else:
+            setattr(rt, key, value)
+    await session.flush()
+    record(
+        session,
+        actor,
+        "room_type.updated",
+        "room_type",
+        rt.id,
+        property_id=prop.id,
+        before=before,
+        after=room_type_to_api(rt),
+    )
+    return rt
+
+
+async def get_room(session: AsyncSession, property_id: uuid.UUID, room_id: uuid.UUID) -> Room:
+    room = await session.scalar(select(Room).where(Room.id == room_id, Room.property_id == property_id))
+    if room is None:
+        raise RoomNotFound()
+    return room
+
+
+async def list_rooms(session: AsyncSession, property_id: uuid.UUID) -> list[Room]:
+    return list(
+        (
+            await session.scalars(
+                select(Room).where(Room.property_id == property_id).order_by(Room.floor, Room.number)
+            )
+        ).all()
+    )
+
+
+async def create_room(session: AsyncSession, prop: Property, data: RoomIn, actor: Actor) -> Room:
+    rt = await inventory.room_type_of(session, prop.id, data.room_type_id)
+    if await session.scalar(select(Room.id).where(Room.property_id == prop.id, Room.number == data.number)):
+        raise DuplicateRoom(f"Room {data.number} exists")
+    room = Room(
+        property_id=prop.id,
+        room_type_id=rt.id,
+        number=data.number,
+        floor=data.floor,
+        status=RoomStatus.available.value,
+        housekeeping="clean",
+    )
+    session.add(room)
+    await session.flush()
+    record(session, actor, "room.created", "room", room.id, property_id=prop.id, after=room_to_api(room))
+    await inventory.change_total(session, prop, rt.id, +1, actor, reason=f"room {room.number} added")
+    return room
+
+
+async def update_room(
+    session: AsyncSession, prop: Property, room_id: uuid.UUID, data: RoomPatch, actor: Actor
+) -> Room:
+    room = await get_room(session, prop.id, room_id)
+    before = room_to_api(room)
+    fields = data.model_fields_set
+    if ("status" in fields and data.status is None) or (
+        "housekeeping" in fields and data.housekeeping is None
+    ):
+        raise ValidationFailed("status and housekeeping cannot be null")
+    if data.status is not None and data.status != room.status:
+        delta = -1 if data.status == RoomStatus.out_of_order.value else +1
+        await inventory.change_total(
+            session, prop, room.room_type_id, delta, actor, reason=f"room {room.number} {data.status}"
+        )
+        room.status = data.status
+    if data.housekeeping is not None:
+        room.housekeeping = data.housekeeping
+    if "floor" in fields:
+        room.floor = data.floor
+    await session.flush()
+    record(
+        session,
+        actor,
+        "room.updated",
+        "room",
+        room.id,
+        property_id=prop.id,
+        before=before,
+        after=room_to_api(room),
+    )
+    return room

@@ -1,0 +1,478 @@
+"""Cross-property search, public property pages, availability and price calendars.
+
+Search loads its inputs in four set-based queries (candidate properties, their room types, their
+inventory days over the stay, their rate rules), checks each room type with ``inventory.check_stay``
+and prices it with ``pricing.engine.compute_quote``: the very function ``pricing.service.quote`` (and so
+the booking) uses. Nothing is cached, so a booking or an inventory change shows in the next search.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from innkeeper.catalog import images
+from innkeeper.catalog.errors import PropertyNotFound
+from innkeeper.catalog.models import Property, RoomType
+from innkeeper.catalog.rooms import room_type_to_api
+from innkeeper.catalog.schemas import fold_city
+from innkeeper.catalog.service import property_to_api, rating
+from innkeeper.identity.models import User
+from innkeeper.inventory import service as inventory
+from innkeeper.inventory.errors import RoomTypeNotFound
+from innkeeper.inventory.models import InventoryDay
+from innkeeper.inventory.stay import guests_per_room, validate_stay
+from innkeeper.kit.clock import local_today, utcnow
+from innkeeper.kit.errors import ValidationFailed
+from innkeeper.kit.money import Money
+from innkeeper.pricing import service as pricing
+from innkeeper.pricing.engine import compute_quote, price_night, rules_by_kind
+
+EARTH_RADIUS_KM = 6371.0088
+
+
+def haversine_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def bounding_box(lat: float, lng: float, radius_km: float) -> tuple[float, float, float, float]:
+    dlat = math.degrees(radius_km / EARTH_RADIUS_KM)
+    cos_lat = math.cos(math.radians(lat))
+    dlng = 180.0 if cos_lat < 1e-6 else min(180.0, math.degrees(radius_km / (EARTH_RADIUS_KM * cos_lat)))
+    return max(-90.0, lat - dlat), min(90.0, lat + dlat), lng - dlng, lng + dlng
+
+
+@dataclass
+class SearchParams:
+    checkin: date
+    checkout: date
+    guests: int = 2
+    rooms: int = 1
+    city: str | None = None
+    lat: float | None = None
+    lng: float | None = None
+    radius_km: float | None = None
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    currency: str | None = None
+    amenities: list[str] = field(default_factory=list)
+    stars: list[int] = field(default_factory=list)
+    sort: str = "price"
+    limit: int = 20
+    offset: int = 0
+
+
+DAY_COLUMNS = (
+    InventoryDay.property_id,
+    InventoryDay.room_type_id,
+    InventoryDay.date,
+    InventoryDay.total,
+    InventoryDay.sold,
+    InventoryDay.held,
+    InventoryDay.closed,
+    InventoryDay.price_minor,
+    InventoryDay.min_stay,
+    InventoryDay.max_stay,
+    InventoryDay.closed_to_arrival,
+    InventoryDay.closed_to_departure,
+)
+
+
+def validate_search(settings: Any, p: SearchParams) -> None:
+    validate_stay(settings, p.checkin, p.checkout, p.guests, p.rooms, today=None)
+    errors = []
+    # "past" is judged per property; no zone on earth is more than a day behind UTC's date
+    utc_today = utcnow().date()
+    if p.checkin < utc_today - timedelta(days=1):
+        errors.append({"field": "checkin", "message": "checkin is in the past", "type": "date_past"})
+    if p.checkout > utc_today + timedelta(days=settings.inventory_horizon_days + 1):
+        errors.append(
+            {"field": "checkout", "message": "beyond the bookable horizon", "type": "date_beyond_horizon"}
+        )
+    has_point = p.lat is not None or p.lng is not None
+    if has_point and (p.lat is None or p.lng is None):
+        errors.append({"field": "lat", "message": "give lat and lng together", "type": "coordinates"})
+    if p.city is None and not has_point:
+        errors.append({"field": "city", "message": "give a city, or lat and lng", "type": "missing_location"})
+    if p.radius_km is not None and not 0 < p.radius_km <= settings.search_max_radius_km:
+        errors.append(
+            {
+                "field": "radius_km",
+                "message": f"0 < radius_km <= {settings.search_max_radius_km}",
+                "type": "radius",
+            }
+        )
+    if p.sort == "distance" and not has_point:
+        errors.append({"field": "sort", "message": "sorting by distance needs lat and lng", "type": "sort"})
+    if p.min_price is not None and p.max_price is not None and p.max_price < p.min_price:
+        errors.append(
+            {"field": "max_price", "message": "max_price is below min_price", "type": "price_range"}
+        )
+    if errors:
+        raise ValidationFailed("The search is not valid", code="search.invalid", errors=errors)
+
+
+def _property_filter(stmt: Select[Any], p: SearchParams, settings: Any) -> Select[Any]:
+    stmt = stmt.where(Property.is_active.is_(True), Property.kind == "hotel")
+    if p.lat is not None and p.lng is not None:
+        radius = p.radius_km or settings.search_default_radius_km
+        south, north, west, east = bounding_box(p.lat, p.lng, radius)
+        stmt = stmt.where(Property.latitude.between(south, north))
+        if west >= -180 and east <= 180:
+            stmt = stmt.where(Property.longitude.between(west, east))
+    if p.city is not None:
+        stmt = stmt.where(Property.city_key == fold_city(p.city))
+    if p.stars:
+        stmt = stmt.where(Property.star_rating.in_(p.stars))
+    if p.currency:
+        stmt = stmt.where(Property.currency == p.currency.upper())
+    return stmt
+
+
+@dataclass
+class Candidates:
+    properties: list[Property]
+    room_types: list[RoomType]
+    days: list[Any]
+    rules: dict[uuid.UUID, list[Any]]
+
+
+async def load_candidates(session: AsyncSession, settings: Any, p: SearchParams) -> Candidates:
+    """The database side of a search (what the benchmark times as "bare SQL")."""
+    props = list((await session.scalars(_property_filter(select(Property), p, settings))).all())
+    if not props:
+        return Candidates([], [], [], {})
+    ids = [prop.id for prop in props]
+    room_types = list(
+        (
+            await session.scalars(
+                select(RoomType).where(
+                    RoomType.property_id.in_(ids), RoomType.capacity >= guests_per_room(p.guests, p.rooms)
+                )
+            )
+        ).all()
+    )
+    if not room_types:
+        return Candidates(props, [], [], {})
+    days = list(
+        (
+            await session.execute(
+                select(*DAY_COLUMNS).where(
+                    InventoryDay.property_id.in_(ids),
+                    InventoryDay.date >= p.checkin,
+                    InventoryDay.date <= p.checkout,
+                )
+            )
+        ).all()
+    )
+    rules = await pricing.rules_for(session, ids)
+    return Candidates(props, room_types, days, rules)
+
+
+def _summary(prop: Property, distance: float | None) -> dict[str, Any]:
+    return {
+        "id": str(prop.id),
+        "slug": prop.slug,
+        "name": prop.name,
+        "city": prop.city,
+        "country": prop.country,
+        "star_rating": prop.star_rating,
+        "rating": rating(prop.rating_x10),
+        "latitude": prop.latitude,
+        "longitude": prop.longitude,
+        "currency": prop.currency,
+        "amenities": list(prop.amenities or []),
+        "distance_km": None if distance is None else round(distance, 2),
+    }
+
+
+async def search(
+    session: AsyncSession, settings: Any, p: SearchParams, user: User | None
+) -> tuple[list[dict[str, Any]], int]:
+    validate_search(settings, p)
+    c = await load_candidates(session, settings, p)
+    if not c.room_types:
+        return [], 0
+    nights = (p.checkout - p.checkin).days
+    wanted = set(p.amenities)
+    radius = p.radius_km or settings.search_default_radius_km
+    days_by_rt: dict[uuid.UUID, dict[date, Any]] = defaultdict(dict)
+    occ_rows: dict[uuid.UUID, list[Any]] = defaultdict(list)
+    for row in c.days:
+        days_by_rt[row.room_type_id][row.date] = row
+        if row.date < p.checkout:
+            occ_rows[row.property_id].append(row)
+    types_by_prop: dict[uuid.UUID, list[RoomType]] = defaultdict(list)
+    for rt in c.room_types:
+        types_by_prop[rt.property_id].append(rt)
+    loyalty = user.loyalty_tier if user else None
+    results = []
+    for prop in c.properties:
+        rts = types_by_prop.get(prop.id)
+        if not rts:
+            continue
+        distance = None
+        if p.lat is not None and p.lng is not None:
+            if prop.latitude is None or prop.longitude is None:
+                continue
+            distance = haversine_km(p.lat, p.lng, prop.latitude, prop.longitude)
+            if distance > radius:
+                continue
+        if wanted and not wanted.issubset(prop.amenities or []):
+            continue
+        today = local_today(prop.timezone)
+        if p.checkin < today or p.checkout > today + timedelta(days=settings.inventory_horizon_days):
+            continue
+        occupancy = inventory.occupancy_from_days(occ_rows[prop.id])
+        grouped = rules_by_kind(c.rules.get(prop.id, []))
+        offers = []
+        for rt in rts:
+            days = days_by_rt.get(rt.id, {})
+            check = inventory.check_stay(days, p.checkin, p.checkout, p.rooms)
+            if not check.ok:
+                continue
+            quote = compute_quote(
+                prop=prop,
+                room_type=rt,
+                day_prices={d: r.price_minor for d, r in days.items()},
+                occupancy=occupancy,
+                rules=grouped,
+                checkin=p.checkin,
+                checkout=p.checkout,
+                rooms=p.rooms,
+                guests=p.guests,
+                today=today,
+                loyalty_tier=loyalty,
+            )
+            offers.append((quote, rt, check.available))
+        if not offers:
+            continue
+        best = min(offers, key=lambda o: o[0].total)[0]
+        nightly = min(o[0].nightly_average for o in offers)
+        nightly_amount = Money(nightly, prop.currency).amount
+        if p.min_price is not None and nightly_amount < p.min_price:
+            continue
+        if p.max_price is not None and nightly_amount > p.max_price:
+            continue
+        offers.sort(key=lambda o: o[0].total)
+        results.append(
+            {
+                "property": _summary(prop, distance),
+                "from_price": Money(best.total, prop.currency).to_api(),
+                "nightly_from": Money(nightly, prop.currency).to_api(),
+                "nights": nights,
+                "available_room_types": [
+                    {
+                        "id": str(rt.id),
+                        "code": rt.code,
+                        "name": rt.name,
+                        "capacity": rt.capacity,
+                        "available": avail,
+                        "total": Money(q.total, prop.currency).to_api(),
+                        "nightly_average": Money(q.nightly_average, prop.currency).to_api(),
+                    }
+                    for q, rt, avail in offers
+                ],
+                "_price": Money(best.total, prop.currency).amount,
+                "_rating": prop.rating_x10 or -1,
+                "_distance": distance or 0.0,
+            }
+        )
+    if p.sort == "rating":
+        results.sort(key=lambda r: (-r["_rating"], r["_price"], r["property"]["slug"]))
+    elif p.sort == "distance":
+        results.sort(key=lambda r: (r["_distance"], r["_price"], r["property"]["slug"]))
+    else:
+        results.sort(key=lambda r: (r["_price"], r["property"]["slug"]))
+    page = results[p.offset : p.offset + p.limit]
+    for r in page:
+        for key in ("_price", "_rating", "_distance"):
+            r.pop(key)
+    return page, len(results)
+
+
+async def locations(session: AsyncSession, query: str | None, limit: int) -> list[dict[str, Any]]:
+    stmt = (
+        select(func.min(Property.city), Property.country, func.count())
+        .where(Property.is_active.is_(True))
+        .group_by(Property.city_key, Property.country)
+        .order_by(func.count().desc(), func.min(Property.city))
+        .limit(limit)
+    )
+    if query:
+        needle = fold_city(query).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(Property.city_key.like(f"%{needle}%", escape="\\"))
+    rows = (await session.execute(stmt)).all()
+    return [{"city": city, "country": country, "properties": int(n)} for city, country, n in rows]
+
+
+# -- one property, public --------------------------------------------------------------------------------
+
+
+async def public_property(session: AsyncSession, slug: str) -> Property:
+    prop = await session.scalar(select(Property).where(Property.slug == slug, Property.is_active.is_(True)))
+    if prop is None:
+        raise PropertyNotFound()
+    return prop
+
+
+async def property_page(session: AsyncSession, slug: str) -> dict[str, Any]:
+    prop = await public_property(session, slug)
+    data = property_to_api(prop, images=await images.list_images(session, prop.id))
+    for private in ("is_active", "created_at"):
+        data.pop(private, None)
+    types = (
+        await session.scalars(
+            select(RoomType)
+            .where(RoomType.property_id == prop.id)
+            .order_by(RoomType.base_price_minor, RoomType.code)
+        )
+    ).all()
+    data["room_types"] = [room_type_to_api(rt) for rt in types]
+    return data
+
+
+async def availability(
+    session: AsyncSession,
+    settings: Any,
+    slug: str,
+    checkin: date,
+    checkout: date,
+    guests: int,
+    rooms: int,
+    user: User | None,
+) -> dict[str, Any]:
+    prop = await public_property(session, slug)
+    today = local_today(prop.timezone)
+    validate_stay(settings, checkin, checkout, guests, rooms, today=today)
+    types = list(
+        (
+            await session.scalars(
+                select(RoomType)
+                .where(RoomType.property_id == prop.id, RoomType.capacity >= guests_per_room(guests, rooms))
+                .order_by(RoomType.base_price_minor, RoomType.code)
+            )
+        ).all()
+    )
+    days = await inventory.get_days(session, [rt.id for rt in types], checkin, checkout + timedelta(days=1))
+    occupancy = (await inventory.property_occupancy(session, [prop.id], checkin, checkout)).get(prop.id, {})
+    grouped = rules_by_kind((await pricing.rules_for(session, [prop.id])).get(prop.id, []))
+    items = []
+    for rt in types:
+        rt_days = days.get(rt.id, {})
+        check = inventory.check_stay(rt_days, checkin, checkout, rooms)
+        complete = all(checkin + timedelta(days=i) in rt_days for i in range((checkout - checkin).days))
+        item: dict[str, Any] = {
+            "room_type": {"id": str(rt.id), "code": rt.code, "name": rt.name, "capacity": rt.capacity},
+            "available": check.available,
+            "bookable": check.ok,
+            "reason": check.reason,
+            "nights": [],
+            "total": None,
+        }
+        if complete:
+            quote = compute_quote(
+                prop=prop,
+                room_type=rt,
+                day_prices={d: r.price_minor for d, r in rt_days.items()},
+                occupancy=occupancy,
+                rules=grouped,
+                checkin=checkin,
+                checkout=checkout,
+                rooms=rooms,
+                guests=guests,
+                today=today,
+                loyalty_tier=user.loyalty_tier if user else None,
+            )
+            item["nights"] = [
+                {"date": n.date.isoformat(), "price": Money(n.price, prop.currency).to_api()}
+                for n in quote.nights
+            ]
+            item["total"] = Money(quote.total, prop.currency).to_api()
+            item["quote"] = quote.to_api()
+        items.append(item)
+    return {
+        "property": {"id": str(prop.id), "slug": prop.slug, "name": prop.name, "currency": prop.currency},
+        "checkin": checkin.isoformat(),
+        "checkout": checkout.isoformat(),
+        "guests": guests,
+        "rooms": rooms,
+        "items": items,
+        "total": len(items),
+    }
+
+
+async def calendar(
+    session: AsyncSession,
+    settings: Any,
+    slug: str,
+    room_type_id: uuid.UUID,
+    start: date | None,
+    end: date | None,
+) -> dict[str, Any]:
+    """Per day: rooms free and the price of one room for a one-night stay arriving that day."""
+    prop = await public_property(session, slug)
+    rt = await session.scalar(
+        select(RoomType).where(RoomType.id == room_type_id, RoomType.property_id == prop.id)
+    )
+    if rt is None:
+        raise RoomTypeNotFound()
+    today = local_today(prop.timezone)
+    start = start or today
+    end = end or start + timedelta(days=31)
+    errors = []
+    if end <= start or (end - start).days > 366:
+        errors.append(
+            {"field": "to", "message": "'to' must be after 'from', at most 366 days", "type": "range"}
+        )
+    if start < today:
+        errors.append({"field": "from", "message": "in the past at the property", "type": "date_past"})
+    if end > today + timedelta(days=settings.inventory_horizon_days):
+        errors.append(
+            {"field": "to", "message": "beyond the bookable horizon", "type": "date_beyond_horizon"}
+        )
+    if errors:
+        raise ValidationFailed("The range is not valid", code="calendar.invalid", errors=errors)
+    days = (await inventory.get_days(session, [rt.id], start, end)).get(rt.id, {})
+    occupancy = (await inventory.property_occupancy(session, [prop.id], start, end)).get(prop.id, {})
+    grouped = rules_by_kind((await pricing.rules_for(session, [prop.id])).get(prop.id, []))
+    items = []
+    d = start
+    while d < end:
+        row = days.get(d)
+        if row is None:
+            items.append({"date": d.isoformat(), "available": 0, "price": None, "closed": True})
+        else:
+            night = price_night(
+                d,
+                room_type=rt,
+                day_price=row.price_minor,
+                grouped_rules=grouped,
+                occupancy=occupancy.get(d, (0, 0)),
+                today=today,
+                checkin=d,
+                nights=1,
+            )
+            items.append(
+                {
+                    "date": d.isoformat(),
+                    "available": row.available,
+                    "price": Money(night.price, prop.currency).to_api(),
+                    "closed": row.closed,
+                    "min_stay": row.min_stay,
+                    "closed_to_arrival": row.closed_to_arrival,
+                }
+            )
+        d += timedelta(days=1)
+    return {"room_type_id": str(rt.id), "currency": prop.currency, "items": items, "total": len(items)}
