@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from innkeeper import __version__
+from innkeeper.bookings.router import router as bookings_router
 from innkeeper.catalog.router import router as catalog_router
 from innkeeper.config import Settings, get_settings
 from innkeeper.domains import load_tasks
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool | None = None
     api.include_router(inventory_router)
     api.include_router(pricing_router)
     api.include_router(search_router)
+    api.include_router(bookings_router)
     api.include_router(admin_router(require_platform_admin))
     app.include_router(api)
     app.include_router(ops_router)

@@ -9,6 +9,7 @@ TASK_MODULES = (
     "innkeeper.notifications.tasks",
     "innkeeper.kit.maintenance",
     "innkeeper.inventory.tasks",
+    "innkeeper.bookings.tasks",
 )
 
 #: Modules whose import defines ORM models (Alembic autogenerate and the model/migration check).
@@ -22,6 +23,7 @@ MODEL_MODULES = (
     "innkeeper.catalog.models",
     "innkeeper.inventory.models",
     "innkeeper.pricing.models",
+    "innkeeper.bookings.models",
 )
 
 

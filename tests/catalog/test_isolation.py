@@ -27,6 +27,17 @@ def cases(a: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
     rt = a["rt"]["id"]
     return {
         ("GET", "/properties/{property_id}/manage"): {},
+        ("POST", "/properties/{property_id}/bookings"): {
+            "json": {
+                "room_type_id": rt,
+                "checkin": d(10),
+                "checkout": d(12),
+                "rooms": 1,
+                "guests": 1,
+                "contact": {"name": "Walk In", "email": "walkin@example.com"},
+                "source": "walk_in",
+            }
+        },
         ("PATCH", "/properties/{property_id}"): {"json": {"name": "Stolen"}},
         ("POST", "/properties/{property_id}/activate"): {},
         ("POST", "/properties/{property_id}/deactivate"): {},
@@ -190,7 +201,7 @@ async def test_another_tenants_child_resource_is_404_through_my_own_property(
         r = await call(client, method, template, b["prop"]["id"], spec, b["owner"])
         assert r.status_code == 404, (method, template, r.text)
         checked += 1
-    assert checked == 10
+    assert checked == 11
     assert await audit_count(ctx) == before
     # A's data is untouched
     rooms = (await client.get(f"{API}/properties/{a['prop']['id']}/rooms", headers=a["owner"])).json()[

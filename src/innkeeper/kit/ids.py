@@ -17,3 +17,16 @@ def new_id() -> uuid.UUID:
     value |= 0b10 << 62
     value |= rand & ((1 << 62) - 1)
     return uuid.UUID(int=value)
+
+
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # no I, L, O, U: easy to read out on the phone
+
+
+def reference(prefix: str = "IK", length: int = 7) -> str:
+    """A human-friendly reference such as ``IK-7K3F9QZ`` (35 random bits)."""
+    raw = int.from_bytes(os.urandom(5), "big")
+    chars = []
+    for _ in range(length):
+        raw, rem = divmod(raw, 32)
+        chars.append(CROCKFORD[rem])
+    return f"{prefix}-{''.join(chars)}"

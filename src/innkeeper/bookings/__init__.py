@@ -1,0 +1,1 @@
+"""The booking aggregate: holds, lifecycle, guests, idempotency, modify, cancel, room assignment."""

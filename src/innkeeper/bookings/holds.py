@@ -1,0 +1,152 @@
+"""Moving rooms between inventory counters on behalf of bookings (invariants 1-3).
+
+Lock order, everywhere: booking rows first (by id), then inventory rows by (room type, date) in one
+``SELECT … FOR UPDATE ORDER BY room_type_id, date``. Counters then change with conditional UPDATEs
+whose row counts are checked, and the ``CHECK (sold + held <= total)`` constraint is the backstop.
+Expired holds on the nights a request needs are reclaimed in the same transaction, so they never
+block a sale whether or not the sweeper has run.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from innkeeper.audit.service import Actor
+from innkeeper.bookings import lifecycle
+from innkeeper.bookings.models import HOLD_STATES, SOLD_STATES, Booking, Status
+from innkeeper.inventory.errors import Unavailable
+from innkeeper.inventory.models import InventoryDay
+from innkeeper.kit.clock import utcnow
+
+
+def nights(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=i) for i in range((end - start).days)]
+
+
+@dataclass(frozen=True)
+class Delta:
+    room_type_id: uuid.UUID
+    day: date
+    held: int = 0
+    sold: int = 0
+
+
+def take_held(b: Booking) -> list[Delta]:
+    return [Delta(b.room_type_id, d, held=b.rooms) for d in nights(b.checkin, b.checkout)]
+
+
+def release(b: Booking) -> list[Delta]:
+    """Give back whatever this booking occupies now (held or sold nights)."""
+    if b.status in HOLD_STATES:
+        return [Delta(b.room_type_id, d, held=-b.rooms) for d in nights(b.checkin, b.checkout)]
+    if b.status in SOLD_STATES:
+        return [Delta(b.room_type_id, d, sold=-b.rooms) for d in nights(b.checkin, b.sold_until)]
+    return []
+
+
+def occupy(b: Booking) -> list[Delta]:
+    """What this booking occupies in its current status (the inverse of :func:`release`)."""
+    return [Delta(x.room_type_id, x.day, held=-x.held, sold=-x.sold) for x in release(b)]
+
+
+def held_to_sold(b: Booking) -> list[Delta]:
+    return [Delta(b.room_type_id, d, held=-b.rooms, sold=b.rooms) for d in nights(b.checkin, b.checkout)]
+
+
+async def apply(session: AsyncSession, deltas: Iterable[Delta]) -> None:
+    """Apply counter changes all-or-nothing: lock in (room type, date) order, then conditional UPDATEs.
+
+    A night whose net change adds rooms must exist, be open and have them free; releases and
+    held→sold moves always succeed. Raises 409 ``inventory.unavailable`` otherwise."""
+    net: dict[tuple[uuid.UUID, date], list[int]] = defaultdict(lambda: [0, 0])
+    for d in deltas:
+        entry = net[(d.room_type_id, d.day)]
+        entry[0] += d.held
+        entry[1] += d.sold
+    changes = {k: v for k, v in net.items() if v != [0, 0]}
+    if not changes:
+        return
+    keys = sorted(changes)
+    rows = (
+        await session.execute(
+            select(InventoryDay.id, InventoryDay.room_type_id, InventoryDay.date)
+            .where(tuple_(InventoryDay.room_type_id, InventoryDay.date).in_(keys))
+            .order_by(InventoryDay.room_type_id, InventoryDay.date)
+            .with_for_update()
+        )
+    ).all()
+    ids = {(rt, day): row_id for row_id, rt, day in rows}
+    missing = [k for k in keys if k not in ids]
+    if missing:
+        raise Unavailable(f"{missing[0][1].isoformat()} is not on sale", reason="not_on_sale")
+    # one UPDATE per distinct (held, sold) change; most stays need exactly one
+    groups: dict[tuple[int, int], list[uuid.UUID]] = defaultdict(list)
+    first_day: dict[tuple[int, int], date] = {}
+    for key in keys:
+        h, s = changes[key]
+        groups[(h, s)].append(ids[key])
+        first_day.setdefault((h, s), key[1])
+    for (h, s), row_ids in groups.items():
+        stmt = update(InventoryDay).where(InventoryDay.id.in_(row_ids))
+        adds = h + s
+        if adds > 0:
+            stmt = stmt.where(
+                InventoryDay.closed.is_(False),
+                InventoryDay.total - InventoryDay.sold - InventoryDay.held >= adds,
+            )
+        result = await session.execute(
+            stmt.values(held=InventoryDay.held + h, sold=InventoryDay.sold + s).execution_options(
+                synchronize_session=False
+            )
+        )
+        if result.rowcount != len(row_ids):  # type: ignore[attr-defined]
+            raise Unavailable("Not enough rooms free on every night of the stay", reason="sold_out")
+
+
+async def due_holds(
+    session: AsyncSession, room_type_ids: Iterable[uuid.UUID], start: date, end: date
+) -> list[Booking]:
+    """Expired holds overlapping [start, end) of these room types, locked (skipping ones being handled)."""
+    stmt = (
+        select(Booking)
+        .where(
+            Booking.room_type_id.in_(list(room_type_ids)),
+            Booking.status.in_([s.value for s in HOLD_STATES]),
+            Booking.expires_at <= utcnow(),
+            Booking.checkin < end,
+            Booking.checkout > start,
+        )
+        .order_by(Booking.id)
+        .with_for_update(skip_locked=True)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+def expire(session: AsyncSession, bookings: list[Booking]) -> list[Delta]:
+    """Mark held bookings expired; returns the inventory to give back (apply it with the rest)."""
+    deltas: list[Delta] = []
+    actor = Actor.system("expiry")
+    for b in bookings:
+        deltas += release(b)
+        lifecycle.move(session, b, Status.expired, actor, "expired")
+        b.expires_at = None
+    return deltas
+
+
+async def take(session: AsyncSession, wanted: list[Delta], *, extra: Iterable[Delta] = ()) -> None:
+    """Take ``wanted`` (plus ``extra`` releases), reclaiming expired holds on those nights first."""
+    if wanted:
+        room_types = {d.room_type_id for d in wanted}
+        start = min(d.day for d in wanted)
+        end = max(d.day for d in wanted) + timedelta(days=1)
+        reclaimed = expire(session, await due_holds(session, room_types, start, end))
+    else:
+        reclaimed = []
+    await apply(session, [*reclaimed, *extra, *wanted])

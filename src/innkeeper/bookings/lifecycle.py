@@ -1,0 +1,88 @@
+"""The booking state machine: which transitions exist, and the one function that performs them
+(history row + audit row, in the caller's transaction)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from innkeeper.audit.service import Actor, record
+from innkeeper.bookings.errors import IllegalTransition
+from innkeeper.bookings.models import Booking, BookingEvent, Status
+
+S = Status
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    S.reserved: frozenset({S.guests_added, S.payment_pending, S.confirmed, S.cancelled, S.expired}),
+    S.guests_added: frozenset({S.guests_added, S.payment_pending, S.confirmed, S.cancelled, S.expired}),
+    S.payment_pending: frozenset({S.guests_added, S.payment_pending, S.confirmed, S.cancelled, S.expired}),
+    S.confirmed: frozenset({S.checked_in, S.cancelled, S.no_show}),
+    S.checked_in: frozenset({S.checked_out}),
+    S.checked_out: frozenset(),
+    S.cancelled: frozenset(),
+    S.expired: frozenset(),
+    S.no_show: frozenset(),
+}
+
+
+def can(booking: Booking, to: Status) -> bool:
+    return to in TRANSITIONS[Status(booking.status)]
+
+
+def require(booking: Booking, *allowed: Status, action: str) -> None:
+    if Status(booking.status) not in allowed:
+        raise IllegalTransition(
+            f"Cannot {action} a booking that is {booking.status}",
+            status_now=booking.status,
+        )
+
+
+def event(
+    session: AsyncSession,
+    booking: Booking,
+    actor: Actor,
+    action: str,
+    *,
+    from_status: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """History and audit for a change that is not (only) a status move."""
+    session.add(
+        BookingEvent(
+            booking_id=booking.id,
+            action=action,
+            from_status=from_status,
+            to_status=booking.status,
+            actor_user_id=actor.user_id,
+            actor_ip=actor.ip,
+            data=data,
+        )
+    )
+    record(
+        session,
+        actor,
+        f"booking.{action}",
+        "booking",
+        booking.id,
+        property_id=booking.property_id,
+        before={"status": from_status} if from_status else None,
+        after={"status": booking.status, **(data or {})},
+    )
+
+
+def move(
+    session: AsyncSession,
+    booking: Booking,
+    to: Status,
+    actor: Actor,
+    action: str,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Change status, or 409 ``booking.illegal_transition``."""
+    if not can(booking, to):
+        raise IllegalTransition(
+            f"Cannot {action} a booking that is {booking.status}", status_now=booking.status
+        )
+    before = booking.status
+    booking.status = to.value
+    event(session, booking, actor, action, from_status=before, data=data)

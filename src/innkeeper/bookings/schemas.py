@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from innkeeper.identity.schemas import Email, FullName, Phone
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+MoneyIn = dict[str, Any] | str | int
+
+
+class Contact(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: FullName
+    email: Email
+    phone: Phone | None = None
+
+
+class BookingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    room_type_id: uuid.UUID
+    checkin: date
+    checkout: date
+    rooms: int = Field(1, ge=1, le=1000)
+    guests: int = Field(2, ge=1, le=1000)
+    contact: Contact | None = None
+    expected_total: MoneyIn | None = None
+    promo_code: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] | None
+    ) = None
+    notes: Text | None = None
+
+
+class StaffBookingIn(BookingIn):
+    source: Literal["direct", "phone", "walk_in", "ota"] = "direct"
+    confirm: bool = False
+
+
+class GuestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: FullName | None = None
+    age: int | None = Field(None, ge=0, le=130)
+    id_document_type: Literal["passport", "national_id", "driving_license", "other"] | None = None
+    id_document_number: (
+        Annotated[
+            str,
+            StringConstraints(
+                strip_whitespace=True, min_length=3, max_length=40, pattern=r"^[A-Za-z0-9 \-]+$"
+            ),
+        ]
+        | None
+    ) = None
+    saved_guest_id: uuid.UUID | None = None
+    save: bool = False
+
+    @model_validator(mode="after")
+    def _name_or_profile(self) -> GuestIn:
+        if self.name is None and self.saved_guest_id is None:
+            raise ValueError("give a name or a saved_guest_id")
+        if (self.id_document_number is None) != (
+            self.id_document_type is None
+        ) and self.saved_guest_id is None:
+            raise ValueError("give id_document_type and id_document_number together")
+        return self
+
+
+class SavedGuestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: FullName
+    age: int | None = Field(None, ge=0, le=130)
+    id_document_type: Literal["passport", "national_id", "driving_license", "other"] | None = None
+    id_document_number: (
+        Annotated[
+            str,
+            StringConstraints(
+                strip_whitespace=True, min_length=3, max_length=40, pattern=r"^[A-Za-z0-9 \-]+$"
+            ),
+        ]
+        | None
+    ) = None
+
+    @model_validator(mode="after")
+    def _both(self) -> SavedGuestIn:
+        if (self.id_document_number is None) != (self.id_document_type is None):
+            raise ValueError("give id_document_type and id_document_number together")
+        return self
+
+
+class CancelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Text | None = None
+
+
+class ModifyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    checkin: date | None = None
+    checkout: date | None = None
+    room_type_id: uuid.UUID | None = None
+    rooms: int | None = Field(None, ge=1, le=1000)
+    guests: int | None = Field(None, ge=1, le=1000)
+    expected_total: MoneyIn | None = None
+
+
+class CheckInIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    room_id: uuid.UUID | None = None
+
+
+class AssignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    room_id: uuid.UUID | None = None
+    reason: Text | None = None

@@ -1,0 +1,175 @@
+"""Create a booking: price it with the one pricing function, hold the inventory, store it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from innkeeper.audit.service import Actor
+from innkeeper.bookings import holds, lifecycle
+from innkeeper.bookings.errors import InvalidBooking, NotAllowed, PriceChanged, PropertyInactive
+from innkeeper.bookings.models import Booking, Source, Status
+from innkeeper.bookings.schemas import BookingIn, StaffBookingIn
+from innkeeper.catalog.models import Property, RoomType
+from innkeeper.identity.models import User
+from innkeeper.inventory import service as inventory
+from innkeeper.inventory.errors import RoomTypeNotFound, Unavailable
+from innkeeper.kit.clock import utcnow
+from innkeeper.kit.context import AppContext
+from innkeeper.kit.ids import reference
+from innkeeper.kit.money import Money
+from innkeeper.kit.security import hash_token, random_token
+from innkeeper.pricing import service as pricing
+from innkeeper.pricing.engine import Quote
+from innkeeper.pricing.errors import PromoInvalid
+
+
+async def price(
+    ctx: AppContext,
+    session: AsyncSession,
+    room_type_id: object,
+    data: BookingIn,
+    user: User | None,
+    *,
+    property_id: object = None,
+) -> tuple[Property, RoomType, Quote]:
+    """Quote the stay and check its restrictions. Availability is settled later, under the locks,
+    because expired holds on these nights may still be reclaimed."""
+    result = await pricing.quote(
+        session,
+        ctx.settings,
+        room_type_id,
+        data.checkin,
+        data.checkout,
+        rooms=data.rooms,
+        guests=data.guests,
+        user=user,
+        promo_code=data.promo_code,
+        property_id=property_id,
+        require_available=False,
+    )
+    days = (
+        await inventory.get_days(
+            session, [result.room_type.id], data.checkin, data.checkout + timedelta(days=1)
+        )
+    ).get(result.room_type.id, {})
+    check = inventory.check_stay(days, data.checkin, data.checkout, 0)  # restrictions only
+    if not check.ok:
+        raise Unavailable(f"Not bookable: {check.reason}", code="inventory.restricted", reason=check.reason)
+    return result.prop, result.room_type, result.quote
+
+
+def check_expected(expected: object, quote: Quote) -> None:
+    if expected is None:
+        return
+    wanted = Money.parse(expected, quote.currency)
+    if wanted.minor != quote.total:
+        raise PriceChanged(
+            f"The total is now {Money(quote.total, quote.currency)}, not {wanted}",
+            total=Money(quote.total, quote.currency).to_api(),
+        )
+
+
+async def unique_reference(session: AsyncSession) -> str:
+    for _ in range(5):
+        ref = reference()
+        if await session.scalar(select(Booking.id).where(Booking.reference == ref)) is None:
+            return ref
+    raise RuntimeError("could not find a free booking reference")  # 2^35 space: never in practice
+
+
+async def create(
+    ctx: AppContext,
+    session: AsyncSession,
+    data: BookingIn,
+    *,
+    user: User | None,
+    actor: Actor,
+    staff_property: Property | None = None,
+) -> tuple[Booking, str | None]:
+    """A ``reserved`` booking holding its rooms until ``expires_at`` (or, for staff with ``confirm``
+    under a pay-at-property policy, a ``confirmed`` one). Returns the booking and, for guests
+    without an account, their one-time ``guest_token``."""
+    staff = isinstance(data, StaffBookingIn) and staff_property is not None
+    if user is None and data.contact is None:
+        raise InvalidBooking(
+            "Without an account, give a contact (name, email)",
+            errors=[{"field": "contact", "message": "required without a bearer token", "type": "missing"}],
+        )
+    rt = await session.get(RoomType, data.room_type_id)
+    if rt is None or (staff_property is not None and rt.property_id != staff_property.id):
+        raise RoomTypeNotFound()
+    prop, room_type, quote = await price(
+        ctx,
+        session,
+        data.room_type_id,
+        data,
+        None if staff else user,
+        property_id=staff_property.id if staff_property else None,
+    )
+    if not prop.is_active and not staff:
+        raise PropertyInactive("This property is not taking bookings")
+    check_expected(data.expected_total, quote)
+    if quote.promo_code and not await pricing.redeem_promo(session, quote.promo_code, prop.id):
+        raise PromoInvalid(f"Promo code {quote.promo_code} is used up")
+
+    confirm_now = staff and isinstance(data, StaffBookingIn) and data.confirm
+    if confirm_now and (prop.payment_policy or {}).get("mode") != "at_property":
+        raise NotAllowed("Confirming without payment needs the property's 'at_property' payment policy")
+
+    contact = data.contact
+    booking = Booking(
+        reference=await unique_reference(session),
+        property_id=prop.id,
+        room_type_id=room_type.id,
+        user_id=user.id if user is not None and not staff else None,
+        contact_name=contact.name if contact else (user.full_name if user else ""),
+        contact_email=contact.email if contact else (user.email or "") if user else "",
+        contact_phone=contact.phone if contact else (user.phone if user else None),
+        source=data.source if isinstance(data, StaffBookingIn) else Source.web.value,
+        checkin=data.checkin,
+        checkout=data.checkout,
+        rooms=data.rooms,
+        guests=data.guests,
+        status=Status.reserved.value,
+        currency=quote.currency,
+        total_minor=quote.total,
+        promo_code=quote.promo_code,
+        quote=quote.to_api(),
+        notes=data.notes,
+        cancellation_policy=prop.cancellation_policy or {"preset": "flexible"},
+        payment_policy=prop.payment_policy or {"mode": "prepay"},
+        expires_at=utcnow() + timedelta(seconds=ctx.settings.hold_ttl_seconds),
+    )
+    if not booking.contact_email:
+        raise InvalidBooking(
+            "A contact e-mail is needed",
+            errors=[
+                {
+                    "field": "contact.email",
+                    "message": "your account has no e-mail; give a contact",
+                    "type": "missing",
+                }
+            ],
+        )
+    guest_token = None
+    if user is None and not staff:
+        guest_token = random_token(24)
+        booking.guest_token_hash = hash_token(guest_token)
+    await holds.take(session, holds.take_held(booking))
+    session.add(booking)
+    await session.flush()
+    lifecycle.event(
+        session,
+        booking,
+        actor,
+        "created",
+        data={"total": Money(quote.total, quote.currency).to_api(), "source": booking.source},
+    )
+    if confirm_now:
+        from innkeeper.bookings.service.confirm import confirm
+
+        await confirm(ctx, session, booking, actor, reason="staff, pay at property")
+    return booking, guest_token
