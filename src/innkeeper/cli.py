@@ -193,6 +193,25 @@ def create_admin(
     console.print(f"[green]✓[/] {email} {verb} as platform admin")
 
 
+@app.command("rotate-keys")
+def rotate_keys() -> None:
+    """Re-encrypt stored personal data with the newest key in INNKEEPER_ENCRYPTION_KEYS."""
+    from innkeeper.bookings.service.guests import reseal_all
+    from innkeeper.kit.context import AppContext
+
+    async def run() -> int:
+        ctx = AppContext.build(get_settings())
+        try:
+            async with ctx.db.unit_of_work() as session:
+                return await reseal_all(ctx, session)
+        finally:
+            await ctx.close()
+
+    with console.status("Re-encrypting identity documents…"):
+        count = asyncio.run(run())
+    console.print(f"[green]✓[/] {count} value(s) now sealed with the newest key")
+
+
 @jobs_app.command("list")
 def jobs_list(
     status: Annotated[str, typer.Option(help="queued, running, done or failed")] = "failed",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -71,7 +72,7 @@ async def load(
     raise BookingNotFound()
 
 
-def visible_to(user: User) -> Select[tuple[Booking]]:
+def visible_to(user: User) -> Select[Any]:
     """Bookings a signed-in user may list: their own and those of properties they work at."""
     stmt = select(Booking)
     if user.is_platform_admin:

@@ -3,7 +3,7 @@
 ``INNKEEPER_ENCRYPTION_KEYS`` holds comma-separated Fernet keys, newest first: new data is sealed with
 the first, every listed key can open. Without it a key is derived from ``INNKEEPER_SECRET_KEY`` (HKDF),
 which is fine for development; production should set explicit keys so the signing key can rotate on
-its own.
+its own. ``innkeeper rotate-keys`` re-seals stored data with the newest key.
 """
 
 from __future__ import annotations

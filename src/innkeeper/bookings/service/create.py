@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -29,11 +30,11 @@ from innkeeper.pricing.errors import PromoInvalid
 async def price(
     ctx: AppContext,
     session: AsyncSession,
-    room_type_id: object,
+    room_type_id: uuid.UUID,
     data: BookingIn,
     user: User | None,
     *,
-    property_id: object = None,
+    property_id: uuid.UUID | None = None,
 ) -> tuple[Property, RoomType, Quote]:
     """Quote the stay and check its restrictions. Availability is settled later, under the locks,
     because expired holds on these nights may still be reclaimed."""

@@ -143,10 +143,16 @@ async def delete_profile(session: AsyncSession, user: User, profile_id: uuid.UUI
 async def reseal_all(ctx: AppContext, session: AsyncSession) -> int:
     """Re-encrypt every stored document number with the newest key (after adding a key)."""
     count = 0
-    for model in (BookingGuest, SavedGuest):
-        rows = (await session.scalars(select(model).where(model.id_document_number_enc.is_not(None)))).all()
-        for row in rows:
-            assert row.id_document_number_enc is not None
-            row.id_document_number_enc = ctx.crypto.rotate(row.id_document_number_enc)
-            count += 1
+    sealed_rows: list[BookingGuest | SavedGuest] = [
+        *(
+            await session.scalars(
+                select(BookingGuest).where(BookingGuest.id_document_number_enc.is_not(None))
+            )
+        ),
+        *(await session.scalars(select(SavedGuest).where(SavedGuest.id_document_number_enc.is_not(None)))),
+    ]
+    for row in sealed_rows:
+        assert row.id_document_number_enc is not None
+        row.id_document_number_enc = ctx.crypto.rotate(row.id_document_number_enc)
+        count += 1
     return count

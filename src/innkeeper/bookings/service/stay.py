@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import Select, case, select
 from sqlalchemy.exc import IntegrityError
@@ -27,7 +28,7 @@ from innkeeper.kit.clock import local_today, utcnow
 READY = {Housekeeping.clean.value, Housekeeping.inspected.value}
 
 
-def _busy(start: date, end: date) -> Select[tuple[uuid.UUID]]:
+def _busy(start: date, end: date) -> Select[Any]:
     """Rooms with an active stay overlapping [start, end)."""
     return select(RoomAssignment.room_id).where(
         RoomAssignment.active.is_(True), RoomAssignment.start_date < end, RoomAssignment.end_date > start
@@ -155,11 +156,12 @@ async def move(
     if to_room_id is None:
         target = (await auto_pick(session, b, start, b.sold_until, 1))[0]
     else:
-        target = await session.scalar(
+        found = await session.scalar(
             select(Room).where(Room.id == to_room_id, Room.property_id == b.property_id)
         )
-        if target is None:
+        if found is None:
             raise RoomNotFound()
+        target = found
     if b.status == Status.checked_in and target.housekeeping not in READY:
         raise RoomNotReady(f"Room {target.number} is not clean yet")
     placed = await _place(session, b, target, start, b.sold_until, reason or "room move")
