@@ -13,6 +13,8 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from innkeeper import __version__
+from innkeeper.billing.router import admin as wallet_admin_router
+from innkeeper.billing.router import router as wallet_router
 from innkeeper.config import Settings, get_settings
 from innkeeper.domains import load_tasks
 from innkeeper.identity.deps import require_platform_admin, write_rate_limit
@@ -24,6 +26,9 @@ from innkeeper.kit.logging import configure_logging
 from innkeeper.kit.ops_router import admin_router
 from innkeeper.kit.ops_router import router as ops_router
 from innkeeper.notifications.router import router as outbox_router
+from innkeeper.payments.router import admin as payments_admin_router
+from innkeeper.payments.router import router as payments_router
+from innkeeper.web.checkout import router as checkout_router
 from innkeeper.web.router import router as web_router
 
 WEB_DIR = Path(__file__).parent / "web"
@@ -87,9 +92,14 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool | None = None
     api = APIRouter(prefix="/api/v1", dependencies=[Depends(write_rate_limit)])
     api.include_router(identity_router)
     api.include_router(admin_router(require_platform_admin))
+    api.include_router(payments_router)
+    api.include_router(payments_admin_router)
+    api.include_router(wallet_router)
+    api.include_router(wallet_admin_router)
     app.include_router(api)
     app.include_router(ops_router)
     app.include_router(outbox_router)
     app.include_router(web_router)
+    app.include_router(checkout_router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     return app

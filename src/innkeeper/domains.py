@@ -8,6 +8,7 @@ import importlib
 TASK_MODULES = (
     "innkeeper.notifications.tasks",
     "innkeeper.kit.maintenance",
+    "innkeeper.payments.tasks",
 )
 
 #: Modules whose import defines ORM models (Alembic autogenerate and the model/migration check).
@@ -18,6 +19,8 @@ MODEL_MODULES = (
     "innkeeper.audit.models",
     "innkeeper.identity.models",
     "innkeeper.notifications.models",
+    "innkeeper.payments.models",
+    "innkeeper.billing.models",
 )
 
 
