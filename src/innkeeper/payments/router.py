@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, status
 from sqlalchemy import func, select
 
-from innkeeper.audit.service import Actor
+from innkeeper.audit.service import record
 from innkeeper.identity.deps import ActorDep, Ctx, CurrentUser, PlatformAdmin
 from innkeeper.kit.clock import utcnow
 from innkeeper.kit.context import AppContext
@@ -138,10 +138,8 @@ async def retry_event(
     if row is None or row.status not in (EventStatus.error, EventStatus.deferred, EventStatus.received):
         raise NotFound("No unprocessed webhook event with this id", code="webhook.not_found")
     enqueue(session, service.PROCESS_EVENT_JOB, {"event_row_id": str(row.id)})
-    from innkeeper.audit.service import record
-
     record(session, actor, "webhook.retry", "webhook_event", row.id, after={"at": utcnow().isoformat()})
     return webhooks.event_summary(row)
 
 
-__all__ = ["Actor", "admin", "router", "simulate_outcome"]
+__all__ = ["admin", "router", "simulate_outcome"]

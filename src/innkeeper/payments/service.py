@@ -275,7 +275,7 @@ async def mark_processing(session: AsyncSession, actor: Actor, payment: Payment)
 
 
 # refunds --------------------------------------------------------------------------------------------
-async def _reserve(session: AsyncSession, payment: Payment, minor: int) -> None:
+async def reserve_refund(session: AsyncSession, payment: Payment, minor: int) -> None:
     """Count ``minor`` as refunded, unless that would exceed what was received (checked by the
     conditional UPDATE and backed by a CHECK constraint, so concurrent refunds cannot overdraw)."""
     result = await session.execute(
@@ -294,7 +294,7 @@ async def _reserve(session: AsyncSession, payment: Payment, minor: int) -> None:
     await session.refresh(payment)
 
 
-async def _release(session: AsyncSession, payment: Payment, minor: int) -> None:
+async def release_refund(session: AsyncSession, payment: Payment, minor: int) -> None:
     await session.execute(
         update(Payment)
         .where(Payment.id == payment.id)
@@ -337,7 +337,7 @@ async def refund(
         raise PaymentMethodUnavailable("A wallet payment is refunded to the wallet")
     if dest == RefundDestination.wallet and payment.user_id is None:
         raise PaymentMethodUnavailable("This payment has no user whose wallet could take the refund")
-    await _reserve(session, payment, amount.minor)
+    await reserve_refund(session, payment, amount.minor)
     item = Refund(
         id=uuid.uuid4(),
         payment_id=payment.id,
@@ -409,7 +409,7 @@ async def settle_refund(
     item.status = status.value
     if status == RefundStatus.failed:
         item.failure_reason = reason
-        await _release(session, payment, item.amount_minor)
+        await release_refund(session, payment, item.amount_minor)
     await session.flush()
     record(
         session,

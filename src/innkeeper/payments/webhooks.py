@@ -17,13 +17,14 @@ processed is skipped, an outcome already recorded changes nothing. Out of order:
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from innkeeper.audit.service import Actor
+from innkeeper.audit.service import Actor, record
 from innkeeper.kit.clock import utcnow
 from innkeeper.kit.context import AppContext
 from innkeeper.kit.db import insert_for
@@ -31,7 +32,7 @@ from innkeeper.kit.jobs import enqueue
 from innkeeper.kit.money import Money
 from innkeeper.payments import service
 from innkeeper.payments.errors import WebhookUnknownPayment
-from innkeeper.payments.gateways import GatewayEvent
+from innkeeper.payments.gateways import GatewayEvent, parse_event
 from innkeeper.payments.gateways.registry import gateway
 from innkeeper.payments.models import (
     EventStatus,
@@ -129,10 +130,6 @@ async def process(ctx: AppContext, session: AsyncSession, event_row_id: uuid.UUI
 
 
 def _parse_stored(row: WebhookEvent) -> GatewayEvent:
-    import json
-
-    from innkeeper.payments.gateways import parse_event
-
     return parse_event(json.dumps(row.payload).encode())
 
 
@@ -189,7 +186,7 @@ async def _apply_refund_event(
         if status == RefundStatus.failed or not event.amount_minor:
             return EventStatus.ignored
         amount = Money(event.amount_minor, payment.currency)
-        await service._reserve(session, payment, amount.minor)
+        await service.reserve_refund(session, payment, amount.minor)
         item = Refund(
             id=uuid.uuid4(),
             payment_id=payment.id,
@@ -202,8 +199,6 @@ async def _apply_refund_event(
         )
         session.add(item)
         await session.flush()
-        from innkeeper.audit.service import record
-
         record(
             session,
             actor,

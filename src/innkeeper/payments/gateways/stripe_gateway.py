@@ -15,7 +15,7 @@ from typing import Any
 import stripe
 
 from innkeeper.kit.money import Money
-from innkeeper.payments.errors import GatewayError
+from innkeeper.payments.errors import GatewayError, WebhookSignatureInvalid
 from innkeeper.payments.gateways import GatewayEvent, GatewayRefund, Intent, IntentRequest, parse_event
 from innkeeper.payments.gateways.signing import verify
 
@@ -117,8 +117,6 @@ class StripeGateway:
 
     def parse_webhook(self, body: bytes, signature: str | None) -> GatewayEvent:
         if not self.webhook_secret:
-            from innkeeper.payments.errors import WebhookSignatureInvalid
-
             raise WebhookSignatureInvalid("INNKEEPER_STRIPE_WEBHOOK_SECRET is not set")
         verify(body, signature, self.webhook_secret, self.tolerance)
         return parse_event(body)
