@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from innkeeper.audit.models import AuditEntry
 from innkeeper.audit.service import Actor
 from innkeeper.billing import wallet
-from innkeeper.billing.models import EntryKind, WalletAccount, WalletEntry
+from innkeeper.billing.models import EntryKind, EntryStatus, WalletAccount, WalletEntry
 from innkeeper.kit.context import AppContext
 from innkeeper.kit.jobs import JobRunner
 from innkeeper.kit.money import Money
@@ -327,3 +327,84 @@ async def test_reconcile_finds_a_tampered_balance(
     assert (mismatch.stored_minor, mismatch.ledger_minor) == (999, 1000)
     done = await asyncio.to_thread(subprocess.run, cmd, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1 and "disagree" in done.stderr
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+async def test_random_ledger_sequences_keep_balance_derived(
+    client: httpx.AsyncClient, ctx: AppContext, seed: int
+) -> None:
+    """Random credits, debits, adjustments and pending entries settled either way: the balance always
+    equals the sum of completed entries, never goes negative, and matches a simple model."""
+    import random
+
+    rng = random.Random(seed)
+    _, user_id = await user_with_balance(client, ctx, Money(1, "EUR"))
+    expected = 1
+    pending: list[tuple[uuid.UUID, int]] = []
+    for _ in range(40):
+        op = rng.choice(["credit", "debit", "adjust", "pending", "settle"])
+        amount = rng.randint(1, 5000)
+        try:
+            async with ctx.db.unit_of_work() as session:
+                if op == "credit":
+                    await wallet.post(
+                        session, ACTOR, user_id=user_id, amount=Money(amount, "EUR"), kind=EntryKind.credit
+                    )
+                    expected += amount
+                elif op == "debit":
+                    await wallet.debit(session, ACTOR, user_id=user_id, amount=Money(amount, "EUR"))
+                    expected -= amount
+                elif op == "adjust":
+                    signed_amount = amount if rng.random() < 0.5 else -amount
+                    await wallet.adjust(
+                        session, ACTOR, user_id=user_id, amount=Money(signed_amount, "EUR"), reason="r"
+                    )
+                    expected += signed_amount
+                elif op == "pending":
+                    entry = await wallet.post(
+                        session,
+                        ACTOR,
+                        user_id=user_id,
+                        amount=Money(amount, "EUR"),
+                        kind=EntryKind.credit,
+                        status=EntryStatus.pending,
+                    )
+                    pending.append((entry.id, amount))
+                elif pending:
+                    entry_id, value = pending.pop(rng.randrange(len(pending)))
+                    completed = rng.random() < 0.5
+                    await wallet.settle(session, ACTOR, entry_id, completed=completed)
+                    expected += value if completed else 0
+        except InsufficientFunds:
+            pass  # refused: nothing moved
+        async with ctx.db.unit_of_work(write=False) as session:
+            assert await wallet.balance(session, user_id, "EUR") == Money(expected, "EUR")
+            assert expected >= 0
+    await assert_reconciled(ctx)
+
+
+async def test_refunding_a_spent_top_up_is_refused(
+    client: httpx.AsyncClient, ctx: AppContext, runner: JobRunner
+) -> None:
+    tokens = await signup(client)
+    user_id = uuid.UUID(tokens["user"]["id"])
+    created = await client.post(
+        f"{API}/users/me/wallet/top-ups",
+        json={"amount": {"amount": "30.00", "currency": "EUR"}},
+        headers=bearer(tokens),
+    )
+    payment = await load(ctx, Payment, uuid.UUID(created.json()["id"]))
+    await deliver(client, ctx, payment_event(ctx, payment, "succeeded"))
+    await runner.drain()
+    async with ctx.db.unit_of_work() as session:
+        await wallet.debit(session, ACTOR, user_id=user_id, amount=Money(2500, "EUR"))
+    admin = bearer(await make_admin(client, ctx))
+    url = f"{API}/payments/{payment.id}/refunds"
+    r = await client.post(url, json={}, headers=admin)  # 30.00 back to the card, but 25.00 is spent
+    assert_problem(r, 409, "wallet.insufficient_funds")
+    assert (await load(ctx, Payment, payment.id)).amount_refunded_minor == 0
+    r = await client.post(url, json={"amount": {"amount": "5.00", "currency": "EUR"}}, headers=admin)
+    assert r.status_code == 201, r.text
+    async with ctx.db.unit_of_work(write=False) as session:
+        assert await wallet.balance(session, user_id, "EUR") == Money(0, "EUR")
+    await assert_reconciled(ctx)

@@ -250,3 +250,13 @@ async def test_admin_retry_of_an_event(client: httpx.AsyncClient, ctx: AppContex
     ] == "deferred"
     user = await signup(client)
     assert_problem(await client.get(f"{API}/admin/webhook-events", headers=bearer(user)), 403)
+
+
+async def test_disabled_or_unknown_provider_is_404(client: httpx.AsyncClient, ctx: AppContext) -> None:
+    assert_problem(
+        await client.post(f"{API}/webhooks/stripe", content=b"{}"), 404, "payment.provider_disabled"
+    )
+    assert_problem(
+        await client.post(f"{API}/webhooks/paypal", content=b"{}"), 404, "webhook.unknown_provider"
+    )
+    await nothing_stored(ctx)
