@@ -28,6 +28,7 @@ from innkeeper.kit.ops_router import router as ops_router
 from innkeeper.notifications.router import router as outbox_router
 from innkeeper.payments.router import admin as payments_admin_router
 from innkeeper.payments.router import router as payments_router
+from innkeeper.payments.router import webhook_router
 from innkeeper.web.checkout import router as checkout_router
 from innkeeper.web.router import router as web_router
 
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool | None = None
     api.include_router(wallet_router)
     api.include_router(wallet_admin_router)
     app.include_router(api)
+    app.include_router(webhook_router, prefix="/api/v1")
     app.include_router(ops_router)
     app.include_router(outbox_router)
     app.include_router(web_router)

@@ -326,7 +326,7 @@ async def test_reconcile_finds_a_tampered_balance(
         [mismatch] = await wallet.reconcile(session)
     assert (mismatch.stored_minor, mismatch.ledger_minor) == (999, 1000)
     done = await asyncio.to_thread(subprocess.run, cmd, env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 1 and "disagree" in done.stderr
+    assert done.returncode == 1 and "disagree" in done.stderr, (done.stdout, done.stderr)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

@@ -6,6 +6,7 @@ import asyncio
 import json
 import time
 from datetime import timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -19,7 +20,7 @@ from innkeeper.kit.money import Money
 from innkeeper.payments import hooks
 from innkeeper.payments.gateways.registry import simulated
 from innkeeper.payments.models import Payment, Refund, WebhookEvent
-from tests.helpers import API, assert_problem, bearer, signup
+from tests.helpers import API, assert_problem, bearer, signup, with_settings
 from tests.identity.test_admin import make_admin
 from tests.payments.support import count, deliver, load, new_payment, payment_event, refund_event, signed
 
@@ -260,3 +261,18 @@ async def test_disabled_or_unknown_provider_is_404(client: httpx.AsyncClient, ct
         await client.post(f"{API}/webhooks/paypal", content=b"{}"), 404, "webhook.unknown_provider"
     )
     await nothing_stored(ctx)
+
+
+async def test_webhooks_are_outside_the_write_budget(settings: Any) -> None:
+    from innkeeper.app import create_app
+
+    app = create_app(with_settings(settings, write_rate_limit="2/minute"))
+    async with app.router.lifespan_context(app):
+        ctx: AppContext = app.state.ctx
+        payment = await new_payment(ctx, Money(1000, "EUR"))
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            for _ in range(5):
+                r = await deliver(http, ctx, payment_event(ctx, payment, "succeeded"))
+                assert r.status_code == 200, r.text
+    assert await count(ctx, WebhookEvent) == 5
