@@ -84,6 +84,16 @@ class FakeStripe:
             )
         return JSONResponse(intent)
 
+    async def cancel_intent(self, request: Request) -> JSONResponse:
+        await self._record(request)
+        intent = self.intents.get(request.path_params["intent"])
+        if intent is None:
+            return JSONResponse(
+                {"error": {"type": "invalid_request_error", "message": "No such payment_intent"}}, 404
+            )
+        intent["status"] = "canceled"
+        return JSONResponse(intent)
+
     async def create_refund(self, request: Request) -> JSONResponse:
         entry = await self._record(request)
         key = entry["idempotency_key"]
@@ -111,6 +121,7 @@ class FakeStripe:
             routes=[
                 Route("/v1/payment_intents", self.create_intent, methods=["POST"]),
                 Route("/v1/payment_intents/{intent}", self.get_intent, methods=["GET"]),
+                Route("/v1/payment_intents/{intent}/cancel", self.cancel_intent, methods=["POST"]),
                 Route("/v1/refunds", self.create_refund, methods=["POST"]),
             ]
         )
@@ -334,3 +345,34 @@ async def test_refund_rejected_by_stripe_releases_the_amount(
     assert failed.status == "failed" and "payment_intent" in failed.failure_reason
     assert (await load(ctx, Payment, payment.id)).amount_refunded_minor == 0
     assert fake.requests[-1]["path"] == "/v1/refunds"
+
+
+async def test_cancel_an_open_stripe_payment(stripe_app: Any, fake_stripe: tuple[FakeStripe, str]) -> None:
+    from innkeeper.audit.service import Actor
+    from innkeeper.payments import service
+
+    fake, _ = fake_stripe
+    ctx: AppContext = stripe_app.state.ctx
+    runner = JobRunner(ctx.db, services={"app": ctx})
+    payment = await new_payment(ctx, Money(5000, "EUR"))
+    await runner.drain()
+    async with ctx.db.unit_of_work() as session:
+        assert await service.cancel_payment(
+            ctx, session, Actor.system("test"), payment.id, reason="hold expired"
+        )
+    async with ctx.db.unit_of_work() as session:  # twice is harmless
+        assert not await service.cancel_payment(ctx, session, Actor.system("test"), payment.id)
+    stored = await load(ctx, Payment, payment.id)
+    assert (stored.status, stored.failure_reason) == ("cancelled", "hold expired")
+    await runner.drain()
+    cancel = fake.requests[-1]
+    assert cancel["path"] == f"/v1/payment_intents/{stored.gateway_ref}/cancel"
+    assert cancel["idempotency_key"] == f"innkeeper-payment-{payment.id}-cancel"
+    assert fake.intents[stored.gateway_ref]["status"] == "canceled"
+    # cancelled before the intent existed: no intent is ever created
+    early = await new_payment(ctx, Money(100, "EUR"))
+    async with ctx.db.unit_of_work() as session:
+        await service.cancel_payment(ctx, session, Actor.system("test"), early.id)
+    calls = len(fake.requests)
+    await runner.drain()
+    assert len(fake.requests) == calls

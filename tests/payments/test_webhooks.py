@@ -276,3 +276,29 @@ async def test_webhooks_are_outside_the_write_budget(settings: Any) -> None:
                 r = await deliver(http, ctx, payment_event(ctx, payment, "succeeded"))
                 assert r.status_code == 200, r.text
     assert await count(ctx, WebhookEvent) == 5
+
+
+async def test_success_after_cancel_is_still_recorded(
+    client: httpx.AsyncClient, ctx: AppContext, runner: JobRunner
+) -> None:
+    from innkeeper.audit.service import Actor
+    from innkeeper.payments import service
+
+    seen: list[str] = []
+
+    async def watch(session: AsyncSession, outcome: hooks.PaymentOutcome) -> None:
+        seen.append(outcome.kind)
+
+    hooks.on("watched")(watch)
+    try:
+        payment = await new_payment(ctx, Money(1000, "EUR"), purpose_type="watched")
+        async with ctx.db.unit_of_work() as session:
+            assert await service.cancel_payment(ctx, session, Actor.system("test"), payment.id)
+        assert (await load(ctx, Payment, payment.id)).status == "cancelled"
+        # the customer paid in the same moment: the money is recorded and the owner is told
+        await deliver(client, ctx, payment_event(ctx, payment, "succeeded"))
+        await runner.drain()
+        assert (await load(ctx, Payment, payment.id)).status == "succeeded"
+        assert seen == ["failed", "succeeded"]
+    finally:
+        hooks.remove("watched", watch)

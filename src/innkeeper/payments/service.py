@@ -48,6 +48,7 @@ from innkeeper.payments.models import (
 )
 
 CREATE_INTENT_JOB = "payments.create_intent"
+CANCEL_INTENT_JOB = "payments.cancel_intent"
 EXECUTE_REFUND_JOB = "payments.execute_refund"
 PROCESS_EVENT_JOB = "payments.process_event"
 OPEN = (PaymentStatus.requires_payment.value, PaymentStatus.processing.value)
@@ -271,6 +272,26 @@ async def mark_processing(session: AsyncSession, actor: Actor, payment: Payment)
         return False
     payment.status = PaymentStatus.processing.value
     record(session, actor, "payment.processing", "payment", payment.id, after={"status": payment.status})
+    return True
+
+
+async def cancel_payment(
+    ctx: AppContext, session: AsyncSession, actor: Actor, payment_id: uuid.UUID, *, reason: str = "cancelled"
+) -> bool:
+    """Give up an open card payment (an expired hold, an abandoned checkout). ``False`` when it is no
+    longer open. Stripe's intent is cancelled by a job after commit; if the customer's payment won the
+    race, the provider's success still arrives and is recorded: money received is never ignored, and
+    the purpose's owner decides (usually: refund)."""
+    payment = await get(session, payment_id, lock=True)
+    if payment.status not in OPEN or payment.method != PaymentMethod.card:
+        return False
+    await mark_failed(session, actor, payment, reason, cancelled=True)
+    gw = gateway(ctx, payment.provider)
+    if gw.inline:
+        if payment.gateway_ref:
+            await gw.cancel_intent(payment.gateway_ref, idempotency_key=f"{payment_key(payment.id)}-cancel")
+    else:
+        enqueue(session, CANCEL_INTENT_JOB, {"payment_id": str(payment.id)})
     return True
 
 

@@ -10,7 +10,7 @@ import structlog
 
 from innkeeper.audit.service import Actor, record
 from innkeeper.kit.context import AppContext
-from innkeeper.kit.jobs import JobContext, registry
+from innkeeper.kit.jobs import JobContext, enqueue, registry
 from innkeeper.payments import service, webhooks
 from innkeeper.payments.errors import GatewayError
 from innkeeper.payments.gateways.registry import gateway
@@ -41,7 +41,7 @@ async def create_intent(job: JobContext, payload: dict[str, Any]) -> None:
     async with app.db.unit_of_work(write=False) as session:
         payment = await service.get(session, payment_id)
     if payment.gateway_ref or payment.status != PaymentStatus.requires_payment:
-        return
+        return  # done already, or cancelled before the intent existed (then none is ever made)
     gw = gateway(app, payment.provider)
     actor = Actor.system(service.CREATE_INTENT_JOB)
     try:
@@ -56,6 +56,8 @@ async def create_intent(job: JobContext, payload: dict[str, Any]) -> None:
         if locked.gateway_ref is None:
             locked.gateway_ref = intent.ref
             locked.client_secret = intent.client_secret
+            if locked.status != PaymentStatus.requires_payment:  # cancelled while we were calling
+                enqueue(session, service.CANCEL_INTENT_JOB, {"payment_id": str(locked.id)})
             record(
                 session,
                 actor,
@@ -95,3 +97,19 @@ async def execute_refund(job: JobContext, payload: dict[str, Any]) -> None:
         if ref and locked.gateway_ref is None:
             locked.gateway_ref = ref
         await service.settle_refund(session, actor, locked_payment, locked, status, reason)
+
+
+@registry.handler(service.CANCEL_INTENT_JOB)
+async def cancel_intent(job: JobContext, payload: dict[str, Any]) -> None:
+    app: AppContext = job.services["app"]
+    payment_id = uuid.UUID(payload["payment_id"])
+    async with app.db.unit_of_work(write=False) as session:
+        payment = await service.get(session, payment_id)
+    if payment.gateway_ref is None:
+        return  # cancelled before its intent was created: create_intent will not make one
+    try:
+        await gateway(app, payment.provider).cancel_intent(
+            payment.gateway_ref, idempotency_key=f"{service.payment_key(payment.id)}-cancel"
+        )
+    except GatewayError as exc:  # e.g. it succeeded meanwhile: its webhook records the money
+        log.info("payments.cancel_refused", payment_id=str(payment_id), error=exc.detail)

@@ -28,6 +28,9 @@ class SimulatedGateway:
     async def retrieve_intent(self, ref: str) -> Intent:
         return Intent(ref=ref, status="requires_payment")
 
+    async def cancel_intent(self, ref: str, *, idempotency_key: str) -> Intent:
+        return Intent(ref=ref, status="cancelled")
+
     async def refund(
         self, payment_ref: str, amount: Money, *, idempotency_key: str, metadata: dict[str, str]
     ) -> GatewayRefund:

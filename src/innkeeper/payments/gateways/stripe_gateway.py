@@ -101,6 +101,17 @@ class StripeGateway:
             client_secret=intent.client_secret,
         )
 
+    async def cancel_intent(self, ref: str, *, idempotency_key: str) -> Intent:
+        try:
+            intent = await self.client.v1.payment_intents.cancel_async(
+                ref, {"cancellation_reason": "abandoned"}, {"idempotency_key": idempotency_key}
+            )
+        except stripe.StripeError as exc:
+            if self._permanent(exc):
+                raise GatewayError(str(exc.user_message or exc)) from exc
+            raise
+        return Intent(ref=intent.id, status=_INTENT_STATUS.get(intent.status, "requires_payment"))
+
     async def refund(
         self, payment_ref: str, amount: Money, *, idempotency_key: str, metadata: dict[str, str]
     ) -> GatewayRefund:
