@@ -13,6 +13,8 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from innkeeper import __version__
+from innkeeper.billing.router import admin as wallet_admin_router
+from innkeeper.billing.router import router as wallet_router
 from innkeeper.bookings.router import router as bookings_router
 from innkeeper.catalog.router import router as catalog_router
 from innkeeper.config import Settings, get_settings
@@ -27,8 +29,12 @@ from innkeeper.kit.logging import configure_logging
 from innkeeper.kit.ops_router import admin_router
 from innkeeper.kit.ops_router import router as ops_router
 from innkeeper.notifications.router import router as outbox_router
+from innkeeper.payments.router import admin as payments_admin_router
+from innkeeper.payments.router import router as payments_router
+from innkeeper.payments.router import webhook_router
 from innkeeper.pricing.router import router as pricing_router
 from innkeeper.search.router import router as search_router
+from innkeeper.web.checkout import router as checkout_router
 from innkeeper.web.router import router as web_router
 
 WEB_DIR = Path(__file__).parent / "web"
@@ -97,9 +103,15 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool | None = None
     api.include_router(search_router)
     api.include_router(bookings_router)
     api.include_router(admin_router(require_platform_admin))
+    api.include_router(payments_router)
+    api.include_router(payments_admin_router)
+    api.include_router(wallet_router)
+    api.include_router(wallet_admin_router)
     app.include_router(api)
+    app.include_router(webhook_router, prefix="/api/v1")
     app.include_router(ops_router)
     app.include_router(outbox_router)
     app.include_router(web_router)
+    app.include_router(checkout_router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     return app

@@ -1,4 +1,4 @@
-"""The ``innkeeper`` command: serve, migrate, demo, worker, create-admin, jobs."""
+"""The ``innkeeper`` command: serve, migrate, demo, worker, create-admin, jobs, reconcile."""
 
 from __future__ import annotations
 
@@ -242,6 +242,44 @@ def jobs_list(
             (job.last_error or "")[:80],
         )
     Console().print(table)
+
+
+@app.command()
+def reconcile() -> None:
+    """Check every wallet balance against its ledger; exit 1 if any disagrees."""
+    from innkeeper.billing.wallet import Mismatch
+    from innkeeper.billing.wallet import reconcile as run_reconcile
+    from innkeeper.kit.context import AppContext
+    from innkeeper.kit.money import Money
+
+    async def run() -> tuple[int, list[Mismatch]]:
+        from sqlalchemy import func, select
+
+        from innkeeper.billing.models import WalletAccount
+
+        ctx = AppContext.build(get_settings())
+        try:
+            async with ctx.db.unit_of_work(write=False) as session:
+                accounts = int(await session.scalar(select(func.count()).select_from(WalletAccount)) or 0)
+                return accounts, await run_reconcile(session)
+        finally:
+            await ctx.close()
+
+    accounts, mismatches = asyncio.run(run())
+    if not mismatches:
+        console.print(f"[green]✓[/] {accounts} wallet(s): every balance equals the sum of its ledger")
+        return
+    table = Table("account", "user", "stored", "ledger")
+    for m in mismatches:
+        table.add_row(
+            str(m.account_id),
+            str(m.user_id),
+            str(Money(m.stored_minor, m.currency)),
+            str(Money(m.ledger_minor, m.currency)),
+        )
+    Console().print(table)
+    console.print(f"[red]✗[/] {len(mismatches)} of {accounts} wallet(s) disagree with their ledger")
+    raise typer.Exit(1)
 
 
 def main() -> None:

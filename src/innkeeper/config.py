@@ -86,6 +86,14 @@ class Settings(BaseSettings):
     stripe_secret_key: str | None = None
     stripe_webhook_secret: str | None = None
     stripe_api_base: str | None = None
+    #: Reject webhooks whose signature timestamp is further than this from now (Stripe's default: 300).
+    webhook_tolerance_seconds: int = Field(300, ge=1)
+    #: Signs the simulated gateway's webhooks; derived from ``secret_key`` (HKDF) when unset.
+    simulated_webhook_secret: str | None = None
+    stripe_max_network_retries: int = Field(2, ge=0)
+    stripe_timeout_seconds: float = Field(30.0, gt=0)
+    #: The wallet currency shown by ``GET /users/me/wallet`` when the user has no wallet yet.
+    wallet_default_currency: str = "EUR"
 
     # notifications
     smtp_url: str | None = None
@@ -121,6 +129,12 @@ class Settings(BaseSettings):
         if value not in {"simulated", "stripe"}:
             raise ValueError("payment_provider must be 'simulated' or 'stripe'")
         return value
+
+    @model_validator(mode="after")
+    def _stripe_needs_keys(self) -> Settings:
+        if self.payment_provider == "stripe" and not self.stripe_secret_key:
+            raise ValueError("INNKEEPER_PAYMENT_PROVIDER=stripe needs INNKEEPER_STRIPE_SECRET_KEY")
+        return self
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -10,6 +10,7 @@ TASK_MODULES = (
     "innkeeper.kit.maintenance",
     "innkeeper.inventory.tasks",
     "innkeeper.bookings.tasks",
+    "innkeeper.payments.tasks",
 )
 
 #: Modules whose import defines ORM models (Alembic autogenerate and the model/migration check).
@@ -24,6 +25,8 @@ MODEL_MODULES = (
     "innkeeper.inventory.models",
     "innkeeper.pricing.models",
     "innkeeper.bookings.models",
+    "innkeeper.payments.models",
+    "innkeeper.billing.models",
 )
 
 

@@ -1,0 +1,1 @@
+"""Billing: the wallet ledger (folios and invoices join later)."""

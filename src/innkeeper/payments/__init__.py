@@ -1,0 +1,1 @@
+"""Payments: gateways (simulated, Stripe), payment and refund records, the webhook inbox."""

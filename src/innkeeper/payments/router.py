@@ -1,0 +1,151 @@
+"""Payments HTTP: read a payment, refund it, simulate the customer, receive webhooks, inspect the inbox."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, status
+from sqlalchemy import func, select
+
+from innkeeper.audit.service import record
+from innkeeper.identity.deps import ActorDep, Ctx, CurrentUser, PlatformAdmin
+from innkeeper.kit.clock import utcnow
+from innkeeper.kit.context import AppContext
+from innkeeper.kit.errors import NotFound
+from innkeeper.kit.http import DbSession, UnitOfWorkRoute
+from innkeeper.kit.idempotency import Idempotent
+from innkeeper.kit.jobs import enqueue
+from innkeeper.payments import service, webhooks
+from innkeeper.payments.errors import PaymentNotFound
+from innkeeper.payments.gateways.registry import gateway, simulated
+from innkeeper.payments.gateways.signing import HEADER
+from innkeeper.payments.models import EventStatus, Payment, WebhookEvent
+from innkeeper.payments.schemas import (
+    PaymentOut,
+    RefundIn,
+    RefundOut,
+    SimulateIn,
+    WebhookAck,
+    WebhookEventList,
+)
+
+router = APIRouter(route_class=UnitOfWorkRoute, tags=["payments"])
+
+
+def _visible(payment: Payment, user: Any) -> None:
+    if not (user.is_platform_admin or (payment.user_id is not None and payment.user_id == user.id)):
+        raise PaymentNotFound("No such payment")
+
+
+@router.get("/payments/{payment_id}", response_model=PaymentOut)
+async def read_payment(payment_id: uuid.UUID, session: DbSession, user: CurrentUser, ctx: Ctx) -> PaymentOut:
+    payment = await service.get(session, payment_id)
+    _visible(payment, user)
+    return PaymentOut.of(ctx, payment)
+
+
+@router.get("/payments/{payment_id}/refunds")
+async def list_refunds(payment_id: uuid.UUID, session: DbSession, user: CurrentUser) -> dict[str, Any]:
+    payment = await service.get(session, payment_id)
+    _visible(payment, user)
+    items = [RefundOut.of(r) for r in await service.refunds_of(session, payment_id)]
+    return {"items": items, "total": len(items)}
+
+
+@router.post(
+    "/payments/{payment_id}/refunds",
+    response_model=RefundOut,
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[Idempotent],
+)
+async def create_refund(
+    payment_id: uuid.UUID, body: RefundIn, session: DbSession, admin: PlatformAdmin, actor: ActorDep, ctx: Ctx
+) -> RefundOut:
+    """Platform admins (property staff join when bookings own payments)."""
+    item = await service.refund(
+        ctx,
+        session,
+        actor,
+        payment_id,
+        amount=body.amount.money() if body.amount else None,
+        destination=body.destination,
+        reason=body.reason,
+    )
+    return RefundOut.of(item)
+
+
+async def simulate_outcome(ctx: AppContext, session: Any, payment_id: uuid.UUID, outcome: str) -> WebhookAck:
+    """The simulated customer: build the event Stripe would send, sign it, and deliver it to the inbox
+    exactly as ``POST /webhooks/simulated`` does (signature verification included)."""
+    gw = simulated(ctx)
+    payment = await session.get(Payment, payment_id)
+    if payment is None or payment.provider != "simulated" or payment.gateway_ref is None:
+        raise PaymentNotFound("No simulated payment with this id")
+    event = gw.payment_event(
+        payment_id=payment.id, payment_ref=payment.gateway_ref, amount=payment.amount, outcome=outcome
+    )
+    body, signature = gw.signed(event)
+    stored, duplicate = await webhooks.ingest(ctx, session, "simulated", body, signature)
+    return WebhookAck(duplicate=duplicate, event_id=stored.event_id, status=stored.status)
+
+
+@router.post(
+    "/payments/{payment_id}/simulate", response_model=WebhookAck, status_code=status.HTTP_202_ACCEPTED
+)
+async def simulate(payment_id: uuid.UUID, body: SimulateIn, session: DbSession, ctx: Ctx) -> WebhookAck:
+    """Simulated provider only (404 otherwise). The payment id is the capability, as on the checkout page."""
+    return await simulate_outcome(ctx, session, payment_id, body.outcome)
+
+
+#: Mounted under ``/api/v1`` *outside* the per-IP write budget: providers deliver in bursts (Stripe
+#: replays a backlog after an outage) from few addresses, and a forged request is refused by its
+#: signature before it touches the database.
+webhook_router = APIRouter(route_class=UnitOfWorkRoute, tags=["webhooks"])
+
+
+@webhook_router.post("/webhooks/{provider}", response_model=WebhookAck)
+async def receive_webhook(provider: str, request: Request, session: DbSession, ctx: Ctx) -> WebhookAck:
+    """Signed provider events (``Stripe-Signature``). Duplicates are harmless: 200 ``duplicate: true``."""
+    if provider not in ("stripe", "simulated"):
+        raise NotFound("No such webhook", code="webhook.unknown_provider")
+    gateway(ctx, provider)  # 404 when the provider is not enabled
+    body = await request.body()
+    stored, duplicate = await webhooks.ingest(ctx, session, provider, body, request.headers.get(HEADER))
+    return WebhookAck(duplicate=duplicate, event_id=stored.event_id, status=stored.status)
+
+
+admin = APIRouter(route_class=UnitOfWorkRoute, tags=["admin"], prefix="/admin")
+
+
+@admin.get("/webhook-events", response_model=WebhookEventList)
+async def list_events(
+    session: DbSession,
+    _admin: PlatformAdmin,
+    status_: Annotated[
+        str | None, Query(alias="status", pattern="^(received|processed|ignored|deferred|error)$")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> WebhookEventList:
+    stmt = select(WebhookEvent)
+    if status_:
+        stmt = stmt.where(WebhookEvent.status == status_)
+    total = int(await session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+    rows = await session.scalars(stmt.order_by(WebhookEvent.received_at.desc()).limit(limit).offset(offset))
+    return WebhookEventList(items=[webhooks.event_summary(r) for r in rows], total=total)
+
+
+@admin.post("/webhook-events/{event_row_id}/retry")
+async def retry_event(
+    event_row_id: uuid.UUID, session: DbSession, _admin: PlatformAdmin, actor: ActorDep
+) -> dict[str, Any]:
+    row = await session.get(WebhookEvent, event_row_id)
+    if row is None or row.status not in (EventStatus.error, EventStatus.deferred, EventStatus.received):
+        raise NotFound("No unprocessed webhook event with this id", code="webhook.not_found")
+    enqueue(session, service.PROCESS_EVENT_JOB, {"event_row_id": str(row.id)})
+    record(session, actor, "webhook.retry", "webhook_event", row.id, after={"at": utcnow().isoformat()})
+    return webhooks.event_summary(row)
+
+
+__all__ = ["admin", "router", "simulate_outcome", "webhook_router"]

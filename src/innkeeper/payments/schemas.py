@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from innkeeper.kit.context import AppContext
+from innkeeper.kit.money import Money, check_currency
+from innkeeper.payments.errors import AmountInvalid
+from innkeeper.payments.models import Payment, Refund
+
+
+class MoneyIn(BaseModel):
+    amount: str = Field(max_length=40, examples=["150.00"])
+    currency: str = Field(min_length=3, max_length=3, examples=["EUR"])
+
+    def money(self) -> Money:
+        currency = check_currency(self.currency)
+        return Money.parse({"amount": self.amount, "currency": currency}, currency)
+
+    def positive(self) -> Money:
+        value = self.money()
+        if value.minor <= 0:
+            raise AmountInvalid("The amount must be greater than zero")
+        return value
+
+
+class MoneyOut(BaseModel):
+    amount: str
+    currency: str
+
+
+class RefundIn(BaseModel):
+    amount: MoneyIn | None = None
+    destination: Literal["card", "wallet"] | None = None
+    reason: str | None = Field(None, max_length=500)
+
+
+class SimulateIn(BaseModel):
+    outcome: Literal["succeeded", "failed"]
+
+
+class RefundOut(BaseModel):
+    id: uuid.UUID
+    payment_id: uuid.UUID
+    status: str
+    amount: MoneyOut
+    destination: str
+    reason: str | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, item: Refund) -> RefundOut:
+        return cls(
+            id=item.id,
+            payment_id=item.payment_id,
+            status=item.status,
+            amount=MoneyOut(**item.amount.to_api()),
+            destination=item.destination,
+            reason=item.reason,
+            created_at=item.created_at,
+        )
+
+
+class PaymentOut(BaseModel):
+    id: uuid.UUID
+    status: str
+    method: str
+    provider: str
+    amount: MoneyOut
+    amount_received: MoneyOut
+    amount_refunded: MoneyOut
+    purpose_type: str
+    purpose_id: str
+    client_secret: str | None = None
+    checkout_url: str | None = None
+    failure_reason: str | None = None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, ctx: AppContext, payment: Payment, *, show_secret: bool = True) -> PaymentOut:
+        from innkeeper.payments.service import checkout_url
+
+        return cls(
+            id=payment.id,
+            status=payment.status,
+            method=payment.method,
+            provider=payment.provider,
+            amount=MoneyOut(**payment.amount.to_api()),
+            amount_received=MoneyOut(**payment.received.to_api()),
+            amount_refunded=MoneyOut(**payment.refunded.to_api()),
+            purpose_type=payment.purpose_type,
+            purpose_id=payment.purpose_id,
+            client_secret=payment.client_secret if show_secret else None,
+            checkout_url=checkout_url(ctx, payment),
+            failure_reason=payment.failure_reason,
+            created_at=payment.created_at,
+        )
+
+
+class WebhookAck(BaseModel):
+    received: bool = True
+    duplicate: bool
+    event_id: str
+    status: str
+
+
+class WebhookEventList(BaseModel):
+    items: list[dict[str, Any]]
+    total: int
