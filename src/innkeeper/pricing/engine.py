@@ -181,12 +181,14 @@ class RuleSet:
 
     def __init__(self, rules: list[Any]) -> None:
         self.by_kind: dict[str, list[Any]] = {kind: [] for kind in RULE_ORDER}
+        self.scoped = False
         for rule in rules:
             if rule.is_active and rule.kind in self.by_kind:
                 self.by_kind[rule.kind].append(rule)
-        for kind in self.by_kind:
-            self.by_kind[kind].sort(key=_specificity, reverse=True)
-        self.scoped = any(r.room_type_id is not None for kinds in self.by_kind.values() for r in kinds)
+                self.scoped = self.scoped or rule.room_type_id is not None
+        for kinds in self.by_kind.values():
+            if len(kinds) > 1:
+                kinds.sort(key=_specificity, reverse=True)
         self._memo: dict[tuple[Any, ...], list[Any]] = {}
 
     def select(
