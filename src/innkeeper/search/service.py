@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.catalog import images
@@ -123,7 +123,7 @@ def validate_search(settings: Any, p: SearchParams) -> None:
         raise ValidationFailed("The search is not valid", code="search.invalid", errors=errors)
 
 
-def _property_filter(stmt: Select[Any], p: SearchParams, settings: Any) -> Select[Any]:
+def _property_filter(stmt: Any, p: SearchParams, settings: Any) -> Any:
     stmt = stmt.where(Property.is_active.is_(True), Property.kind == "hotel")
     if p.lat is not None and p.lng is not None:
         radius = p.radius_km or settings.search_default_radius_km
