@@ -199,6 +199,8 @@ BAD_UPDATES: list[tuple[dict[str, Any], str | None]] = [
     ({"weekdays": ["funday"]}, None),
     ({"weekdays": []}, None),
     ({"closed": None}, None),
+    ({"items": [{"room_type_id": "x", "from": d(1), "to": d(2)}]}, None),  # both shapes at once
+    ({"room_type_id": "not-an-id"}, None),
 ]
 
 
