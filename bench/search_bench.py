@@ -130,6 +130,8 @@ async def wait_ready(base: str, timeout: float = 60) -> None:
 
 async def bench(args: argparse.Namespace) -> None:
     dsn = args.database_url.replace("postgresql+asyncpg://", "postgresql://")
+    # other work on the machine skews every figure: say how busy it was
+    print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start")
     plan = requests_plan(args.requests, args.cities, seed=7)
     warm = requests_plan(100, args.cities, seed=1)
     await bare_sql(dsn, warm)
@@ -151,6 +153,7 @@ async def bench(args: argparse.Namespace) -> None:
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
+    print(f"load average {os.getloadavg()[0]:.2f} at the end")
 
 
 def main() -> None:
