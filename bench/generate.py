@@ -19,8 +19,17 @@ import asyncpg
 
 from innkeeper.kit.migrate import upgrade
 
-DEFAULT_URL = os.environ.get("INNKEEPER_BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/bench")
-ZONES = ["Europe/Lisbon", "Europe/Madrid", "Europe/Paris", "Europe/London", "Europe/Berlin", "America/New_York"]
+DEFAULT_URL = os.environ.get(
+    "INNKEEPER_BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/bench"
+)
+ZONES = [
+    "Europe/Lisbon",
+    "Europe/Madrid",
+    "Europe/Paris",
+    "Europe/London",
+    "Europe/Berlin",
+    "America/New_York",
+]
 
 
 INVENTORY_SQL = """
@@ -31,7 +40,8 @@ INVENTORY_SQL = """
         CASE WHEN random() < 0.1 THEN rt.base_price_minor + 1000 END, rt.currency,
         CASE WHEN random() < 0.05 THEN 2 ELSE 1 END, NULL, false, false
     FROM room_types rt
-    JOIN (SELECT room_type_id, count(*)::int AS n FROM rooms GROUP BY room_type_id) c ON c.room_type_id = rt.id
+    JOIN (SELECT room_type_id,
+        count(*)::int AS n FROM rooms GROUP BY room_type_id) c ON c.room_type_id = rt.id
     CROSS JOIN generate_series(0, $1) AS d
     WHERE abs(hashtext(rt.id::text)) % $3 = $2"""
 
@@ -63,57 +73,92 @@ async def generate(url: str, properties: int, room_types: int, days: int, cities
             print(f"  {label:<28} {time.perf_counter() - t:6.1f} s", flush=True)
 
         await conn.execute("SET session_replication_role = replica")
-        await step("wipe", "TRUNCATE inventory_days, rate_rules, promo_codes, rooms, room_types, property_images, "
-                           "property_memberships, properties CASCADE")
-        await step("properties", """
-            INSERT INTO properties (id, kind, name, slug, city, city_key, country, address, latitude, longitude,
-                timezone, currency, check_in_time, check_out_time, star_rating, rating_x10, amenities, description,
+        await step(
+            "wipe",
+            "TRUNCATE inventory_days, rate_rules, promo_codes, rooms, room_types, property_images, "
+            "property_memberships, properties CASCADE",
+        )
+        await step(
+            "properties",
+            """
+            INSERT INTO properties (id, kind, name, slug, city, city_key, country, address,
+                latitude, longitude,
+                timezone, currency, check_in_time, check_out_time, star_rating, rating_x10,
+                    amenities, description,
                 is_active, payment_policy, cancellation_policy, refund_destination, vat_bp, vat_included,
                 city_tax_minor, city_tax_max_nights, created_at, updated_at)
             SELECT gen_random_uuid(), 'hotel', 'Bench Hotel ' || g, 'bench-hotel-' || g,
                 'Benchville ' || lpad((g % $2)::text, 2, '0'), 'benchville ' || lpad((g % $2)::text, 2, '0'),
                 'PT', g || ' Bench Street',
                 30 + (g % $2) * 0.5 + (random() - 0.5) * 0.1, -10 + (g % $2) * 0.7 + (random() - 0.5) * 0.1,
-                ($3::text[])[1 + g % array_length($3::text[], 1)], CASE WHEN g % 7 = 0 THEN 'USD' ELSE 'EUR' END,
+                ($3::text[])[1 + g % array_length($3::text[], 1)],
+                    CASE WHEN g % 7 = 0 THEN 'USD' ELSE 'EUR' END,
                 '15:00', '11:00', 1 + (g % 5), 30 + (g % 20),
-                CASE WHEN g % 3 = 0 THEN '["wifi", "pool", "parking"]'::jsonb ELSE '["wifi", "breakfast"]'::jsonb END,
+                CASE WHEN g % 3 = 0 THEN '["wifi", "pool", "parking"]'::jsonb ELSE '["wifi",
+                    "breakfast"]'::jsonb END,
                 'Benchmark hotel', true, '{"mode": "prepay"}', '{"preset": "moderate"}', 'card',
                 CASE WHEN g % 2 = 0 THEN 1000 ELSE 600 END, false, CASE WHEN g % 4 = 0 THEN 200 ELSE 0 END,
                 CASE WHEN g % 4 = 0 THEN 7 END, now(), now()
-            FROM generate_series(1, $1) AS g""", properties, cities, ZONES)
-        await step("room types", """
-            INSERT INTO room_types (id, property_id, code, name, capacity, base_price_minor, currency, bed_config,
+            FROM generate_series(1, $1) AS g""",
+            properties,
+            cities,
+            ZONES,
+        )
+        await step(
+            "room types",
+            """
+            INSERT INTO room_types (id, property_id, code, name, capacity, base_price_minor,
+                currency, bed_config,
                 size_sqm, amenities, description, created_at, updated_at)
             SELECT gen_random_uuid(), p.id, 'RT' || r, 'Room type ' || r, 1 + r % 4,
-                (6000 + r * 2500 + (abs(hashtext(p.slug)) % 40) * 500)::bigint, p.currency, 'beds', 20 + r * 5,
+                (6000 + r * 2500 + (abs(hashtext(p.slug)) % 40) * 500)::bigint, p.currency, 'beds',
+                    20 + r * 5,
                 '["wifi"]', NULL, now(), now()
-            FROM properties p CROSS JOIN generate_series(1, $1) AS r""", room_types)
-        await step("rooms", """
+            FROM properties p CROSS JOIN generate_series(1, $1) AS r""",
+            room_types,
+        )
+        await step(
+            "rooms",
+            """
             INSERT INTO rooms (id, property_id, room_type_id, number, floor, status, housekeeping, created_at,
                 updated_at)
-            SELECT gen_random_uuid(), rt.property_id, rt.id, rt.code || '-' || n, 1 + n / 10, 'available', 'clean',
+            SELECT gen_random_uuid(), rt.property_id, rt.id, rt.code || '-' || n, 1 + n / 10,
+                'available', 'clean',
                 now(), now()
-            FROM room_types rt CROSS JOIN LATERAL generate_series(1, 3 + abs(hashtext(rt.id::text)) % 8) AS n""")
+            FROM room_types rt CROSS JOIN LATERAL generate_series(1,
+                3 + abs(hashtext(rt.id::text)) % 8) AS n""",
+        )
         # bulk load without the indexes (rebuilt after, much faster than row-by-row maintenance), two halves
         # in parallel on two connections
-        await step("drop inventory indexes", """
+        await step(
+            "drop inventory indexes",
+            """
             ALTER TABLE inventory_days DROP CONSTRAINT pk_inventory_days,
                 DROP CONSTRAINT uq_inventory_days_room_type_id_date;
-            DROP INDEX ix_inventory_days_property_id_date""")
+            DROP INDEX ix_inventory_days_property_id_date""",
+        )
         t = time.perf_counter()
         await asyncio.gather(*(fill_inventory(dsn, days, part, 2) for part in range(2)))
         print(f"  {'inventory days':<28} {time.perf_counter() - t:6.1f} s", flush=True)
         t = time.perf_counter()
         await asyncio.gather(
             run(dsn, "ALTER TABLE inventory_days ADD CONSTRAINT pk_inventory_days PRIMARY KEY (id)"),
-            run(dsn, "ALTER TABLE inventory_days ADD CONSTRAINT uq_inventory_days_room_type_id_date "
-                     "UNIQUE (room_type_id, date)"),
+            run(
+                dsn,
+                "ALTER TABLE inventory_days ADD CONSTRAINT uq_inventory_days_room_type_id_date "
+                "UNIQUE (room_type_id, date)",
+            ),
         )
-        await conn.execute("CREATE INDEX ix_inventory_days_property_id_date ON inventory_days (property_id, date)")
+        await conn.execute(
+            "CREATE INDEX ix_inventory_days_property_id_date ON inventory_days (property_id, date)"
+        )
         print(f"  {'rebuild inventory indexes':<28} {time.perf_counter() - t:6.1f} s", flush=True)
-        await step("rate rules", """
+        await step(
+            "rate rules",
+            """
             INSERT INTO rate_rules (id, property_id, room_type_id, kind, name, priority, start_date, end_date,
-                weekdays, min_occupancy_pct, min_lead_days, max_lead_days, min_nights, factor_bp, override_minor,
+                weekdays, min_occupancy_pct, min_lead_days, max_lead_days, min_nights, factor_bp,
+                    override_minor,
                 currency, is_active, created_at, updated_at)
             SELECT gen_random_uuid(), p.id, NULL, k.kind, k.kind, 0,
                 CASE WHEN k.kind = 'season' THEN current_date + 60 END,
@@ -122,15 +167,20 @@ async def generate(url: str, properties: int, room_types: int, days: int, cities
                 CASE WHEN k.kind = 'lead_time' THEN 60 END, NULL,
                 CASE WHEN k.kind = 'length_of_stay' THEN 7 END, k.factor, NULL, p.currency, true, now(), now()
             FROM properties p CROSS JOIN (VALUES ('season', 12500), ('weekday', 11500), ('occupancy', 11500),
-                ('lead_time', 9000), ('length_of_stay', 9000)) AS k(kind, factor)""")
+                ('lead_time', 9000), ('length_of_stay', 9000)) AS k(kind, factor)""",
+        )
         await conn.execute("SET session_replication_role = DEFAULT")
         await step("analyze", "ANALYZE")
-        counts = await conn.fetchrow("""SELECT (SELECT count(*) FROM properties) p, (SELECT count(*) FROM room_types) t,
+        counts = await conn.fetchrow("""SELECT (SELECT count(*) FROM properties) p,
+            (SELECT count(*) FROM room_types) t,
             (SELECT count(*) FROM rooms) r, (SELECT count(*) FROM inventory_days) d""")
     finally:
         await conn.close()
-    print(f"{counts['p']} properties, {counts['t']} room types, {counts['r']} rooms, {counts['d']} inventory days "
-          f"in {time.perf_counter() - started:.1f} s")
+    print(
+        f"{counts['p']} properties, {counts['t']} room types, {counts['r']} rooms, "
+        f"{counts['d']} inventory days "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
 
 
 def main() -> None:

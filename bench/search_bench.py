@@ -30,11 +30,12 @@ ROOT = Path(__file__).resolve().parent.parent
 # The statements search.service.load_candidates issues (properties, room types, inventory days, rules),
 # written out for asyncpg so the database's own share is measured without any Python ORM work.
 SQL_PROPERTIES = """SELECT * FROM properties WHERE is_active AND kind = 'hotel' AND city_key = $1"""
-SQL_ROOM_TYPES = """SELECT * FROM room_types WHERE property_id = ANY($1::uuid[]) AND capacity >= $2"""
-SQL_DAYS = """SELECT property_id, room_type_id, date, total, sold, held, closed, price_minor, min_stay, max_stay,
-    closed_to_arrival, closed_to_departure FROM inventory_days
-    WHERE property_id = ANY($1::uuid[]) AND date >= $2 AND date <= $3"""
-SQL_RULES = """SELECT * FROM rate_rules WHERE property_id = ANY($1::uuid[]) AND is_active"""
+MATCHING = "(SELECT id FROM properties WHERE is_active AND kind = 'hotel' AND city_key = $1)"
+SQL_ROOM_TYPES = f"SELECT * FROM room_types WHERE property_id IN {MATCHING} AND capacity >= $2"
+SQL_DAYS = f"""SELECT property_id, room_type_id, date, total, sold, held, closed, price_minor, min_stay,
+    max_stay, closed_to_arrival, closed_to_departure FROM inventory_days
+    WHERE property_id IN {MATCHING} AND date >= $2 AND date <= $3"""
+SQL_RULES = f"SELECT * FROM rate_rules WHERE property_id IN {MATCHING} AND is_active"
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -45,8 +46,10 @@ def percentile(values: list[float], pct: float) -> float:
 
 def summary(label: str, latencies: list[float], elapsed: float | None = None) -> str:
     ms = [x * 1000 for x in latencies]
-    text = (f"{label:<34} n={len(ms):<5} p50={percentile(ms, 50):6.1f} ms  p95={percentile(ms, 95):6.1f} ms  "
-            f"p99={percentile(ms, 99):6.1f} ms")
+    text = (
+        f"{label:<34} n={len(ms):<5} p50={percentile(ms, 50):6.1f} ms  p95={percentile(ms, 95):6.1f} ms  "
+        f"p99={percentile(ms, 99):6.1f} ms"
+    )
     if elapsed:
         text += f"  {len(ms) / elapsed:7.1f} req/s"
     return text
@@ -58,8 +61,15 @@ def requests_plan(n: int, cities: int, seed: int) -> list[dict[str, str | int]]:
     plan = []
     for _ in range(n):
         checkin = today + timedelta(days=rng.randint(2, 300))
-        plan.append({"city": f"Benchville {rng.randrange(cities):02d}", "checkin": checkin.isoformat(),
-                     "checkout": (checkin + timedelta(days=3)).isoformat(), "guests": 2, "rooms": 1})
+        plan.append(
+            {
+                "city": f"Benchville {rng.randrange(cities):02d}",
+                "checkin": checkin.isoformat(),
+                "checkout": (checkin + timedelta(days=3)).isoformat(),
+                "guests": 2,
+                "rooms": 1,
+            }
+        )
     return plan
 
 
@@ -71,18 +81,20 @@ async def bare_sql(dsn: str, plan: list[dict[str, str | int]]) -> list[float]:
             checkin = date.fromisoformat(str(params["checkin"]))
             checkout = date.fromisoformat(str(params["checkout"]))
             t = time.perf_counter()
-            props = await conn.fetch(SQL_PROPERTIES, str(params["city"]).lower())
-            ids = [p["id"] for p in props]
-            await conn.fetch(SQL_ROOM_TYPES, ids, 2)
-            await conn.fetch(SQL_DAYS, ids, checkin, checkout)
-            await conn.fetch(SQL_RULES, ids)
+            city = str(params["city"]).lower()
+            await conn.fetch(SQL_PROPERTIES, city)
+            await conn.fetch(SQL_ROOM_TYPES, city, 2)
+            await conn.fetch(SQL_DAYS, city, checkin, checkout)
+            await conn.fetch(SQL_RULES, city)
             out.append(time.perf_counter() - t)
     finally:
         await conn.close()
     return out
 
 
-async def drive(base: str, plan: list[dict[str, str | int]], concurrency: int) -> tuple[list[float], float, int]:
+async def drive(
+    base: str, plan: list[dict[str, str | int]], concurrency: int
+) -> tuple[list[float], float, int]:
     latencies: list[float] = []
     errors = 0
     queue = list(plan)
@@ -106,17 +118,32 @@ async def drive(base: str, plan: list[dict[str, str | int]], concurrency: int) -
 
 
 def start_server(url: str, workers: int, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "INNKEEPER_DATABASE_URL": url, "INNKEEPER_ENV": "production",
-           "INNKEEPER_SECRET_KEY": "bench-secret-key-0123456789abcdef", "INNKEEPER_RUN_JOBS_IN_PROCESS": "false",
-           "INNKEEPER_LOG_LEVEL": "WARNING", "INNKEEPER_DATABASE_POOL_SIZE": "10"}
+    env = {
+        **os.environ,
+        "INNKEEPER_DATABASE_URL": url,
+        "INNKEEPER_ENV": "production",
+        "INNKEEPER_SECRET_KEY": "bench-secret-key-0123456789abcdef",
+        "INNKEEPER_RUN_JOBS_IN_PROCESS": "false",
+        "INNKEEPER_LOG_LEVEL": "WARNING",
+        "INNKEEPER_DATABASE_POOL_SIZE": "10",
+    }
     env.pop("INNKEEPER_REDIS_URL", None)
-    cmd = [str(Path(sys.executable).parent / "innkeeper"), "serve", "--host", "127.0.0.1", "--port", str(port),
-           "--workers", str(workers), "--no-migrate"]
+    cmd = [
+        str(Path(sys.executable).parent / "innkeeper"),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--no-migrate",
+    ]
     return subprocess.Popen(cmd, env=env, cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL)
 
 
-async def wait_ready(base: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
+async def wait_ready(base: str, within: float = 60) -> None:
+    deadline = time.monotonic() + within
     async with httpx.AsyncClient(base_url=base) as client:
         while time.monotonic() < deadline:
             try:
@@ -146,10 +173,14 @@ async def bench(args: argparse.Namespace) -> None:
             one, elapsed, errors = await drive(base, plan, 1)
             print(summary(f"HTTP, {workers} process(es), 1 client", one, elapsed) + f"  errors={errors}")
             many, elapsed, errors = await drive(base, plan, args.concurrency)
-            print(summary(f"HTTP, {workers} process(es), {args.concurrency} clients", many, elapsed)
-                  + f"  errors={errors}")
-            print(f"{'':<34} ratio HTTP/SQL at p50, 1 client: "
-                  f"{statistics.median(one) / statistics.median(sql):.1f}x")
+            print(
+                summary(f"HTTP, {workers} process(es), {args.concurrency} clients", many, elapsed)
+                + f"  errors={errors}"
+            )
+            print(
+                f"{'':<34} ratio HTTP/SQL at p50, 1 client: "
+                f"{statistics.median(one) / statistics.median(sql):.1f}x"
+            )
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
