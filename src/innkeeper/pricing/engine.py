@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from innkeeper.kit.money import Money, round_half_up
@@ -263,6 +264,11 @@ class Promo:
     amount_minor: int | None
 
 
+@lru_cache(maxsize=256)
+def _vat_label(vat_bp: int, included: bool) -> str:
+    return f"VAT {Decimal(vat_bp) / 100}%" + (" (included)" if included else "")
+
+
 def compute_quote(
     *,
     prop: Any,
@@ -339,12 +345,10 @@ def compute_quote(
     if prop.vat_bp:
         if prop.vat_included:
             vat = net - round_half_up(Decimal(net) * BP / (BP + prop.vat_bp))
-            quote.lines.append(
-                Line("vat", f"VAT {Decimal(prop.vat_bp) / 100}% (included)", vat, included=True)
-            )
+            quote.lines.append(Line("vat", _vat_label(prop.vat_bp, True), vat, included=True))
         else:
             vat = apply_bp(net, prop.vat_bp)
-            quote.lines.append(Line("vat", f"VAT {Decimal(prop.vat_bp) / 100}%", vat))
+            quote.lines.append(Line("vat", _vat_label(prop.vat_bp, False), vat))
             taxes += vat
     if prop.city_tax_minor:
         taxed_nights = n if prop.city_tax_max_nights is None else min(n, prop.city_tax_max_nights)

@@ -240,12 +240,22 @@ async def search(
     nights = (p.checkout - p.checkin).days
     wanted = set(p.amenities)
     radius = p.radius_km or settings.search_default_radius_km
+    # one pass over the rows: per room type its days and prices, per property its occupancy per night
     days_by_rt: dict[uuid.UUID, dict[date, Any]] = defaultdict(dict)
-    occ_rows: dict[uuid.UUID, list[Any]] = defaultdict(list)
+    prices_by_rt: dict[uuid.UUID, dict[date, int | None]] = defaultdict(dict)
+    occ_by_prop: dict[uuid.UUID, dict[date, list[int]]] = defaultdict(dict)
+    checkout = p.checkout
     for row in c.days:
-        days_by_rt[row.room_type_id][row.date] = row
-        if row.date < p.checkout:
-            occ_rows[row.property_id].append(row)
+        property_id, room_type_id, day, total, sold, held, _closed, price = row[:8]
+        days_by_rt[room_type_id][day] = row
+        prices_by_rt[room_type_id][day] = price
+        if day < checkout:
+            occ = occ_by_prop[property_id].get(day)
+            if occ is None:
+                occ_by_prop[property_id][day] = [sold + held, total]
+            else:
+                occ[0] += sold + held
+                occ[1] += total
     types_by_prop: dict[uuid.UUID, list[Any]] = defaultdict(list)
     for rt in c.room_types:
         types_by_prop[rt.property_id].append(rt)
@@ -267,7 +277,7 @@ async def search(
         today = local_today(prop.timezone)
         if p.checkin < today or p.checkout > today + timedelta(days=settings.inventory_horizon_days):
             continue
-        occupancy = inventory.occupancy_from_days(occ_rows[prop.id])
+        occupancy = {day: (o[0], o[1]) for day, o in occ_by_prop[prop.id].items()}
         grouped = rules_by_kind(c.rules.get(prop.id, []))
         offers = []
         for rt in rts:
@@ -278,7 +288,7 @@ async def search(
             quote = compute_quote(
                 prop=prop,
                 room_type=rt,
-                day_prices={d: r.price_minor for d, r in days.items()},
+                day_prices=prices_by_rt[rt.id],
                 occupancy=occupancy,
                 rules=grouped,
                 checkin=p.checkin,
