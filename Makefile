@@ -33,6 +33,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 
+# search benchmark on PostgreSQL (INNKEEPER_BENCH_DATABASE_URL, default .../bench): dataset, then 1 and 2 API processes
+bench: $(STAMP)
+	$(BIN)/python -m bench.generate
+	$(BIN)/python -m bench.search_bench
+
 typecheck: $(STAMP)
 	$(BIN)/mypy src
 

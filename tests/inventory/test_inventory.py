@@ -181,6 +181,9 @@ async def test_bulk_update_with_weekday_filter_is_audited(client: httpx.AsyncCli
         ).all()
     assert len(audits) == 4
     assert audits[0].after is not None and audits[0].after["days"] == 4
+    me = (await client.get(f"{API}/users/me", headers=owner)).json()["id"]
+    assert {str(a.actor_user_id) for a in audits} == {me}  # who did it, from where
+    assert all(a.actor_ip and a.property_id == uuid.UUID(prop["id"]) for a in audits)
 
 
 BAD_UPDATES: list[tuple[dict[str, Any], str | None]] = [
@@ -196,6 +199,8 @@ BAD_UPDATES: list[tuple[dict[str, Any], str | None]] = [
     ({"weekdays": ["funday"]}, None),
     ({"weekdays": []}, None),
     ({"closed": None}, None),
+    ({"items": [{"room_type_id": "x", "from": d(1), "to": d(2)}]}, None),  # both shapes at once
+    ({"room_type_id": "not-an-id"}, None),
 ]
 
 

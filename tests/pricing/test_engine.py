@@ -269,3 +269,55 @@ def test_totals_always_add_up(
         assert abs(apply_bp(expected, f) - exact) <= 0.5
         expected = apply_bp(expected, f)
     assert q.nights[0].price == expected
+
+
+@given(
+    base=st.integers(min_value=0, max_value=10**7),
+    prices=st.lists(st.one_of(st.none(), st.integers(min_value=0, max_value=10**7)), min_size=1, max_size=10),
+    occupied=st.integers(min_value=0, max_value=10),
+    lead=st.integers(min_value=0, max_value=120),
+    rooms=st.integers(min_value=1, max_value=4),
+    currency=st.sampled_from(["EUR", "JPY"]),
+)
+def test_search_fast_path_agrees_with_the_detailed_quote(
+    base: int, prices: list[int | None], occupied: int, lead: int, rooms: int, currency: str
+) -> None:
+    """Search prices with ``detail=False``; the totals must be those of the full quote, always."""
+    rules = [
+        Rule("season", "s", factor_bp=12345, start_date=MONDAY, end_date=MONDAY + timedelta(days=200)),
+        Rule(
+            "season",
+            "o",
+            priority=-1,
+            override_minor=7777,
+            start_date=MONDAY,
+            end_date=MONDAY + timedelta(days=3),
+        ),
+        Rule("weekday", "w", factor_bp=11500, weekdays=0b0110000),
+        Rule("occupancy", "busy", factor_bp=11500, min_occupancy_pct=80),
+        Rule("lead_time", "early", factor_bp=9000, min_lead_days=60),
+        Rule("length_of_stay", "long", factor_bp=9500, min_nights=4),
+    ]
+    checkin = MONDAY + timedelta(days=lead)
+    day_prices = {checkin + timedelta(days=i): p for i, p in enumerate(prices)}
+    occupancy = {d: (occupied, 10) for d in day_prices}
+    common: dict[str, Any] = dict(
+        prop=P(currency=currency, vat_bp=700, city_tax_minor=150, city_tax_max_nights=3),
+        rt=T(base_price_minor=base),
+        rules=rules,
+        prices=day_prices,
+        occupancy=occupancy,
+        checkin=checkin,
+        rooms=rooms,
+        loyalty_tier="silver",
+    )
+    full = quote(len(prices), **common)
+    fast = quote(len(prices), detail=False, **common)
+    assert (fast.total, fast.accommodation, fast.discounts, fast.taxes, fast.nightly_average) == (
+        full.total,
+        full.accommodation,
+        full.discounts,
+        full.taxes,
+        full.nightly_average,
+    )
+    assert [line.amount for line in fast.lines] == [line.amount for line in full.lines]

@@ -49,6 +49,10 @@ def _changes(prop: Property, body: InventoryUpdateIn) -> list[service.DayChange]
         ranges = body.ranges()
     except ValidationError as exc:
         raise ValidationFailed("The request has invalid fields", errors=_field_errors(exc.errors())) from exc
+    except ValueError as exc:
+        raise ValidationFailed(
+            str(exc), errors=[{"field": "items", "message": str(exc), "type": "shape"}]
+        ) from exc
     changes = []
     for i, r in enumerate(ranges):
         values: dict[str, Any] = {}

@@ -65,5 +65,7 @@ class InventoryUpdateIn(BaseModel):
 
     def ranges(self) -> list[InventoryRange]:
         if self.items is not None:
+            if self.model_extra:
+                raise ValueError("send either one range or items, not both")
             return self.items
         return [InventoryRange.model_validate(self.model_extra or {})]

@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from innkeeper.kit.money import Money, round_half_up
@@ -39,15 +40,20 @@ RULE_ORDER = ("season", "weekday", "occupancy", "lead_time", "length_of_stay")
 
 
 def apply_bp(amount: int, bp: int) -> int:
-    """``amount x bp / 10000`` rounded half-up to the minor unit."""
-    return round_half_up(Decimal(amount) * bp / BP)
+    """``amount x bp / 10000`` rounded half-up (away from zero) to the minor unit, exactly.
+
+    Integer arithmetic for the usual non-negative case (same result as ``round_half_up``, much faster)."""
+    product = amount * bp
+    if product >= 0:
+        return (2 * product + BP) // (2 * BP)
+    return round_half_up(Decimal(product) / BP)
 
 
-@dataclass
+@dataclass(slots=True)
 class Adjustment:
     kind: str
     name: str
-    rule_id: str | None
+    rule_id: Any
     amount: int  # signed change in minor units
     factor_bp: int | None = None
     override: int | None = None
@@ -56,7 +62,7 @@ class Adjustment:
         out: dict[str, Any] = {
             "kind": self.kind,
             "name": self.name,
-            "rule_id": self.rule_id,
+            "rule_id": None if self.rule_id is None else str(self.rule_id),
             "amount": Money(self.amount, currency).to_api(),
         }
         if self.factor_bp is not None:
@@ -66,7 +72,7 @@ class Adjustment:
         return out
 
 
-@dataclass
+@dataclass(slots=True)
 class Night:
     date: date
     base: int
@@ -116,7 +122,7 @@ class Quote:
     @property
     def nightly_average(self) -> int:
         """Average price per room and night of the accommodation, rounded half-up."""
-        return round_half_up(Decimal(self.accommodation) / (len(self.nights) * self.rooms))
+        return round_half_up(Decimal(self.accommodation) / ((self.checkout - self.checkin).days * self.rooms))
 
     def money(self, minor: int) -> dict[str, str]:
         return Money(minor, self.currency).to_api()
@@ -169,14 +175,62 @@ def _specificity(rule: Any) -> tuple[int, int]:
     return (rule.priority, tier)
 
 
-def rules_by_kind(rules: list[Any]) -> dict[str, list[Any]]:
-    grouped: dict[str, list[Any]] = {kind: [] for kind in RULE_ORDER}
-    for rule in rules:
-        if rule.is_active and rule.kind in grouped:
-            grouped[rule.kind].append(rule)
-    for kind in grouped:
-        grouped[kind].sort(key=_specificity, reverse=True)
-    return grouped
+class RuleSet:
+    """A property's active rules grouped by kind in the order they are tried, plus a memo of which rules
+    a night selects: selection does not depend on the price, so room types share it (unless a rule is
+    scoped to one room type)."""
+
+    def __init__(self, rules: list[Any]) -> None:
+        self.by_kind: dict[str, list[Any]] = {kind: [] for kind in RULE_ORDER}
+        self.scoped = False
+        for rule in rules:
+            if rule.is_active and rule.kind in self.by_kind:
+                self.by_kind[rule.kind].append(rule)
+                self.scoped = self.scoped or rule.room_type_id is not None
+        for kinds in self.by_kind.values():
+            if len(kinds) > 1:
+                kinds.sort(key=_specificity, reverse=True)
+        self._memo: dict[tuple[Any, ...], list[Any]] = {}
+
+    def select(
+        self, night: date, *, room_type_id: Any, occupancy: tuple[int, int], lead_days: int, nights: int
+    ) -> list[Any]:
+        """The rule of each kind that applies to this night (at most one per kind), in order."""
+        key = (night, room_type_id if self.scoped else None, occupancy, lead_days, nights)
+        chosen = self._memo.get(key)
+        if chosen is None:
+            chosen = []
+            for kind in RULE_ORDER:
+                for rule in self.by_kind[kind]:
+                    if _rule_matches(
+                        rule,
+                        night,
+                        room_type_id=room_type_id,
+                        occupancy=occupancy,
+                        lead_days=lead_days,
+                        nights=nights,
+                    ):
+                        chosen.append(rule)
+                        break  # one rule per kind
+            self._memo[key] = chosen
+        return chosen
+
+
+def rules_by_kind(rules: list[Any]) -> RuleSet:
+    return RuleSet(rules)
+
+
+def _apply_rules(base: int, chosen: list[Any], adjustments: list[Adjustment] | None) -> int:
+    """Run the chosen rules over the night's rate, rounding each step; record them when asked."""
+    price = base
+    for rule in chosen:
+        new = int(rule.override_minor) if rule.override_minor is not None else apply_bp(price, rule.factor_bp)
+        if adjustments is not None:
+            adjustments.append(
+                Adjustment(rule.kind, rule.name, rule.id, new - price, rule.factor_bp, rule.override_minor)
+            )
+        price = new
+    return price
 
 
 def price_night(
@@ -184,7 +238,7 @@ def price_night(
     *,
     room_type: Any,
     day_price: int | None,
-    grouped_rules: dict[str, list[Any]],
+    grouped_rules: RuleSet,
     occupancy: tuple[int, int],
     today: date,
     checkin: date,
@@ -192,29 +246,11 @@ def price_night(
 ) -> Night:
     """The price of one room for one night, with the rules that made it."""
     base = day_price if day_price is not None else room_type.base_price_minor
-    price = base
+    chosen = grouped_rules.select(
+        night, room_type_id=room_type.id, occupancy=occupancy, lead_days=(checkin - today).days, nights=nights
+    )
     applied: list[Adjustment] = []
-    lead_days = (checkin - today).days
-    for kind in RULE_ORDER:
-        for rule in grouped_rules[kind]:
-            if not _rule_matches(
-                rule,
-                night,
-                room_type_id=room_type.id,
-                occupancy=occupancy,
-                lead_days=lead_days,
-                nights=nights,
-            ):
-                continue
-            if rule.override_minor is not None:
-                new = int(rule.override_minor)
-            else:
-                new = apply_bp(price, rule.factor_bp)
-            applied.append(
-                Adjustment(kind, rule.name, str(rule.id), new - price, rule.factor_bp, rule.override_minor)
-            )
-            price = new
-            break  # one rule per kind
+    price = _apply_rules(base, chosen, applied)
     return Night(night, base, applied, price)
 
 
@@ -228,13 +264,18 @@ class Promo:
     amount_minor: int | None
 
 
+@lru_cache(maxsize=256)
+def _vat_label(vat_bp: int, included: bool) -> str:
+    return f"VAT {Decimal(vat_bp) / 100}%" + (" (included)" if included else "")
+
+
 def compute_quote(
     *,
     prop: Any,
     room_type: Any,
     day_prices: dict[date, int | None],
     occupancy: dict[date, tuple[int, int]],
-    rules: list[Any] | dict[str, list[Any]],
+    rules: list[Any] | RuleSet,
     checkin: date,
     checkout: date,
     rooms: int,
@@ -242,16 +283,21 @@ def compute_quote(
     today: date,
     loyalty_tier: str | None = None,
     promo: Promo | None = None,
+    detail: bool = True,
 ) -> Quote:
-    """Price a stay. Pure: same inputs, same quote. The caller has checked availability."""
+    """Price a stay. Pure: same inputs, same quote. The caller has checked availability.
+
+    ``detail=False`` (search) skips the per-night breakdown objects; the arithmetic is the same code."""
     currency = prop.currency
-    grouped = rules if isinstance(rules, dict) else rules_by_kind(rules)
+    grouped = rules if isinstance(rules, RuleSet) else RuleSet(rules)
     n = (checkout - checkin).days
-    nights = []
+    nights: list[Night] = []
+    nightly_sum = 0
+    lead_days = (checkin - today).days
     for i in range(n):
         night = checkin + timedelta(days=i)
-        nights.append(
-            price_night(
+        if detail:
+            priced = price_night(
                 night,
                 room_type=room_type,
                 day_price=day_prices.get(night),
@@ -261,9 +307,21 @@ def compute_quote(
                 checkin=checkin,
                 nights=n,
             )
-        )
+            nights.append(priced)
+            nightly_sum += priced.price
+        else:
+            day_price = day_prices.get(night)
+            base = day_price if day_price is not None else room_type.base_price_minor
+            chosen = grouped.select(
+                night,
+                room_type_id=room_type.id,
+                occupancy=occupancy.get(night, (0, 0)),
+                lead_days=lead_days,
+                nights=n,
+            )
+            nightly_sum += _apply_rules(base, chosen, None)
     quote = Quote(currency, checkin, checkout, rooms, guests, nights)
-    accommodation = sum(night.price for night in nights) * rooms
+    accommodation = nightly_sum * rooms
     quote.accommodation = accommodation
     quote.lines.append(Line("accommodation", f"{n} night(s) x {rooms} room(s)", accommodation))
     net = accommodation
@@ -287,12 +345,10 @@ def compute_quote(
     if prop.vat_bp:
         if prop.vat_included:
             vat = net - round_half_up(Decimal(net) * BP / (BP + prop.vat_bp))
-            quote.lines.append(
-                Line("vat", f"VAT {Decimal(prop.vat_bp) / 100}% (included)", vat, included=True)
-            )
+            quote.lines.append(Line("vat", _vat_label(prop.vat_bp, True), vat, included=True))
         else:
             vat = apply_bp(net, prop.vat_bp)
-            quote.lines.append(Line("vat", f"VAT {Decimal(prop.vat_bp) / 100}%", vat))
+            quote.lines.append(Line("vat", _vat_label(prop.vat_bp, False), vat))
             taxes += vat
     if prop.city_tax_minor:
         taxed_nights = n if prop.city_tax_max_nights is None else min(n, prop.city_tax_max_nights)

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
+from fastapi.responses import JSONResponse
 
 from innkeeper.catalog.schemas import check_slug
 from innkeeper.identity.deps import Ctx, OptionalUser
@@ -77,7 +78,7 @@ async def search(
     amenities: Annotated[list[str] | None, Query()] = None,
     stars: Annotated[list[str] | None, Query()] = None,
     sort: Literal["price", "rating", "distance"] = "price",
-) -> dict[str, Any]:
+) -> JSONResponse:
     params = SearchParams(
         checkin=checkin,
         checkout=checkout,
@@ -97,7 +98,8 @@ async def search(
         offset=page.offset,
     )
     items, total = await service.search(session, ctx.settings, params, user)
-    return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
+    # plain JSON types only: skip jsonable_encoder's walk over every nested value
+    return JSONResponse({"items": items, "total": total, "limit": page.limit, "offset": page.offset})
 
 
 @router.get("/locations")

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.catalog import images
@@ -123,7 +123,7 @@ def validate_search(settings: Any, p: SearchParams) -> None:
         raise ValidationFailed("The search is not valid", code="search.invalid", errors=errors)
 
 
-def _property_filter(stmt: Select[Any], p: SearchParams, settings: Any) -> Select[Any]:
+def _property_filter(stmt: Any, p: SearchParams, settings: Any) -> Any:
     stmt = stmt.where(Property.is_active.is_(True), Property.kind == "hotel")
     if p.lat is not None and p.lng is not None:
         radius = p.radius_km or settings.search_default_radius_km
@@ -142,23 +142,56 @@ def _property_filter(stmt: Select[Any], p: SearchParams, settings: Any) -> Selec
 
 @dataclass
 class Candidates:
-    properties: list[Property]
-    room_types: list[RoomType]
+    properties: list[Any]
+    room_types: list[Any]
     days: list[Any]
     rules: dict[uuid.UUID, list[Any]]
 
 
+#: Search reads plain rows (no ORM identity map): the pricing engine only needs attribute access.
+PROPERTY_COLUMNS = (
+    Property.id,
+    Property.slug,
+    Property.name,
+    Property.city,
+    Property.country,
+    Property.star_rating,
+    Property.rating_x10,
+    Property.latitude,
+    Property.longitude,
+    Property.currency,
+    Property.amenities,
+    Property.timezone,
+    Property.vat_bp,
+    Property.vat_included,
+    Property.city_tax_minor,
+    Property.city_tax_max_nights,
+)
+ROOM_TYPE_COLUMNS = (
+    RoomType.id,
+    RoomType.property_id,
+    RoomType.code,
+    RoomType.name,
+    RoomType.capacity,
+    RoomType.base_price_minor,
+)
+
+
 async def load_candidates(session: AsyncSession, settings: Any, p: SearchParams) -> Candidates:
-    """The database side of a search (what the benchmark times as "bare SQL")."""
-    props = list((await session.scalars(_property_filter(select(Property), p, settings))).all())
+    """The database side of a search (what the benchmark times as "bare SQL"): four Core statements on the
+    session's connection (plain rows, no ORM loading); children are selected through the same property
+    filter as a subquery, so no id list travels back and forth."""
+    conn = await session.connection()
+    props = list((await conn.execute(_property_filter(select(*PROPERTY_COLUMNS), p, settings))).all())
     if not props:
         return Candidates([], [], [], {})
-    ids = [prop.id for prop in props]
+    matching = _property_filter(select(Property.id), p, settings).scalar_subquery()
     room_types = list(
         (
-            await session.scalars(
-                select(RoomType).where(
-                    RoomType.property_id.in_(ids), RoomType.capacity >= guests_per_room(p.guests, p.rooms)
+            await conn.execute(
+                select(*ROOM_TYPE_COLUMNS).where(
+                    RoomType.property_id.in_(matching),
+                    RoomType.capacity >= guests_per_room(p.guests, p.rooms),
                 )
             )
         ).all()
@@ -167,20 +200,20 @@ async def load_candidates(session: AsyncSession, settings: Any, p: SearchParams)
         return Candidates(props, [], [], {})
     days = list(
         (
-            await session.execute(
+            await conn.execute(
                 select(*DAY_COLUMNS).where(
-                    InventoryDay.property_id.in_(ids),
+                    InventoryDay.property_id.in_(matching),
                     InventoryDay.date >= p.checkin,
                     InventoryDay.date <= p.checkout,
                 )
             )
         ).all()
     )
-    rules = await pricing.rules_for(session, ids)
+    rules = await pricing.rules_for(session, matching, rows=True)
     return Candidates(props, room_types, days, rules)
 
 
-def _summary(prop: Property, distance: float | None) -> dict[str, Any]:
+def _summary(prop: Any, distance: float | None) -> dict[str, Any]:
     return {
         "id": str(prop.id),
         "slug": prop.slug,
@@ -207,17 +240,27 @@ async def search(
     nights = (p.checkout - p.checkin).days
     wanted = set(p.amenities)
     radius = p.radius_km or settings.search_default_radius_km
+    # one pass over the rows: per room type its days and prices, per property its occupancy per night
     days_by_rt: dict[uuid.UUID, dict[date, Any]] = defaultdict(dict)
-    occ_rows: dict[uuid.UUID, list[Any]] = defaultdict(list)
+    prices_by_rt: dict[uuid.UUID, dict[date, int | None]] = defaultdict(dict)
+    occ_by_prop: dict[uuid.UUID, dict[date, list[int]]] = defaultdict(dict)
+    checkout = p.checkout
     for row in c.days:
-        days_by_rt[row.room_type_id][row.date] = row
-        if row.date < p.checkout:
-            occ_rows[row.property_id].append(row)
-    types_by_prop: dict[uuid.UUID, list[RoomType]] = defaultdict(list)
+        property_id, room_type_id, day, total, sold, held, _closed, price = row[:8]
+        days_by_rt[room_type_id][day] = row
+        prices_by_rt[room_type_id][day] = price
+        if day < checkout:
+            occ = occ_by_prop[property_id].get(day)
+            if occ is None:
+                occ_by_prop[property_id][day] = [sold + held, total]
+            else:
+                occ[0] += sold + held
+                occ[1] += total
+    types_by_prop: dict[uuid.UUID, list[Any]] = defaultdict(list)
     for rt in c.room_types:
         types_by_prop[rt.property_id].append(rt)
     loyalty = user.loyalty_tier if user else None
-    results = []
+    results: list[tuple[Any, ...]] = []
     for prop in c.properties:
         rts = types_by_prop.get(prop.id)
         if not rts:
@@ -234,7 +277,7 @@ async def search(
         today = local_today(prop.timezone)
         if p.checkin < today or p.checkout > today + timedelta(days=settings.inventory_horizon_days):
             continue
-        occupancy = inventory.occupancy_from_days(occ_rows[prop.id])
+        occupancy = {day: (o[0], o[1]) for day, o in occ_by_prop[prop.id].items()}
         grouped = rules_by_kind(c.rules.get(prop.id, []))
         offers = []
         for rt in rts:
@@ -245,7 +288,7 @@ async def search(
             quote = compute_quote(
                 prop=prop,
                 room_type=rt,
-                day_prices={d: r.price_minor for d, r in days.items()},
+                day_prices=prices_by_rt[rt.id],
                 occupancy=occupancy,
                 rules=grouped,
                 checkin=p.checkin,
@@ -254,6 +297,7 @@ async def search(
                 guests=p.guests,
                 today=today,
                 loyalty_tier=loyalty,
+                detail=False,
             )
             offers.append((quote, rt, check.available))
         if not offers:
@@ -267,10 +311,33 @@ async def search(
             continue
         offers.sort(key=lambda o: o[0].total)
         results.append(
+            (
+                Money(best.total, prop.currency).amount,
+                prop.rating_x10 or -1,
+                distance or 0.0,
+                prop,
+                distance,
+                best,
+                nightly,
+                offers,
+            )
+        )
+    if p.sort == "rating":
+        results.sort(key=lambda r: (-r[1], r[0], r[3].slug))
+    elif p.sort == "distance":
+        results.sort(key=lambda r: (r[2], r[0], r[3].slug))
+    else:
+        results.sort(key=lambda r: (r[0], r[3].slug))
+    page = []
+    for _price, _rating, _dist, prop, distance, best, nightly, offers in results[
+        p.offset : p.offset + p.limit
+    ]:
+        currency = prop.currency
+        page.append(
             {
                 "property": _summary(prop, distance),
-                "from_price": Money(best.total, prop.currency).to_api(),
-                "nightly_from": Money(nightly, prop.currency).to_api(),
+                "from_price": Money(best.total, currency).to_api(),
+                "nightly_from": Money(nightly, currency).to_api(),
                 "nights": nights,
                 "available_room_types": [
                     {
@@ -279,26 +346,13 @@ async def search(
                         "name": rt.name,
                         "capacity": rt.capacity,
                         "available": avail,
-                        "total": Money(q.total, prop.currency).to_api(),
-                        "nightly_average": Money(q.nightly_average, prop.currency).to_api(),
+                        "total": Money(q.total, currency).to_api(),
+                        "nightly_average": Money(q.nightly_average, currency).to_api(),
                     }
                     for q, rt, avail in offers
                 ],
-                "_price": Money(best.total, prop.currency).amount,
-                "_rating": prop.rating_x10 or -1,
-                "_distance": distance or 0.0,
             }
         )
-    if p.sort == "rating":
-        results.sort(key=lambda r: (-r["_rating"], r["_price"], r["property"]["slug"]))
-    elif p.sort == "distance":
-        results.sort(key=lambda r: (r["_distance"], r["_price"], r["property"]["slug"]))
-    else:
-        results.sort(key=lambda r: (r["_price"], r["property"]["slug"]))
-    page = results[p.offset : p.offset + p.limit]
-    for r in page:
-        for key in ("_price", "_rating", "_distance"):
-            r.pop(key)
     return page, len(results)
 
 
