@@ -21,7 +21,8 @@ class Actor:
 
     @classmethod
     def system(cls, job: str = "system") -> Actor:
-        return cls(user_id=None, ip=job)
+        """A background job or command: no user, no address; the job's name stands in the request id."""
+        return cls(user_id=None, ip=None, request_id=f"job:{job}")
 
 
 def record(

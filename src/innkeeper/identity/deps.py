@@ -3,6 +3,7 @@ and :func:`property_roles` for staff endpoints (a property the caller has no rol
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated
@@ -78,10 +79,16 @@ PlatformAdmin = Annotated[User, Depends(require_platform_admin)]
 
 
 def _actor(request: Request) -> Actor:
+    """Who acts, for audit rows. Independent of dependency order: when the authentication dependency
+    has not run (yet), the user comes from the bearer token's signed claims."""
+    user_id = getattr(request.state, "user_id", None)
+    if user_id is None:
+        scope = caller_scope(request)
+        if scope.startswith("user:"):
+            with contextlib.suppress(ValueError):
+                user_id = uuid.UUID(scope.removeprefix("user:"))
     return Actor(
-        user_id=getattr(request.state, "user_id", None),
-        ip=client_ip(request),
-        request_id=getattr(request.state, "request_id", None),
+        user_id=user_id, ip=client_ip(request), request_id=getattr(request.state, "request_id", None)
     )
 
 

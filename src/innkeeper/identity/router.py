@@ -5,7 +5,7 @@ import uuid
 from fastapi import APIRouter, Request, Response, status
 
 from innkeeper.identity import service
-from innkeeper.identity.deps import ActorDep, CurrentAuth, CurrentUser, Ctx
+from innkeeper.identity.deps import ActorDep, Ctx, CurrentAuth, CurrentUser
 from innkeeper.identity.schemas import (
     LoginIn,
     OtpSendIn,

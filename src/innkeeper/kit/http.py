@@ -172,7 +172,7 @@ class UnitOfWorkRoute(APIRoute):
                     scope=caller_scope(request),
                     key=key,
                     fingerprint_=idempotency.fingerprint(
-                        request.method, request.url.path, await request.body()
+                        request.method, f"{request.url.path}?{request.url.query}", await request.body()
                     ),
                 )
                 if claim.replay is not None:
