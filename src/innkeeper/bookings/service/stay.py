@@ -90,6 +90,10 @@ async def auto_pick(session: AsyncSession, b: Booking, start: date, end: date, c
             )
             .order_by(priority, Room.floor.is_(None), Room.floor, Room.number)
             .limit(count)
+            # two desks assigning at once must not both pick the best free room (the loser would get a
+            # 409 from the exclusion constraint while other rooms are free): rooms another transaction
+            # is placing right now are skipped. SQLite serialises writers and ignores this.
+            .with_for_update(of=Room, skip_locked=True)
         )
     ).all()
     if len(rooms) < count:
