@@ -227,3 +227,32 @@ async def test_same_room_out_of_order_twice_at_once(
         assert {r.status_code for r in responses} == {200}, tally(responses)
         await assert_totals_match_rooms(dbctx, rt, day(-LEAD_DAYS + 1))
     await assert_counters_match_bookings(dbctx)
+
+
+async def test_simultaneous_check_ins_get_different_rooms(
+    live: Server, http: httpx.AsyncClient, dbctx: Any
+) -> None:
+    """Arrivals checked in at the same moment by two desks, rooms picked automatically: each gets its
+    own room while free rooms remain (no spurious 409 because both picked the same first room)."""
+    rooms = 4
+    h = await live_hotel(http, rooms=rooms, at_property=True)
+    owner, rt = h["owner"], h["rt"][0]
+    for rid in h["room_ids"][0]:
+        r = await http.patch(
+            f"{API}/properties/{h['pid']}/rooms/{rid}", headers=owner, json={"housekeeping": "clean"}
+        )
+        assert r.status_code == 200, r.text
+    ids = []
+    for i in range(rooms):
+        stay_body = body(rt, -LEAD_DAYS, -LEAD_DAYS + 2, 500 + i)  # arriving today
+        r = await http.post(
+            f"{API}/properties/{h['pid']}/bookings", headers=owner, json={**stay_body, "confirm": True}
+        )
+        assert r.status_code == 201 and r.json()["status"] == "confirmed", r.text
+        ids.append(r.json()["id"])
+    responses = await gather_responses(
+        http.post(f"{API}/bookings/{bid}/check-in", headers=owner, json={}) for bid in ids
+    )
+    assert_no_5xx(responses, live.log_tail())
+    assert [r.status_code for r in responses] == [200] * rooms, tally(responses)
+    await assert_counters_match_bookings(dbctx)
