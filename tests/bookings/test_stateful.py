@@ -357,7 +357,7 @@ def test_booking_engine_state_machine(backend: str, database_url: str, steps: in
     run_state_machine_as_test(
         BookingMachine,
         settings=settings(
-            max_examples=20,
+            max_examples=12,
             stateful_step_count=steps,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
