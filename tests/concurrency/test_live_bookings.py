@@ -8,12 +8,14 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import update
 
-from innkeeper.bookings.models import HOLD_STATES, Status
+from innkeeper.bookings.models import HOLD_STATES, Booking, Status
 from tests.bookings.support import assert_counters_match_bookings
 from tests.concurrency.server import Server, db_context
 from tests.concurrency.support import (
@@ -255,4 +257,33 @@ async def test_simultaneous_check_ins_get_different_rooms(
     )
     assert_no_5xx(responses, live.log_tail())
     assert [r.status_code for r in responses] == [200] * rooms, tally(responses)
+    await assert_counters_match_bookings(dbctx)
+
+
+async def test_lapsed_holds_are_reclaimed_by_exactly_k_racing_sales(
+    live: Server, http: httpx.AsyncClient, dbctx: Any
+) -> None:
+    """K rooms all held by reservations that have just lapsed (no sweeper runs): N clients race for
+    them, and the sales reclaim the holds themselves (invariant 3): exactly K succeed."""
+    k, n = 4, 40
+    h = await live_hotel(http, rooms=k)
+    rt = h["rt"][0]
+    first = await gather_responses(
+        http.post(f"{API}/bookings", json=body(rt, 5, 8, 900 + i)) for i in range(k)
+    )
+    assert [r.status_code for r in first] == [201] * k
+    async with dbctx.db.unit_of_work() as session:  # the holds run out (the server's clock is real)
+        await session.execute(
+            update(Booking)
+            .where(Booking.room_type_id == uuid.UUID(rt))
+            .values(expires_at=datetime.now(UTC) - timedelta(minutes=1))
+        )
+    responses = await gather_responses(
+        http.post(f"{API}/bookings", json=body(rt, 6, 7 + i % 3, 950 + i)) for i in range(n)
+    )
+    assert_no_5xx(responses, live.log_tail())
+    counts = tally(responses)
+    assert counts == {(201, ""): k, (409, "inventory.unavailable"): n - k}, counts
+    statuses = sorted(b.status for b in await bookings_of(dbctx, rt))
+    assert statuses == ["expired"] * k + ["reserved"] * k, statuses
     await assert_counters_match_bookings(dbctx)
