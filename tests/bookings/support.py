@@ -61,11 +61,18 @@ async def counters(ctx: AppContext, rt_id: str) -> dict[date, tuple[int, int, in
     return {r.date: (r.held, r.sold, r.total) for r in rows}
 
 
-async def assert_counters_match_bookings(ctx: AppContext) -> None:
-    """Invariant: every inventory counter equals what the booking rows imply; never negative or over."""
+async def assert_counters_match_bookings(ctx: AppContext, room_type_ids: list[str] | None = None) -> None:
+    """Invariant: every inventory counter equals what the booking rows imply; never negative or over.
+
+    ``room_type_ids`` limits the check to those room types (default: the whole database)."""
+    days_q, bookings_q = select(InventoryDay), select(Booking)
+    if room_type_ids is not None:
+        ids = [uuid.UUID(str(x)) for x in room_type_ids]
+        days_q = days_q.where(InventoryDay.room_type_id.in_(ids))
+        bookings_q = bookings_q.where(Booking.room_type_id.in_(ids))
     async with ctx.db.unit_of_work(write=False) as session:
-        days = (await session.scalars(select(InventoryDay))).all()
-        bookings = (await session.scalars(select(Booking))).all()
+        days = (await session.scalars(days_q)).all()
+        bookings = (await session.scalars(bookings_q)).all()
     held: dict[tuple[uuid.UUID, date], int] = defaultdict(int)
     sold: dict[tuple[uuid.UUID, date], int] = defaultdict(int)
     for b in bookings:

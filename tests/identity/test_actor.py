@@ -14,7 +14,9 @@ from innkeeper.kit.http import UnitOfWorkRoute
 from tests.helpers import bearer, signup
 
 
-async def test_actor_knows_the_user_even_before_authentication_runs(app: Any, client: httpx.AsyncClient) -> None:
+async def test_actor_knows_the_user_even_before_authentication_runs(
+    app: Any, client: httpx.AsyncClient
+) -> None:
     router = APIRouter(route_class=UnitOfWorkRoute)
 
     @router.post("/__whoami")

@@ -152,8 +152,13 @@ async def update_room_type(
     return rt
 
 
-async def get_room(session: AsyncSession, property_id: uuid.UUID, room_id: uuid.UUID) -> Room:
-    room = await session.scalar(select(Room).where(Room.id == room_id, Room.property_id == property_id))
+async def get_room(
+    session: AsyncSession, property_id: uuid.UUID, room_id: uuid.UUID, *, lock: bool = False
+) -> Room:
+    stmt = select(Room).where(Room.id == room_id, Room.property_id == property_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    room = await session.scalar(stmt)
     if room is None:
         raise RoomNotFound()
     return room
@@ -191,7 +196,9 @@ async def create_room(session: AsyncSession, prop: Property, data: RoomIn, actor
 async def update_room(
     session: AsyncSession, prop: Property, room_id: uuid.UUID, data: RoomPatch, actor: Actor
 ) -> Room:
-    room = await get_room(session, prop.id, room_id)
+    # Locked: two concurrent status changes of one room must not both move the inventory total (the
+    # second one would read the stale status). Rooms are locked before inventory rows, everywhere.
+    room = await get_room(session, prop.id, room_id, lock=True)
     before = room_to_api(room)
     fields = data.model_fields_set
     if ("status" in fields and data.status is None) or (

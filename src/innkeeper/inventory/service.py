@@ -146,6 +146,18 @@ async def change_total(
     return changed
 
 
+async def lock_rows(session: AsyncSession, keys: Sequence[tuple[uuid.UUID, date]]) -> None:
+    """Lock the rows spanning these (room type, date) keys ``FOR UPDATE`` in (room type, date) order,
+    the order every booking uses (one range per room type, so the statement stays small)."""
+    spans: dict[uuid.UUID, list[date]] = defaultdict(list)
+    for room_type_id, day in keys:
+        spans[room_type_id].append(day)
+    for room_type_id in sorted(spans):
+        await lock_days(
+            session, room_type_id, min(spans[room_type_id]), max(spans[room_type_id]) + timedelta(days=1)
+        )
+
+
 async def lock_days(
     session: AsyncSession, room_type_id: uuid.UUID, start: date, end: date | None
 ) -> list[InventoryDay]:
@@ -363,7 +375,7 @@ async def bulk_update(
                 errors.append({"field": f"items.{i}", "message": f"overlaps items.{j}", "type": "overlap"})
     if errors:
         raise OutsideHorizon("The ranges are not valid", code="inventory.invalid_range", errors=errors)
-    updated = 0
+    planned: list[tuple[DayChange, list[date]]] = []
     for change in changes:
         await room_type_of(session, prop.id, change.room_type_id)
         dates = [
@@ -371,8 +383,14 @@ async def bulk_update(
             for d in daterange(change.start, change.end)
             if change.weekdays is None or d.weekday() in change.weekdays
         ]
-        if not dates or not change.values:
-            continue
+        if dates and change.values:
+            planned.append((change, dates))
+    # Lock every row first, in the bookings' order (room type, date): a multi-row UPDATE takes its
+    # row locks in whatever order the scan visits them, which deadlocks against a booking that holds
+    # some of these nights and waits for others.
+    await lock_rows(session, [(c.room_type_id, d) for c, dates in planned for d in dates])
+    updated = 0
+    for change, dates in planned:
         values = dict(change.values)
         if "min_stay" in values or "max_stay" in values:
             # the CHECK (max_stay >= min_stay) must hold row by row: validate against the stored values

@@ -91,6 +91,10 @@ async def auto_pick(session: AsyncSession, b: Booking, start: date, end: date, c
             )
             .order_by(priority, Room.floor.is_(None), Room.floor, Room.number)
             .limit(count)
+            # two desks assigning at once must not both pick the best free room (the loser would get a
+            # 409 from the exclusion constraint while other rooms are free): rooms another transaction
+            # is placing right now are skipped. SQLite serialises writers and ignores this.
+            .with_for_update(of=Room, skip_locked=True)
         )
     ).all()
     if len(rooms) < count:
@@ -215,12 +219,20 @@ async def check_out(session: AsyncSession, b: Booking, actor: Actor) -> None:
     lifecycle.require(b, Status.checked_in, action="check out")
     today = local_today(await _tz(session, b))
     departure = min(max(today, b.checkin + timedelta(days=1)), b.checkout)
+    assignments = await active_assignments(session, b.id)
+    # rooms before inventory rows (the order a room status change uses), so the two never deadlock
+    rooms = (
+        await session.scalars(
+            select(Room)
+            .where(Room.id.in_([a.room_id for a in assignments]))
+            .order_by(Room.id)
+            .with_for_update()
+        )
+    ).all()
     if departure < b.checkout:
         before = holds.release(b)
         b.release_from = departure
         await holds.apply(session, [*before, *holds.occupy(b)])
-    assignments = await active_assignments(session, b.id)
-    rooms = (await session.scalars(select(Room).where(Room.id.in_([a.room_id for a in assignments])))).all()
     for a in assignments:
         if a.end_date > departure:
             a.end_date = max(departure, a.start_date + timedelta(days=1))

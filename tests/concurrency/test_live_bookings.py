@@ -1,0 +1,289 @@
+"""Real parallel clients against ``innkeeper serve --workers 2``, SQLite and PostgreSQL (invariants 1, 2, 6).
+
+Every request here is a real HTTP request to one of two API processes sharing one database. A 5xx (a
+deadlock, a serialization failure or "database is locked" reaching a client) fails the test."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import update
+
+from innkeeper.bookings.models import HOLD_STATES, Booking, Status
+from tests.bookings.support import assert_counters_match_bookings
+from tests.concurrency.server import Server, db_context
+from tests.concurrency.support import (
+    LEAD_DAYS,
+    assert_no_5xx,
+    assert_totals_match_rooms,
+    body,
+    bookings_of,
+    day,
+    days_of,
+    gather_responses,
+    iso,
+    live_hotel,
+    tally,
+)
+from tests.helpers import API
+
+pytestmark = pytest.mark.slow
+
+TIMEOUT = httpx.Timeout(60.0)
+
+
+@pytest.fixture
+async def http(live: Server) -> AsyncIterator[httpx.AsyncClient]:
+    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+    async with httpx.AsyncClient(base_url=live.base, timeout=TIMEOUT, limits=limits) as client:
+        yield client
+
+
+@pytest.fixture
+async def dbctx(live: Server) -> AsyncIterator[Any]:
+    ctx = db_context(live.database_url)
+    try:
+        yield ctx
+    finally:
+        await ctx.db.dispose()
+
+
+async def test_last_k_rooms_go_to_exactly_k_of_n_clients(
+    live: Server, http: httpx.AsyncClient, dbctx: Any
+) -> None:
+    k, n = 5, 60
+    h = await live_hotel(http, rooms=k)
+    rt = h["rt"][0]
+    responses = await gather_responses(http.post(f"{API}/bookings", json=body(rt, 0, 3, i)) for i in range(n))
+    assert_no_5xx(responses, live.log_tail())
+    counts = tally(responses)
+    assert counts == {(201, ""): k, (409, "inventory.unavailable"): n - k}, counts
+    held = [b for b in await bookings_of(dbctx, rt) if b.status in HOLD_STATES]
+    assert len(held) == k
+    days = await days_of(dbctx, rt)
+    assert [(days[day(i)].held, days[day(i)].sold) for i in range(3)] == [(k, 0)] * 3
+    await assert_counters_match_bookings(dbctx)
+
+
+async def test_overlapping_stays_in_mixed_orders(live: Server, http: httpx.AsyncClient, dbctx: Any) -> None:
+    """Stays d..d+3, d+1..d+4, … in ascending, descending and shuffled order, some for 2 rooms, over
+    two room types: no deadlock or lock error surfaces, and no night is oversold."""
+    h = await live_hotel(http, rooms=4, second_type_rooms=3)
+    rng = random.Random(7)
+    stays: list[tuple[str, int, int, int]] = []
+    for rt in h["rt"]:
+        for start in range(8):
+            length = 2 + start % 3
+            stays.append((rt, start, start + length, 1))
+            stays.append((rt, 7 - start, 7 - start + length, 1 + start % 2))
+    rng.shuffle(stays)
+    responses = await gather_responses(
+        http.post(f"{API}/bookings", json=body(rt, s, e, i, rooms))
+        for i, (rt, s, e, rooms) in enumerate(stays)
+    )
+    assert_no_5xx(responses, live.log_tail())
+    counts = tally(responses)
+    assert set(counts) <= {(201, ""), (409, "inventory.unavailable")}, counts
+    assert counts[(201, "")] >= 4, counts  # the first stays always fit
+    await assert_counters_match_bookings(dbctx)
+    for rt in h["rt"]:
+        for d, row in (await days_of(dbctx, rt)).items():
+            assert row.held + row.sold <= row.total, d
+
+
+async def test_modify_cancel_confirm_and_staff_changes_race(
+    live: Server, http: httpx.AsyncClient, dbctx: Any
+) -> None:
+    """Customers modify and cancel, staff confirm, take rooms out of order and close nights, and new
+    customers book, all at once on the same nights: every answer is a 2xx or a clear 409."""
+    h = await live_hotel(http, rooms=5, second_type_rooms=3, at_property=True)
+    owner, (rt_a, rt_b) = h["owner"], h["rt"]
+    made = await gather_responses(
+        http.post(f"{API}/bookings", json=body(rt_a, i % 4, i % 4 + 3, i)) for i in range(10)
+    )
+    assert_no_5xx(made, live.log_tail())
+    booked = [r.json() for r in made if r.status_code == 201]
+    assert len(booked) >= 5
+    rng = random.Random(11)
+    calls = []
+    for b in booked:
+        guest = {"X-Guest-Token": b["guest_token"]}
+        bid = b["id"]
+        ops = [
+            lambda bid=bid: http.post(f"{API}/bookings/{bid}/confirm", headers=owner),
+            lambda bid=bid, g=guest: http.post(f"{API}/bookings/{bid}/cancel", json={}, headers=g),
+            lambda bid=bid, g=guest: http.post(
+                f"{API}/bookings/{bid}/modify", json={"checkin": iso(1), "checkout": iso(5)}, headers=g
+            ),
+            lambda bid=bid, g=guest: http.post(
+                f"{API}/bookings/{bid}/modify", json={"room_type_id": rt_b}, headers=g
+            ),
+            lambda bid=bid, g=guest: http.post(
+                f"{API}/bookings/{bid}/modify", json={"rooms": 2, "guests": 2}, headers=g
+            ),
+            lambda bid=bid, g=guest: http.put(
+                f"{API}/bookings/{bid}/guests", json=[{"name": "A B"}], headers=g
+            ),
+        ]
+        calls += [op() for op in rng.sample(ops, 3)]
+    room_a = h["room_ids"][0]
+    for rid in room_a[:2]:  # the same room twice at once: the total must drop by one, not two
+        calls += [
+            http.patch(
+                f"{API}/properties/{h['pid']}/rooms/{rid}", headers=owner, json={"status": "out_of_order"}
+            )
+            for _ in range(2)
+        ]
+    calls += [
+        http.put(
+            f"{API}/properties/{h['pid']}/inventory",
+            headers=owner,
+            json={"room_type_id": rt, "from": iso(5), "to": iso(9), "closed": closed},
+        )
+        for rt, closed in ((rt_a, True), (rt_b, True), (rt_a, False))
+    ]
+    calls += [http.post(f"{API}/bookings", json=body(rt_a, i % 6, i % 6 + 2, 100 + i)) for i in range(12)]
+    responses = await gather_responses(calls)
+    assert_no_5xx(responses, live.log_tail())
+    counts = tally(responses)
+    allowed_errors = {
+        "inventory.unavailable",
+        "inventory.below_sold",
+        "booking.illegal_transition",
+        "booking.expired",
+    }
+    unexpected = {k: v for k, v in counts.items() if not (k[0] in (200, 201) or k[1] in allowed_errors)}
+    assert not unexpected, counts
+    await assert_counters_match_bookings(dbctx)
+    for rt in (rt_a, rt_b):
+        await assert_totals_match_rooms(dbctx, rt, day(-10))
+
+
+async def test_bulk_updates_and_long_stays_never_deadlock(
+    live: Server, http: httpx.AsyncClient, dbctx: Any
+) -> None:
+    """A manager's bulk update over a range while long stays take the same nights (both lock many rows)."""
+    h = await live_hotel(http, rooms=30)
+    owner, rt = h["owner"], h["rt"][0]
+    calls = []
+    for i in range(40):
+        calls.append(http.post(f"{API}/bookings", json=body(rt, i % 5, i % 5 + 10, i)))
+        if i % 4 == 0:
+            calls.append(
+                http.put(
+                    f"{API}/properties/{h['pid']}/inventory",
+                    headers=owner,
+                    json={"room_type_id": rt, "from": iso(0), "to": iso(16), "min_stay": 1 + i % 2},
+                )
+            )
+    responses = await gather_responses(calls)
+    assert_no_5xx(responses, live.log_tail())
+    counts = tally(responses)
+    assert set(counts) <= {(200, ""), (201, ""), (409, "inventory.unavailable")}, counts
+    await assert_counters_match_bookings(dbctx)
+
+
+async def test_duplicate_posts_with_one_idempotency_key(
+    live: Server, http: httpx.AsyncClient, dbctx: Any
+) -> None:
+    h = await live_hotel(http, rooms=3)
+    rt = h["rt"][0]
+    key = str(uuid.uuid4())
+    payload = body(rt, 2, 4, 1)
+    responses = await gather_responses(
+        http.post(f"{API}/bookings", json=payload, headers={"Idempotency-Key": key}) for _ in range(20)
+    )
+    assert_no_5xx(responses, live.log_tail())
+    counts = tally(responses)
+    assert set(counts) <= {(201, ""), (409, "idempotency.in_flight")}, counts
+    created = {r.json()["id"] for r in responses if r.status_code == 201}
+    assert len(created) == 1, created
+    again = await http.post(f"{API}/bookings", json=payload, headers={"Idempotency-Key": key})
+    assert again.status_code == 201 and again.json()["id"] in created
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    rows = await bookings_of(dbctx, rt)
+    assert len(rows) == 1 and rows[0].status == Status.reserved
+    await assert_counters_match_bookings(dbctx)
+
+
+async def test_same_room_out_of_order_twice_at_once(
+    live: Server, http: httpx.AsyncClient, dbctx: Any
+) -> None:
+    """Two staff members mark the same room out of order (then back) at the same moment: the sellable
+    total moves by one room, not two."""
+    h = await live_hotel(http, rooms=4)
+    owner, rt, rooms = h["owner"], h["rt"][0], h["room_ids"][0]
+    for status in ("out_of_order", "available", "out_of_order"):
+        responses = await gather_responses(
+            http.patch(f"{API}/properties/{h['pid']}/rooms/{rid}", headers=owner, json={"status": status})
+            for rid in rooms[:2]
+            for _ in range(3)
+        )
+        assert_no_5xx(responses, live.log_tail())
+        assert {r.status_code for r in responses} == {200}, tally(responses)
+        await assert_totals_match_rooms(dbctx, rt, day(-LEAD_DAYS + 1))
+    await assert_counters_match_bookings(dbctx)
+
+
+async def test_simultaneous_check_ins_get_different_rooms(
+    live: Server, http: httpx.AsyncClient, dbctx: Any
+) -> None:
+    """Arrivals checked in at the same moment by two desks, rooms picked automatically: each gets its
+    own room while free rooms remain (no spurious 409 because both picked the same first room)."""
+    rooms = 4
+    h = await live_hotel(http, rooms=rooms, at_property=True)
+    owner, rt = h["owner"], h["rt"][0]
+    for rid in h["room_ids"][0]:
+        r = await http.patch(
+            f"{API}/properties/{h['pid']}/rooms/{rid}", headers=owner, json={"housekeeping": "clean"}
+        )
+        assert r.status_code == 200, r.text
+    ids = []
+    for i in range(rooms):
+        stay_body = body(rt, -LEAD_DAYS, -LEAD_DAYS + 2, 500 + i)  # arriving today
+        r = await http.post(
+            f"{API}/properties/{h['pid']}/bookings", headers=owner, json={**stay_body, "confirm": True}
+        )
+        assert r.status_code == 201 and r.json()["status"] == "confirmed", r.text
+        ids.append(r.json()["id"])
+    responses = await gather_responses(
+        http.post(f"{API}/bookings/{bid}/check-in", headers=owner, json={}) for bid in ids
+    )
+    assert_no_5xx(responses, live.log_tail())
+    assert [r.status_code for r in responses] == [200] * rooms, tally(responses)
+    await assert_counters_match_bookings(dbctx)
+
+
+async def test_lapsed_holds_are_reclaimed_by_exactly_k_racing_sales(
+    live: Server, http: httpx.AsyncClient, dbctx: Any
+) -> None:
+    """K rooms all held by reservations that have just lapsed (no sweeper runs): N clients race for
+    them, and the sales reclaim the holds themselves (invariant 3): exactly K succeed."""
+    k, n = 4, 40
+    h = await live_hotel(http, rooms=k)
+    rt = h["rt"][0]
+    first = await gather_responses(
+        http.post(f"{API}/bookings", json=body(rt, 5, 8, 900 + i)) for i in range(k)
+    )
+    assert [r.status_code for r in first] == [201] * k
+    async with dbctx.db.unit_of_work() as session:  # the holds run out (the server's clock is real)
+        await session.execute(
+            update(Booking)
+            .where(Booking.room_type_id == uuid.UUID(rt))
+            .values(expires_at=datetime.now(UTC) - timedelta(minutes=1))
+        )
+    responses = await gather_responses(
+        http.post(f"{API}/bookings", json=body(rt, 6, 7 + i % 3, 950 + i)) for i in range(n)
+    )
+    assert_no_5xx(responses, live.log_tail())
+    counts = tally(responses)
+    assert counts == {(201, ""): k, (409, "inventory.unavailable"): n - k}, counts
+    statuses = sorted(b.status for b in await bookings_of(dbctx, rt))
+    assert statuses == ["expired"] * k + ["reserved"] * k, statuses
+    await assert_counters_match_bookings(dbctx)
