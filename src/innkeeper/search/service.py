@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.catalog import images
@@ -32,9 +32,15 @@ from innkeeper.inventory.models import InventoryDay
 from innkeeper.inventory.stay import guests_per_room, validate_stay
 from innkeeper.kit.clock import local_today, utcnow
 from innkeeper.kit.errors import ValidationFailed
-from innkeeper.kit.money import Money
+from innkeeper.kit.money import Money, exponent
 from innkeeper.pricing import service as pricing
-from innkeeper.pricing.engine import compute_quote, price_night, rules_by_kind
+from innkeeper.pricing.engine import (
+    LOYALTY_DISCOUNT_BP,
+    compute_quote,
+    price_night,
+    rules_by_kind,
+    stay_totals,
+)
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -143,8 +149,12 @@ def _property_filter(stmt: Any, p: SearchParams, settings: Any) -> Any:
 @dataclass
 class Candidates:
     properties: list[Any]
+    #: only the room types that can take the whole stay (rows of ROOM_TYPE_COLUMNS + ``free``)
     room_types: list[Any]
-    days: list[Any]
+    #: inventory prices set on the stay's nights: room type → {date: price}; absent = base price
+    prices: dict[uuid.UUID, dict[date, int | None]]
+    #: property → {night: (Σ sold + held, Σ total)} over all its room types
+    occupancy: dict[uuid.UUID, dict[date, tuple[int, int]]]
     rules: dict[uuid.UUID, list[Any]]
 
 
@@ -177,40 +187,71 @@ ROOM_TYPE_COLUMNS = (
 )
 
 
+def stay_filter(matching: Any, checkin: date, checkout: date, rooms: int) -> Any:
+    """Per room type of the matching properties, ``(room_type_id, free)`` when it can take the stay: the
+    rules of ``inventory.check_stay`` as one GROUP BY … HAVING (every night has a row, is open and has
+    ``rooms`` free; the arrival day's min/max stay and closed-to-arrival; the departure day's
+    closed-to-departure). Plain CASE aggregates, so PostgreSQL and SQLite run the same statement."""
+    d = InventoryDay
+    nights = (checkout - checkin).days
+    in_stay = d.date < checkout
+    first = d.date == checkin
+    free = func.min(case((in_stay, case((d.closed, 0), else_=d.total - d.sold - d.held))))
+    min_stay = func.max(case((first, d.min_stay)))
+    max_stay = func.max(case((first, d.max_stay)))
+    return (
+        select(d.room_type_id.label("room_type_id"), free.label("free"))
+        .where(d.property_id.in_(matching), d.date >= checkin, d.date <= checkout)
+        .group_by(d.room_type_id)
+        .having(
+            func.sum(case((in_stay, 1), else_=0)) == nights,
+            free >= rooms,
+            min_stay <= nights,
+            or_(max_stay.is_(None), max_stay >= nights),
+            func.max(case((and_(first, d.closed_to_arrival), 1), else_=0)) == 0,
+            func.max(case((and_(d.date == checkout, d.closed_to_departure), 1), else_=0)) == 0,
+        )
+        .subquery("stay")
+    )
+
+
 async def load_candidates(session: AsyncSession, settings: Any, p: SearchParams) -> Candidates:
-    """The database side of a search (what the benchmark times as "bare SQL"): four Core statements on the
-    session's connection (plain rows, no ORM loading); children are selected through the same property
-    filter as a subquery, so no id list travels back and forth."""
+    """The database side of a search (what the benchmark times as "bare SQL"): Core statements on the
+    session's connection returning plain tuples. Availability and restrictions are decided in SQL, so
+    only room types that can take the stay come back; the nightly rows are not transferred, only the
+    inventory prices that are set and the occupancy per property and night. The children are selected
+    through the same property filter as a subquery, so no id list travels back and forth."""
     conn = await session.connection()
-    props = list((await conn.execute(_property_filter(select(*PROPERTY_COLUMNS), p, settings))).all())
+    props = (await conn.execute(_property_filter(select(*PROPERTY_COLUMNS), p, settings))).all()
     if not props:
-        return Candidates([], [], [], {})
+        return Candidates([], [], {}, {}, {})
     matching = _property_filter(select(Property.id), p, settings).scalar_subquery()
-    room_types = list(
-        (
-            await conn.execute(
-                select(*ROOM_TYPE_COLUMNS).where(
-                    RoomType.property_id.in_(matching),
-                    RoomType.capacity >= guests_per_room(p.guests, p.rooms),
-                )
-            )
-        ).all()
-    )
+    stay = stay_filter(matching, p.checkin, p.checkout, p.rooms)
+    room_types = (
+        await conn.execute(
+            select(*ROOM_TYPE_COLUMNS, stay.c.free)
+            .join(stay, stay.c.room_type_id == RoomType.id)
+            .where(RoomType.capacity >= guests_per_room(p.guests, p.rooms))
+        )
+    ).all()
     if not room_types:
-        return Candidates(props, [], [], {})
-    days = list(
-        (
-            await conn.execute(
-                select(*DAY_COLUMNS).where(
-                    InventoryDay.property_id.in_(matching),
-                    InventoryDay.date >= p.checkin,
-                    InventoryDay.date <= p.checkout,
-                )
-            )
-        ).all()
-    )
+        return Candidates(list(props), [], {}, {}, {})
+    d = InventoryDay
+    in_stay = (d.property_id.in_(matching), d.date >= p.checkin, d.date < p.checkout)
+    prices: dict[uuid.UUID, dict[date, int | None]] = defaultdict(dict)
+    for room_type_id, day, price in await conn.execute(
+        select(d.room_type_id, d.date, d.price_minor).where(*in_stay, d.price_minor.is_not(None))
+    ):
+        prices[room_type_id][day] = price
+    occupancy: dict[uuid.UUID, dict[date, tuple[int, int]]] = defaultdict(dict)
+    for property_id, day, occupied, total in await conn.execute(
+        select(d.property_id, d.date, func.sum(d.sold + d.held), func.sum(d.total))
+        .where(*in_stay)
+        .group_by(d.property_id, d.date)
+    ):
+        occupancy[property_id][day] = (int(occupied), int(total))
     rules = await pricing.rules_for(session, matching, rows=True)
-    return Candidates(props, room_types, days, rules)
+    return Candidates(list(props), list(room_types), prices, occupancy, rules)
 
 
 def _summary(prop: Any, distance: float | None) -> dict[str, Any]:
@@ -230,6 +271,20 @@ def _summary(prop: Any, distance: float | None) -> dict[str, Any]:
     }
 
 
+def _money(minor: int, currency: str) -> dict[str, str]:
+    """``Money(minor, currency).to_api()`` without the object (integer formatting, no Decimal)."""
+    exp = exponent(currency)
+    if exp == 0:
+        return {"amount": str(minor), "currency": currency}
+    sign = "-" if minor < 0 else ""
+    units, rest = divmod(abs(minor), 10**exp)
+    return {"amount": f"{sign}{units}.{rest:0{exp}d}", "currency": currency}
+
+
+def _amount(minor: int, currency: str) -> Decimal:
+    return Decimal(minor).scaleb(-exponent(currency))
+
+
 async def search(
     session: AsyncSession, settings: Any, p: SearchParams, user: User | None
 ) -> tuple[list[dict[str, Any]], int]:
@@ -240,26 +295,13 @@ async def search(
     nights = (p.checkout - p.checkin).days
     wanted = set(p.amenities)
     radius = p.radius_km or settings.search_default_radius_km
-    # one pass over the rows: per room type its days and prices, per property its occupancy per night
-    days_by_rt: dict[uuid.UUID, dict[date, Any]] = defaultdict(dict)
-    prices_by_rt: dict[uuid.UUID, dict[date, int | None]] = defaultdict(dict)
-    occ_by_prop: dict[uuid.UUID, dict[date, list[int]]] = defaultdict(dict)
-    checkout = p.checkout
-    for row in c.days:
-        property_id, room_type_id, day, total, sold, held, _closed, price = row[:8]
-        days_by_rt[room_type_id][day] = row
-        prices_by_rt[room_type_id][day] = price
-        if day < checkout:
-            occ = occ_by_prop[property_id].get(day)
-            if occ is None:
-                occ_by_prop[property_id][day] = [sold + held, total]
-            else:
-                occ[0] += sold + held
-                occ[1] += total
     types_by_prop: dict[uuid.UUID, list[Any]] = defaultdict(list)
     for rt in c.room_types:
         types_by_prop[rt.property_id].append(rt)
-    loyalty = user.loyalty_tier if user else None
+    loyalty_bp = LOYALTY_DISCOUNT_BP.get((user.loyalty_tier if user else None) or "standard", 0)
+    horizon = timedelta(days=settings.inventory_horizon_days)
+    todays: dict[str, date] = {}
+    no_prices: dict[date, int | None] = {}
     results: list[tuple[Any, ...]] = []
     for prop in c.properties:
         rts = types_by_prop.get(prop.id)
@@ -274,45 +316,44 @@ async def search(
                 continue
         if wanted and not wanted.issubset(prop.amenities or []):
             continue
-        today = local_today(prop.timezone)
-        if p.checkin < today or p.checkout > today + timedelta(days=settings.inventory_horizon_days):
+        today = todays.get(prop.timezone)
+        if today is None:
+            today = todays[prop.timezone] = local_today(prop.timezone)
+        if p.checkin < today or p.checkout > today + horizon:
             continue
-        occupancy = {day: (o[0], o[1]) for day, o in occ_by_prop[prop.id].items()}
+        occupancy = c.occupancy.get(prop.id, {})
         grouped = rules_by_kind(c.rules.get(prop.id, []))
+        lead_days = (p.checkin - today).days
         offers = []
         for rt in rts:
-            days = days_by_rt.get(rt.id, {})
-            check = inventory.check_stay(days, p.checkin, p.checkout, p.rooms)
-            if not check.ok:
-                continue
-            quote = compute_quote(
+            total, nightly_average = stay_totals(
                 prop=prop,
-                room_type=rt,
-                day_prices=prices_by_rt[rt.id],
+                room_type_id=rt.id,
+                base_price_minor=rt.base_price_minor,
+                day_prices=c.prices.get(rt.id, no_prices),
                 occupancy=occupancy,
                 rules=grouped,
                 checkin=p.checkin,
-                checkout=p.checkout,
+                nights=nights,
                 rooms=p.rooms,
                 guests=p.guests,
-                today=today,
-                loyalty_tier=loyalty,
-                detail=False,
+                lead_days=lead_days,
+                loyalty_bp=loyalty_bp,
             )
-            offers.append((quote, rt, check.available))
-        if not offers:
-            continue
-        best = min(offers, key=lambda o: o[0].total)[0]
-        nightly = min(o[0].nightly_average for o in offers)
-        nightly_amount = Money(nightly, prop.currency).amount
-        if p.min_price is not None and nightly_amount < p.min_price:
-            continue
-        if p.max_price is not None and nightly_amount > p.max_price:
-            continue
-        offers.sort(key=lambda o: o[0].total)
+            offers.append((total, nightly_average, rt))
+        offers.sort(key=lambda o: (o[0], o[2].code))  # ties: by code, whatever order the rows came in
+        best = offers[0][0]
+        nightly = min(o[1] for o in offers)
+        if p.min_price is not None or p.max_price is not None:
+            nightly_amount = _amount(nightly, prop.currency)
+            if p.min_price is not None and nightly_amount < p.min_price:
+                continue
+            if p.max_price is not None and nightly_amount > p.max_price:
+                continue
+        # (price in major units: properties in different currencies compare by amount, as before)
         results.append(
             (
-                Money(best.total, prop.currency).amount,
+                _amount(best, prop.currency),
                 prop.rating_x10 or -1,
                 distance or 0.0,
                 prop,
@@ -336,8 +377,8 @@ async def search(
         page.append(
             {
                 "property": _summary(prop, distance),
-                "from_price": Money(best.total, currency).to_api(),
-                "nightly_from": Money(nightly, currency).to_api(),
+                "from_price": _money(best, currency),
+                "nightly_from": _money(nightly, currency),
                 "nights": nights,
                 "available_room_types": [
                     {
@@ -345,11 +386,11 @@ async def search(
                         "code": rt.code,
                         "name": rt.name,
                         "capacity": rt.capacity,
-                        "available": avail,
-                        "total": Money(q.total, currency).to_api(),
-                        "nightly_average": Money(q.nightly_average, currency).to_api(),
+                        "available": rt.free,
+                        "total": _money(total, currency),
+                        "nightly_average": _money(average, currency),
                     }
-                    for q, rt, avail in offers
+                    for total, average, rt in offers
                 ],
             }
         )
