@@ -1,22 +1,18 @@
-"""Cross-property search, public property pages, availability and price calendars.
+"""Public property pages, availability and price calendars; cross-property search lives in
+:mod:`innkeeper.search.finder` (re-exported here).
 
-Search loads its inputs in four set-based queries (candidate properties, their room types, their
-inventory days over the stay, their rate rules), checks each room type with ``inventory.check_stay``
-and prices it with ``pricing.engine.compute_quote``: the very function ``pricing.service.quote`` (and so
-the booking) uses. Nothing is cached, so a booking or an inventory change shows in the next search.
+Availability and the calendar load their inputs for one property and price with
+``pricing.engine.compute_quote``: the very function ``pricing.service.quote`` (and so the booking) uses.
+Nothing is cached, so a booking or an inventory change shows in the next request.
 """
 
 from __future__ import annotations
 
-import math
 import uuid
-from collections import defaultdict
-from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.catalog import images
@@ -24,377 +20,23 @@ from innkeeper.catalog.errors import PropertyNotFound
 from innkeeper.catalog.models import Property, RoomType
 from innkeeper.catalog.rooms import room_type_to_api
 from innkeeper.catalog.schemas import fold_city
-from innkeeper.catalog.service import property_to_api, rating
+from innkeeper.catalog.service import property_to_api
 from innkeeper.identity.models import User
 from innkeeper.inventory import service as inventory
 from innkeeper.inventory.errors import RoomTypeNotFound
-from innkeeper.inventory.models import InventoryDay
 from innkeeper.inventory.stay import guests_per_room, validate_stay
-from innkeeper.kit.clock import local_today, utcnow
+from innkeeper.kit.clock import local_today
 from innkeeper.kit.errors import ValidationFailed
-from innkeeper.kit.money import Money, exponent
+from innkeeper.kit.money import Money
 from innkeeper.pricing import service as pricing
 from innkeeper.pricing.engine import (
-    LOYALTY_DISCOUNT_BP,
     compute_quote,
     price_night,
     rules_by_kind,
-    stay_totals,
 )
+from innkeeper.search.finder import SearchParams, search, validate_search
 
-EARTH_RADIUS_KM = 6371.0088
-
-
-def haversine_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lng2 - lng1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
-
-
-def bounding_box(lat: float, lng: float, radius_km: float) -> tuple[float, float, float, float]:
-    dlat = math.degrees(radius_km / EARTH_RADIUS_KM)
-    cos_lat = math.cos(math.radians(lat))
-    dlng = 180.0 if cos_lat < 1e-6 else min(180.0, math.degrees(radius_km / (EARTH_RADIUS_KM * cos_lat)))
-    return max(-90.0, lat - dlat), min(90.0, lat + dlat), lng - dlng, lng + dlng
-
-
-@dataclass
-class SearchParams:
-    checkin: date
-    checkout: date
-    guests: int = 2
-    rooms: int = 1
-    city: str | None = None
-    lat: float | None = None
-    lng: float | None = None
-    radius_km: float | None = None
-    min_price: Decimal | None = None
-    max_price: Decimal | None = None
-    currency: str | None = None
-    amenities: list[str] = field(default_factory=list)
-    stars: list[int] = field(default_factory=list)
-    sort: str = "price"
-    limit: int = 20
-    offset: int = 0
-
-
-DAY_COLUMNS = (
-    InventoryDay.property_id,
-    InventoryDay.room_type_id,
-    InventoryDay.date,
-    InventoryDay.total,
-    InventoryDay.sold,
-    InventoryDay.held,
-    InventoryDay.closed,
-    InventoryDay.price_minor,
-    InventoryDay.min_stay,
-    InventoryDay.max_stay,
-    InventoryDay.closed_to_arrival,
-    InventoryDay.closed_to_departure,
-)
-
-
-def validate_search(settings: Any, p: SearchParams) -> None:
-    validate_stay(settings, p.checkin, p.checkout, p.guests, p.rooms, today=None)
-    errors = []
-    # "past" is judged per property; no zone on earth is more than a day behind UTC's date
-    utc_today = utcnow().date()
-    if p.checkin < utc_today - timedelta(days=1):
-        errors.append({"field": "checkin", "message": "checkin is in the past", "type": "date_past"})
-    if p.checkout > utc_today + timedelta(days=settings.inventory_horizon_days + 1):
-        errors.append(
-            {"field": "checkout", "message": "beyond the bookable horizon", "type": "date_beyond_horizon"}
-        )
-    has_point = p.lat is not None or p.lng is not None
-    if has_point and (p.lat is None or p.lng is None):
-        errors.append({"field": "lat", "message": "give lat and lng together", "type": "coordinates"})
-    if p.city is None and not has_point:
-        errors.append({"field": "city", "message": "give a city, or lat and lng", "type": "missing_location"})
-    if p.radius_km is not None and not 0 < p.radius_km <= settings.search_max_radius_km:
-        errors.append(
-            {
-                "field": "radius_km",
-                "message": f"0 < radius_km <= {settings.search_max_radius_km}",
-                "type": "radius",
-            }
-        )
-    if p.sort == "distance" and not has_point:
-        errors.append({"field": "sort", "message": "sorting by distance needs lat and lng", "type": "sort"})
-    if p.min_price is not None and p.max_price is not None and p.max_price < p.min_price:
-        errors.append(
-            {"field": "max_price", "message": "max_price is below min_price", "type": "price_range"}
-        )
-    if errors:
-        raise ValidationFailed("The search is not valid", code="search.invalid", errors=errors)
-
-
-def _property_filter(stmt: Any, p: SearchParams, settings: Any) -> Any:
-    stmt = stmt.where(Property.is_active.is_(True), Property.kind == "hotel")
-    if p.lat is not None and p.lng is not None:
-        radius = p.radius_km or settings.search_default_radius_km
-        south, north, west, east = bounding_box(p.lat, p.lng, radius)
-        stmt = stmt.where(Property.latitude.between(south, north))
-        if west >= -180 and east <= 180:
-            stmt = stmt.where(Property.longitude.between(west, east))
-    if p.city is not None:
-        stmt = stmt.where(Property.city_key == fold_city(p.city))
-    if p.stars:
-        stmt = stmt.where(Property.star_rating.in_(p.stars))
-    if p.currency:
-        stmt = stmt.where(Property.currency == p.currency.upper())
-    return stmt
-
-
-@dataclass
-class Candidates:
-    properties: list[Any]
-    #: only the room types that can take the whole stay (rows of ROOM_TYPE_COLUMNS + ``free``)
-    room_types: list[Any]
-    #: inventory prices set on the stay's nights: room type → {date: price}; absent = base price
-    prices: dict[uuid.UUID, dict[date, int | None]]
-    #: property → {night: (Σ sold + held, Σ total)} over all its room types
-    occupancy: dict[uuid.UUID, dict[date, tuple[int, int]]]
-    rules: dict[uuid.UUID, list[Any]]
-
-
-#: Search reads plain rows (no ORM identity map): the pricing engine only needs attribute access.
-PROPERTY_COLUMNS = (
-    Property.id,
-    Property.slug,
-    Property.name,
-    Property.city,
-    Property.country,
-    Property.star_rating,
-    Property.rating_x10,
-    Property.latitude,
-    Property.longitude,
-    Property.currency,
-    Property.amenities,
-    Property.timezone,
-    Property.vat_bp,
-    Property.vat_included,
-    Property.city_tax_minor,
-    Property.city_tax_max_nights,
-)
-ROOM_TYPE_COLUMNS = (
-    RoomType.id,
-    RoomType.property_id,
-    RoomType.code,
-    RoomType.name,
-    RoomType.capacity,
-    RoomType.base_price_minor,
-)
-
-
-def stay_filter(matching: Any, checkin: date, checkout: date, rooms: int) -> Any:
-    """Per room type of the matching properties, ``(room_type_id, free)`` when it can take the stay: the
-    rules of ``inventory.check_stay`` as one GROUP BY … HAVING (every night has a row, is open and has
-    ``rooms`` free; the arrival day's min/max stay and closed-to-arrival; the departure day's
-    closed-to-departure). Plain CASE aggregates, so PostgreSQL and SQLite run the same statement."""
-    d = InventoryDay
-    nights = (checkout - checkin).days
-    in_stay = d.date < checkout
-    first = d.date == checkin
-    free = func.min(case((in_stay, case((d.closed, 0), else_=d.total - d.sold - d.held))))
-    min_stay = func.max(case((first, d.min_stay)))
-    max_stay = func.max(case((first, d.max_stay)))
-    return (
-        select(d.room_type_id.label("room_type_id"), free.label("free"))
-        .where(d.property_id.in_(matching), d.date >= checkin, d.date <= checkout)
-        .group_by(d.room_type_id)
-        .having(
-            func.sum(case((in_stay, 1), else_=0)) == nights,
-            free >= rooms,
-            min_stay <= nights,
-            or_(max_stay.is_(None), max_stay >= nights),
-            func.max(case((and_(first, d.closed_to_arrival), 1), else_=0)) == 0,
-            func.max(case((and_(d.date == checkout, d.closed_to_departure), 1), else_=0)) == 0,
-        )
-        .subquery("stay")
-    )
-
-
-async def load_candidates(session: AsyncSession, settings: Any, p: SearchParams) -> Candidates:
-    """The database side of a search (what the benchmark times as "bare SQL"): Core statements on the
-    session's connection returning plain tuples. Availability and restrictions are decided in SQL, so
-    only room types that can take the stay come back; the nightly rows are not transferred, only the
-    inventory prices that are set and the occupancy per property and night. The children are selected
-    through the same property filter as a subquery, so no id list travels back and forth."""
-    conn = await session.connection()
-    props = (await conn.execute(_property_filter(select(*PROPERTY_COLUMNS), p, settings))).all()
-    if not props:
-        return Candidates([], [], {}, {}, {})
-    matching = _property_filter(select(Property.id), p, settings).scalar_subquery()
-    stay = stay_filter(matching, p.checkin, p.checkout, p.rooms)
-    room_types = (
-        await conn.execute(
-            select(*ROOM_TYPE_COLUMNS, stay.c.free)
-            .join(stay, stay.c.room_type_id == RoomType.id)
-            .where(RoomType.capacity >= guests_per_room(p.guests, p.rooms))
-        )
-    ).all()
-    if not room_types:
-        return Candidates(list(props), [], {}, {}, {})
-    d = InventoryDay
-    in_stay = (d.property_id.in_(matching), d.date >= p.checkin, d.date < p.checkout)
-    prices: dict[uuid.UUID, dict[date, int | None]] = defaultdict(dict)
-    for room_type_id, day, price in await conn.execute(
-        select(d.room_type_id, d.date, d.price_minor).where(*in_stay, d.price_minor.is_not(None))
-    ):
-        prices[room_type_id][day] = price
-    occupancy: dict[uuid.UUID, dict[date, tuple[int, int]]] = defaultdict(dict)
-    for property_id, day, occupied, total in await conn.execute(
-        select(d.property_id, d.date, func.sum(d.sold + d.held), func.sum(d.total))
-        .where(*in_stay)
-        .group_by(d.property_id, d.date)
-    ):
-        occupancy[property_id][day] = (int(occupied), int(total))
-    rules = await pricing.rules_for(session, matching, rows=True)
-    return Candidates(list(props), list(room_types), prices, occupancy, rules)
-
-
-def _summary(prop: Any, distance: float | None) -> dict[str, Any]:
-    return {
-        "id": str(prop.id),
-        "slug": prop.slug,
-        "name": prop.name,
-        "city": prop.city,
-        "country": prop.country,
-        "star_rating": prop.star_rating,
-        "rating": rating(prop.rating_x10),
-        "latitude": prop.latitude,
-        "longitude": prop.longitude,
-        "currency": prop.currency,
-        "amenities": list(prop.amenities or []),
-        "distance_km": None if distance is None else round(distance, 2),
-    }
-
-
-def _money(minor: int, currency: str) -> dict[str, str]:
-    """``Money(minor, currency).to_api()`` without the object (integer formatting, no Decimal)."""
-    exp = exponent(currency)
-    if exp == 0:
-        return {"amount": str(minor), "currency": currency}
-    sign = "-" if minor < 0 else ""
-    units, rest = divmod(abs(minor), 10**exp)
-    return {"amount": f"{sign}{units}.{rest:0{exp}d}", "currency": currency}
-
-
-def _amount(minor: int, currency: str) -> Decimal:
-    return Decimal(minor).scaleb(-exponent(currency))
-
-
-async def search(
-    session: AsyncSession, settings: Any, p: SearchParams, user: User | None
-) -> tuple[list[dict[str, Any]], int]:
-    validate_search(settings, p)
-    c = await load_candidates(session, settings, p)
-    if not c.room_types:
-        return [], 0
-    nights = (p.checkout - p.checkin).days
-    wanted = set(p.amenities)
-    radius = p.radius_km or settings.search_default_radius_km
-    types_by_prop: dict[uuid.UUID, list[Any]] = defaultdict(list)
-    for rt in c.room_types:
-        types_by_prop[rt.property_id].append(rt)
-    loyalty_bp = LOYALTY_DISCOUNT_BP.get((user.loyalty_tier if user else None) or "standard", 0)
-    horizon = timedelta(days=settings.inventory_horizon_days)
-    todays: dict[str, date] = {}
-    no_prices: dict[date, int | None] = {}
-    results: list[tuple[Any, ...]] = []
-    for prop in c.properties:
-        rts = types_by_prop.get(prop.id)
-        if not rts:
-            continue
-        distance = None
-        if p.lat is not None and p.lng is not None:
-            if prop.latitude is None or prop.longitude is None:
-                continue
-            distance = haversine_km(p.lat, p.lng, prop.latitude, prop.longitude)
-            if distance > radius:
-                continue
-        if wanted and not wanted.issubset(prop.amenities or []):
-            continue
-        today = todays.get(prop.timezone)
-        if today is None:
-            today = todays[prop.timezone] = local_today(prop.timezone)
-        if p.checkin < today or p.checkout > today + horizon:
-            continue
-        occupancy = c.occupancy.get(prop.id, {})
-        grouped = rules_by_kind(c.rules.get(prop.id, []))
-        lead_days = (p.checkin - today).days
-        offers = []
-        for rt in rts:
-            total, nightly_average = stay_totals(
-                prop=prop,
-                room_type_id=rt.id,
-                base_price_minor=rt.base_price_minor,
-                day_prices=c.prices.get(rt.id, no_prices),
-                occupancy=occupancy,
-                rules=grouped,
-                checkin=p.checkin,
-                nights=nights,
-                rooms=p.rooms,
-                guests=p.guests,
-                lead_days=lead_days,
-                loyalty_bp=loyalty_bp,
-            )
-            offers.append((total, nightly_average, rt))
-        offers.sort(key=lambda o: (o[0], o[2].code))  # ties: by code, whatever order the rows came in
-        best = offers[0][0]
-        nightly = min(o[1] for o in offers)
-        if p.min_price is not None or p.max_price is not None:
-            nightly_amount = _amount(nightly, prop.currency)
-            if p.min_price is not None and nightly_amount < p.min_price:
-                continue
-            if p.max_price is not None and nightly_amount > p.max_price:
-                continue
-        # (price in major units: properties in different currencies compare by amount, as before)
-        results.append(
-            (
-                _amount(best, prop.currency),
-                prop.rating_x10 or -1,
-                distance or 0.0,
-                prop,
-                distance,
-                best,
-                nightly,
-                offers,
-            )
-        )
-    if p.sort == "rating":
-        results.sort(key=lambda r: (-r[1], r[0], r[3].slug))
-    elif p.sort == "distance":
-        results.sort(key=lambda r: (r[2], r[0], r[3].slug))
-    else:
-        results.sort(key=lambda r: (r[0], r[3].slug))
-    page = []
-    for _price, _rating, _dist, prop, distance, best, nightly, offers in results[
-        p.offset : p.offset + p.limit
-    ]:
-        currency = prop.currency
-        page.append(
-            {
-                "property": _summary(prop, distance),
-                "from_price": _money(best, currency),
-                "nightly_from": _money(nightly, currency),
-                "nights": nights,
-                "available_room_types": [
-                    {
-                        "id": str(rt.id),
-                        "code": rt.code,
-                        "name": rt.name,
-                        "capacity": rt.capacity,
-                        "available": rt.free,
-                        "total": _money(total, currency),
-                        "nightly_average": _money(average, currency),
-                    }
-                    for total, average, rt in offers
-                ],
-            }
-        )
-    return page, len(results)
+__all__ = ["SearchParams", "search", "validate_search"]
 
 
 async def locations(session: AsyncSession, query: str | None, limit: int) -> list[dict[str, Any]]:
