@@ -27,14 +27,30 @@ from bench.generate import DEFAULT_URL
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# The statements search.service.load_candidates issues (properties, room types, inventory days, rules),
-# written out for asyncpg so the database's own share is measured without any Python ORM work.
+# The statements search.finder.load_candidates issues (properties; room types that can take the stay,
+# decided by a GROUP BY ... HAVING; inventory prices set on the stay's nights; occupancy per property and
+# night; rules), written out for asyncpg so the database's own share is measured without any Python ORM work.
 SQL_PROPERTIES = """SELECT * FROM properties WHERE is_active AND kind = 'hotel' AND city_key = $1"""
 MATCHING = "(SELECT id FROM properties WHERE is_active AND kind = 'hotel' AND city_key = $1)"
-SQL_ROOM_TYPES = f"SELECT * FROM room_types WHERE property_id IN {MATCHING} AND capacity >= $2"
-SQL_DAYS = f"""SELECT property_id, room_type_id, date, total, sold, held, closed, price_minor, min_stay,
-    max_stay, closed_to_arrival, closed_to_departure FROM inventory_days
-    WHERE property_id IN {MATCHING} AND date >= $2 AND date <= $3"""
+SQL_ROOM_TYPES = f"""SELECT rt.id, rt.property_id, rt.code, rt.name, rt.capacity, rt.base_price_minor,
+    stay.free
+    FROM room_types rt JOIN (
+        SELECT room_type_id, min(CASE WHEN date < $3 THEN CASE WHEN closed THEN 0
+            ELSE total - sold - held END END) AS free
+        FROM inventory_days WHERE property_id IN {MATCHING} AND date >= $2 AND date <= $3
+        GROUP BY room_type_id
+        HAVING sum(CASE WHEN date < $3 THEN 1 ELSE 0 END) = $4
+            AND min(CASE WHEN date < $3 THEN CASE WHEN closed THEN 0 ELSE total - sold - held END END) >= $5
+            AND max(CASE WHEN date = $2 THEN min_stay END) <= $4
+            AND (max(CASE WHEN date = $2 THEN max_stay END) IS NULL
+                OR max(CASE WHEN date = $2 THEN max_stay END) >= $4)
+            AND max(CASE WHEN date = $2 AND closed_to_arrival THEN 1 ELSE 0 END) = 0
+            AND max(CASE WHEN date = $3 AND closed_to_departure THEN 1 ELSE 0 END) = 0
+    ) stay ON stay.room_type_id = rt.id WHERE rt.capacity >= $6"""
+SQL_PRICES = f"""SELECT room_type_id, date, price_minor FROM inventory_days
+    WHERE property_id IN {MATCHING} AND date >= $2 AND date < $3 AND price_minor IS NOT NULL"""
+SQL_OCCUPANCY = f"""SELECT property_id, date, sum(sold + held), sum(total) FROM inventory_days
+    WHERE property_id IN {MATCHING} AND date >= $2 AND date < $3 GROUP BY property_id, date"""
 SQL_RULES = f"SELECT * FROM rate_rules WHERE property_id IN {MATCHING} AND is_active"
 
 
@@ -83,8 +99,9 @@ async def bare_sql(dsn: str, plan: list[dict[str, str | int]]) -> list[float]:
             t = time.perf_counter()
             city = str(params["city"]).lower()
             await conn.fetch(SQL_PROPERTIES, city)
-            await conn.fetch(SQL_ROOM_TYPES, city, 2)
-            await conn.fetch(SQL_DAYS, city, checkin, checkout)
+            await conn.fetch(SQL_ROOM_TYPES, city, checkin, checkout, (checkout - checkin).days, 1, 2)
+            await conn.fetch(SQL_PRICES, city, checkin, checkout)
+            await conn.fetch(SQL_OCCUPANCY, city, checkin, checkout)
             await conn.fetch(SQL_RULES, city)
             out.append(time.perf_counter() - t)
     finally:
@@ -163,7 +180,7 @@ async def bench(args: argparse.Namespace) -> None:
     warm = requests_plan(100, args.cities, seed=1)
     await bare_sql(dsn, warm)
     sql = await bare_sql(dsn, plan)
-    print(summary("bare SQL (4 statements, asyncpg)", sql))
+    print(summary("bare SQL (5 statements, asyncpg)", sql))
     base = f"http://127.0.0.1:{args.port}"
     for workers in args.workers:
         server = start_server(args.database_url, workers, args.port)

@@ -10,7 +10,15 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from innkeeper.pricing.engine import Promo, apply_bp, compute_quote, promo_usable
+from innkeeper.pricing.engine import (
+    LOYALTY_DISCOUNT_BP,
+    Promo,
+    RuleSet,
+    apply_bp,
+    compute_quote,
+    promo_usable,
+    stay_totals,
+)
 
 RT = uuid.uuid4()
 MONDAY = date(2030, 3, 4)
@@ -321,3 +329,27 @@ def test_search_fast_path_agrees_with_the_detailed_quote(
         full.nightly_average,
     )
     assert [line.amount for line in fast.lines] == [line.amount for line in full.lines]
+    # search's own path: the totals without any quote object, VAT included or added
+    for vat_included in (False, True):
+        prop = P(
+            currency=currency,
+            vat_bp=700,
+            vat_included=vat_included,
+            city_tax_minor=150,
+            city_tax_max_nights=3,
+        )
+        detailed = quote(len(prices), **{**common, "prop": prop})
+        assert stay_totals(
+            prop=prop,
+            room_type_id=RT,
+            base_price_minor=base,
+            day_prices=day_prices,
+            occupancy=occupancy,
+            rules=RuleSet(rules),
+            checkin=checkin,
+            nights=len(prices),
+            rooms=rooms,
+            guests=2,
+            lead_days=lead,
+            loyalty_bp=LOYALTY_DISCOUNT_BP["silver"],
+        ) == (detailed.total, detailed.nightly_average)

@@ -31,6 +31,7 @@ from typing import Any
 
 from innkeeper.kit.money import Money, round_half_up
 
+ONE_DAY = timedelta(days=1)
 BP = 10_000  # basis points: 10000 = x1.0 = 100 %
 
 #: loyalty tier → discount in basis points (User.loyalty_tier)
@@ -122,7 +123,7 @@ class Quote:
     @property
     def nightly_average(self) -> int:
         """Average price per room and night of the accommodation, rounded half-up."""
-        return round_half_up(Decimal(self.accommodation) / ((self.checkout - self.checkin).days * self.rooms))
+        return div_half_up(self.accommodation, (self.checkout - self.checkin).days * self.rooms)
 
     def money(self, minor: int) -> dict[str, str]:
         return Money(minor, self.currency).to_api()
@@ -190,7 +191,7 @@ class RuleSet:
         for kinds in self.by_kind.values():
             if len(kinds) > 1:
                 kinds.sort(key=_specificity, reverse=True)
-        self._memo: dict[tuple[Any, ...], list[Any]] = {}
+        self._memo: dict[tuple[Any, ...], Any] = {}
 
     def select(
         self, night: date, *, room_type_id: Any, occupancy: tuple[int, int], lead_days: int, nights: int
@@ -214,6 +215,37 @@ class RuleSet:
                         break  # one rule per kind
             self._memo[key] = chosen
         return chosen
+
+    def plan(
+        self,
+        checkin: date,
+        *,
+        room_type_id: Any,
+        occupancy: dict[date, tuple[int, int]],
+        lead_days: int,
+        nights: int,
+    ) -> tuple[tuple[tuple[int | None, int], ...], ...]:
+        """Per night of the stay, the steps of the chosen rules as ``(override, factor_bp)`` pairs (what
+        ``_apply_rules`` does with them), memoised: room types of a property share it."""
+        occ = tuple(occupancy.get(checkin + timedelta(days=i), (0, 0)) for i in range(nights))
+        key = ("plan", checkin, room_type_id if self.scoped else None, occ, lead_days, nights)
+        steps: Any = self._memo.get(key)
+        if steps is None:
+            steps = tuple(
+                tuple(
+                    (None if rule.override_minor is None else int(rule.override_minor), rule.factor_bp)
+                    for rule in self.select(
+                        checkin + timedelta(days=i),
+                        room_type_id=room_type_id,
+                        occupancy=occ[i],
+                        lead_days=lead_days,
+                        nights=nights,
+                    )
+                )
+                for i in range(nights)
+            )
+            self._memo[key] = steps
+        return steps
 
 
 def rules_by_kind(rules: list[Any]) -> RuleSet:
@@ -269,6 +301,102 @@ def _vat_label(vat_bp: int, included: bool) -> str:
     return f"VAT {Decimal(vat_bp) / 100}%" + (" (included)" if included else "")
 
 
+def nightly_sum(
+    grouped: RuleSet,
+    *,
+    room_type_id: Any,
+    base_price_minor: int,
+    day_prices: dict[date, int | None],
+    occupancy: dict[date, tuple[int, int]],
+    checkin: date,
+    nights: int,
+    lead_days: int,
+) -> int:
+    """Σ of the nightly prices of one room (no breakdown objects): the arithmetic of ``price_night``
+    (``_apply_rules``) over the steps of :meth:`RuleSet.plan`."""
+    plan = grouped.plan(
+        checkin, room_type_id=room_type_id, occupancy=occupancy, lead_days=lead_days, nights=nights
+    )
+    total = 0
+    night = checkin
+    for steps in plan:
+        day_price = day_prices.get(night)
+        price = base_price_minor if day_price is None else day_price
+        for override, factor_bp in steps:
+            if override is not None:
+                price = override
+            else:
+                product = price * factor_bp
+                price = (2 * product + BP) // (2 * BP) if product >= 0 else apply_bp(price, factor_bp)
+        total += price
+        night += ONE_DAY
+    return total
+
+
+@dataclass(slots=True)
+class StayAmounts:
+    """Steps 7-11 for a stay, as integers (minor units): what a quote's lines are made of."""
+
+    accommodation: int
+    loyalty: int  # discount, >= 0
+    promo: int  # discount, >= 0
+    vat: int
+    vat_included: bool
+    city_tax: int
+    taxed_nights: int
+
+    @property
+    def discounts(self) -> int:
+        return self.loyalty + self.promo
+
+    @property
+    def taxes(self) -> int:
+        return (0 if self.vat_included else self.vat) + self.city_tax
+
+    @property
+    def total(self) -> int:
+        return self.accommodation - self.discounts + self.taxes
+
+
+def stay_amounts(
+    prop: Any, accommodation: int, *, nights: int, guests: int, loyalty_bp: int, promo: Promo | None
+) -> StayAmounts:
+    """Loyalty, promo, VAT and city tax on an accommodation amount, each rounded as it happens."""
+    net = accommodation
+    loyalty = 0
+    if loyalty_bp and net > 0:
+        loyalty = min(net, apply_bp(net, loyalty_bp))
+        net -= loyalty
+    promo_discount = 0
+    if promo is not None and net > 0:
+        if promo.kind == "percent":
+            promo_discount = min(net, apply_bp(net, promo.percent_bp or 0))
+        else:
+            promo_discount = min(net, promo.amount_minor or 0)
+        net -= promo_discount
+    vat = 0
+    vat_bp = prop.vat_bp
+    included = bool(prop.vat_included)
+    if vat_bp:
+        if included:
+            vat = net - round_half_up(Decimal(net) * BP / (BP + vat_bp))
+        else:
+            vat = apply_bp(net, vat_bp)
+    city_tax = 0
+    taxed_nights = 0
+    if prop.city_tax_minor:
+        taxed_nights = nights if prop.city_tax_max_nights is None else min(nights, prop.city_tax_max_nights)
+        city_tax = prop.city_tax_minor * guests * taxed_nights
+    return StayAmounts(accommodation, loyalty, promo_discount, vat, included, city_tax, taxed_nights)
+
+
+def div_half_up(amount: int, divisor: int) -> int:
+    """``amount / divisor`` rounded half-up (away from zero), exactly; integers for amount >= 0."""
+    if amount >= 0 and divisor > 0:
+        return (2 * amount + divisor) // (2 * divisor)
+    return round_half_up(Decimal(amount) / divisor)
+
+
 def compute_quote(
     *,
     prop: Any,
@@ -287,79 +415,99 @@ def compute_quote(
 ) -> Quote:
     """Price a stay. Pure: same inputs, same quote. The caller has checked availability.
 
-    ``detail=False`` (search) skips the per-night breakdown objects; the arithmetic is the same code."""
+    ``detail=False`` skips the per-night breakdown objects; the arithmetic is the same code
+    (:func:`nightly_sum` and :func:`stay_amounts`; search calls them through :func:`stay_totals`)."""
     currency = prop.currency
     grouped = rules if isinstance(rules, RuleSet) else RuleSet(rules)
     n = (checkout - checkin).days
     nights: list[Night] = []
-    nightly_sum = 0
     lead_days = (checkin - today).days
-    for i in range(n):
-        night = checkin + timedelta(days=i)
-        if detail:
+    if detail:
+        nightly_total = 0
+        for i in range(n):
             priced = price_night(
-                night,
+                checkin + timedelta(days=i),
                 room_type=room_type,
-                day_price=day_prices.get(night),
+                day_price=day_prices.get(checkin + timedelta(days=i)),
                 grouped_rules=grouped,
-                occupancy=occupancy.get(night, (0, 0)),
+                occupancy=occupancy.get(checkin + timedelta(days=i), (0, 0)),
                 today=today,
                 checkin=checkin,
                 nights=n,
             )
             nights.append(priced)
-            nightly_sum += priced.price
-        else:
-            day_price = day_prices.get(night)
-            base = day_price if day_price is not None else room_type.base_price_minor
-            chosen = grouped.select(
-                night,
-                room_type_id=room_type.id,
-                occupancy=occupancy.get(night, (0, 0)),
-                lead_days=lead_days,
-                nights=n,
-            )
-            nightly_sum += _apply_rules(base, chosen, None)
-    quote = Quote(currency, checkin, checkout, rooms, guests, nights)
-    accommodation = nightly_sum * rooms
-    quote.accommodation = accommodation
-    quote.lines.append(Line("accommodation", f"{n} night(s) x {rooms} room(s)", accommodation))
-    net = accommodation
-
-    loyalty_bp = LOYALTY_DISCOUNT_BP.get(loyalty_tier or "standard", 0)
-    if loyalty_bp and net > 0:
-        discount = min(net, apply_bp(net, loyalty_bp))
-        quote.lines.append(Line("loyalty", f"{loyalty_tier} member discount", -discount))
-        net -= discount
-    if promo is not None and net > 0:
-        if promo.kind == "percent":
-            discount = min(net, apply_bp(net, promo.percent_bp or 0))
-        else:
-            discount = min(net, promo.amount_minor or 0)
-        quote.lines.append(Line("promo", f"promo code {promo.code}", -discount))
-        quote.promo_code = promo.code
-        net -= discount
-    quote.discounts = accommodation - net
-
-    taxes = 0
-    if prop.vat_bp:
-        if prop.vat_included:
-            vat = net - round_half_up(Decimal(net) * BP / (BP + prop.vat_bp))
-            quote.lines.append(Line("vat", _vat_label(prop.vat_bp, True), vat, included=True))
-        else:
-            vat = apply_bp(net, prop.vat_bp)
-            quote.lines.append(Line("vat", _vat_label(prop.vat_bp, False), vat))
-            taxes += vat
-    if prop.city_tax_minor:
-        taxed_nights = n if prop.city_tax_max_nights is None else min(n, prop.city_tax_max_nights)
-        city_tax = prop.city_tax_minor * guests * taxed_nights
-        quote.lines.append(
-            Line("city_tax", f"city tax: {guests} guest(s) x {taxed_nights} night(s)", city_tax)
+            nightly_total += priced.price
+    else:
+        nightly_total = nightly_sum(
+            grouped,
+            room_type_id=room_type.id,
+            base_price_minor=room_type.base_price_minor,
+            day_prices=day_prices,
+            occupancy=occupancy,
+            checkin=checkin,
+            nights=n,
+            lead_days=lead_days,
         )
-        taxes += city_tax
-    quote.taxes = taxes
-    quote.total = net + taxes
+    quote = Quote(currency, checkin, checkout, rooms, guests, nights)
+    loyalty_bp = LOYALTY_DISCOUNT_BP.get(loyalty_tier or "standard", 0)
+    amounts = stay_amounts(
+        prop, nightly_total * rooms, nights=n, guests=guests, loyalty_bp=loyalty_bp, promo=promo
+    )
+    quote.accommodation = amounts.accommodation
+    quote.lines.append(Line("accommodation", f"{n} night(s) x {rooms} room(s)", amounts.accommodation))
+    if loyalty_bp and amounts.accommodation > 0:
+        quote.lines.append(Line("loyalty", f"{loyalty_tier} member discount", -amounts.loyalty))
+    if promo is not None and amounts.accommodation - amounts.loyalty > 0:
+        quote.lines.append(Line("promo", f"promo code {promo.code}", -amounts.promo))
+        quote.promo_code = promo.code
+    quote.discounts = amounts.discounts
+    if prop.vat_bp:
+        label = _vat_label(prop.vat_bp, amounts.vat_included)
+        quote.lines.append(Line("vat", label, amounts.vat, included=amounts.vat_included))
+    if prop.city_tax_minor:
+        quote.lines.append(
+            Line(
+                "city_tax",
+                f"city tax: {guests} guest(s) x {amounts.taxed_nights} night(s)",
+                amounts.city_tax,
+            )
+        )
+    quote.taxes = amounts.taxes
+    quote.total = amounts.total
     return quote
+
+
+def stay_totals(
+    *,
+    prop: Any,
+    room_type_id: Any,
+    base_price_minor: int,
+    day_prices: dict[date, int | None],
+    occupancy: dict[date, tuple[int, int]],
+    rules: RuleSet,
+    checkin: date,
+    nights: int,
+    rooms: int,
+    guests: int,
+    lead_days: int,
+    loyalty_bp: int,
+) -> tuple[int, int]:
+    """``(total, nightly_average)`` of :func:`compute_quote` without building the quote (search's hot
+    path): the same two functions do the arithmetic, so the totals cannot differ (property-tested)."""
+    accommodation = rooms * nightly_sum(
+        rules,
+        room_type_id=room_type_id,
+        base_price_minor=base_price_minor,
+        day_prices=day_prices,
+        occupancy=occupancy,
+        checkin=checkin,
+        nights=nights,
+        lead_days=lead_days,
+    )
+    amounts = stay_amounts(
+        prop, accommodation, nights=nights, guests=guests, loyalty_bp=loyalty_bp, promo=None
+    )
+    return amounts.total, div_half_up(accommodation, nights * rooms)
 
 
 def promo_usable(promo: Any, *, property_id: Any, currency: str, now: datetime) -> str | None:

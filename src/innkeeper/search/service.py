@@ -1,19 +1,15 @@
-"""Cross-property search, public property pages, availability and price calendars.
+"""Public property pages, availability and price calendars; cross-property search lives in
+:mod:`innkeeper.search.finder` (re-exported here).
 
-Search loads its inputs in four set-based queries (candidate properties, their room types, their
-inventory days over the stay, their rate rules), checks each room type with ``inventory.check_stay``
-and prices it with ``pricing.engine.compute_quote``: the very function ``pricing.service.quote`` (and so
-the booking) uses. Nothing is cached, so a booking or an inventory change shows in the next search.
+Availability and the calendar load their inputs for one property and price with
+``pricing.engine.compute_quote``: the very function ``pricing.service.quote`` (and so the booking) uses.
+Nothing is cached, so a booking or an inventory change shows in the next request.
 """
 
 from __future__ import annotations
 
-import math
 import uuid
-from collections import defaultdict
-from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
@@ -24,336 +20,23 @@ from innkeeper.catalog.errors import PropertyNotFound
 from innkeeper.catalog.models import Property, RoomType
 from innkeeper.catalog.rooms import room_type_to_api
 from innkeeper.catalog.schemas import fold_city
-from innkeeper.catalog.service import property_to_api, rating
+from innkeeper.catalog.service import property_to_api
 from innkeeper.identity.models import User
 from innkeeper.inventory import service as inventory
 from innkeeper.inventory.errors import RoomTypeNotFound
-from innkeeper.inventory.models import InventoryDay
 from innkeeper.inventory.stay import guests_per_room, validate_stay
-from innkeeper.kit.clock import local_today, utcnow
+from innkeeper.kit.clock import local_today
 from innkeeper.kit.errors import ValidationFailed
 from innkeeper.kit.money import Money
 from innkeeper.pricing import service as pricing
-from innkeeper.pricing.engine import compute_quote, price_night, rules_by_kind
-
-EARTH_RADIUS_KM = 6371.0088
-
-
-def haversine_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lng2 - lng1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
-
-
-def bounding_box(lat: float, lng: float, radius_km: float) -> tuple[float, float, float, float]:
-    dlat = math.degrees(radius_km / EARTH_RADIUS_KM)
-    cos_lat = math.cos(math.radians(lat))
-    dlng = 180.0 if cos_lat < 1e-6 else min(180.0, math.degrees(radius_km / (EARTH_RADIUS_KM * cos_lat)))
-    return max(-90.0, lat - dlat), min(90.0, lat + dlat), lng - dlng, lng + dlng
-
-
-@dataclass
-class SearchParams:
-    checkin: date
-    checkout: date
-    guests: int = 2
-    rooms: int = 1
-    city: str | None = None
-    lat: float | None = None
-    lng: float | None = None
-    radius_km: float | None = None
-    min_price: Decimal | None = None
-    max_price: Decimal | None = None
-    currency: str | None = None
-    amenities: list[str] = field(default_factory=list)
-    stars: list[int] = field(default_factory=list)
-    sort: str = "price"
-    limit: int = 20
-    offset: int = 0
-
-
-DAY_COLUMNS = (
-    InventoryDay.property_id,
-    InventoryDay.room_type_id,
-    InventoryDay.date,
-    InventoryDay.total,
-    InventoryDay.sold,
-    InventoryDay.held,
-    InventoryDay.closed,
-    InventoryDay.price_minor,
-    InventoryDay.min_stay,
-    InventoryDay.max_stay,
-    InventoryDay.closed_to_arrival,
-    InventoryDay.closed_to_departure,
+from innkeeper.pricing.engine import (
+    compute_quote,
+    price_night,
+    rules_by_kind,
 )
+from innkeeper.search.finder import SearchParams, search, validate_search
 
-
-def validate_search(settings: Any, p: SearchParams) -> None:
-    validate_stay(settings, p.checkin, p.checkout, p.guests, p.rooms, today=None)
-    errors = []
-    # "past" is judged per property; no zone on earth is more than a day behind UTC's date
-    utc_today = utcnow().date()
-    if p.checkin < utc_today - timedelta(days=1):
-        errors.append({"field": "checkin", "message": "checkin is in the past", "type": "date_past"})
-    if p.checkout > utc_today + timedelta(days=settings.inventory_horizon_days + 1):
-        errors.append(
-            {"field": "checkout", "message": "beyond the bookable horizon", "type": "date_beyond_horizon"}
-        )
-    has_point = p.lat is not None or p.lng is not None
-    if has_point and (p.lat is None or p.lng is None):
-        errors.append({"field": "lat", "message": "give lat and lng together", "type": "coordinates"})
-    if p.city is None and not has_point:
-        errors.append({"field": "city", "message": "give a city, or lat and lng", "type": "missing_location"})
-    if p.radius_km is not None and not 0 < p.radius_km <= settings.search_max_radius_km:
-        errors.append(
-            {
-                "field": "radius_km",
-                "message": f"0 < radius_km <= {settings.search_max_radius_km}",
-                "type": "radius",
-            }
-        )
-    if p.sort == "distance" and not has_point:
-        errors.append({"field": "sort", "message": "sorting by distance needs lat and lng", "type": "sort"})
-    if p.min_price is not None and p.max_price is not None and p.max_price < p.min_price:
-        errors.append(
-            {"field": "max_price", "message": "max_price is below min_price", "type": "price_range"}
-        )
-    if errors:
-        raise ValidationFailed("The search is not valid", code="search.invalid", errors=errors)
-
-
-def _property_filter(stmt: Any, p: SearchParams, settings: Any) -> Any:
-    stmt = stmt.where(Property.is_active.is_(True), Property.kind == "hotel")
-    if p.lat is not None and p.lng is not None:
-        radius = p.radius_km or settings.search_default_radius_km
-        south, north, west, east = bounding_box(p.lat, p.lng, radius)
-        stmt = stmt.where(Property.latitude.between(south, north))
-        if west >= -180 and east <= 180:
-            stmt = stmt.where(Property.longitude.between(west, east))
-    if p.city is not None:
-        stmt = stmt.where(Property.city_key == fold_city(p.city))
-    if p.stars:
-        stmt = stmt.where(Property.star_rating.in_(p.stars))
-    if p.currency:
-        stmt = stmt.where(Property.currency == p.currency.upper())
-    return stmt
-
-
-@dataclass
-class Candidates:
-    properties: list[Any]
-    room_types: list[Any]
-    days: list[Any]
-    rules: dict[uuid.UUID, list[Any]]
-
-
-#: Search reads plain rows (no ORM identity map): the pricing engine only needs attribute access.
-PROPERTY_COLUMNS = (
-    Property.id,
-    Property.slug,
-    Property.name,
-    Property.city,
-    Property.country,
-    Property.star_rating,
-    Property.rating_x10,
-    Property.latitude,
-    Property.longitude,
-    Property.currency,
-    Property.amenities,
-    Property.timezone,
-    Property.vat_bp,
-    Property.vat_included,
-    Property.city_tax_minor,
-    Property.city_tax_max_nights,
-)
-ROOM_TYPE_COLUMNS = (
-    RoomType.id,
-    RoomType.property_id,
-    RoomType.code,
-    RoomType.name,
-    RoomType.capacity,
-    RoomType.base_price_minor,
-)
-
-
-async def load_candidates(session: AsyncSession, settings: Any, p: SearchParams) -> Candidates:
-    """The database side of a search (what the benchmark times as "bare SQL"): four Core statements on the
-    session's connection (plain rows, no ORM loading); children are selected through the same property
-    filter as a subquery, so no id list travels back and forth."""
-    conn = await session.connection()
-    props = list((await conn.execute(_property_filter(select(*PROPERTY_COLUMNS), p, settings))).all())
-    if not props:
-        return Candidates([], [], [], {})
-    matching = _property_filter(select(Property.id), p, settings).scalar_subquery()
-    room_types = list(
-        (
-            await conn.execute(
-                select(*ROOM_TYPE_COLUMNS).where(
-                    RoomType.property_id.in_(matching),
-                    RoomType.capacity >= guests_per_room(p.guests, p.rooms),
-                )
-            )
-        ).all()
-    )
-    if not room_types:
-        return Candidates(props, [], [], {})
-    days = list(
-        (
-            await conn.execute(
-                select(*DAY_COLUMNS).where(
-                    InventoryDay.property_id.in_(matching),
-                    InventoryDay.date >= p.checkin,
-                    InventoryDay.date <= p.checkout,
-                )
-            )
-        ).all()
-    )
-    rules = await pricing.rules_for(session, matching, rows=True)
-    return Candidates(props, room_types, days, rules)
-
-
-def _summary(prop: Any, distance: float | None) -> dict[str, Any]:
-    return {
-        "id": str(prop.id),
-        "slug": prop.slug,
-        "name": prop.name,
-        "city": prop.city,
-        "country": prop.country,
-        "star_rating": prop.star_rating,
-        "rating": rating(prop.rating_x10),
-        "latitude": prop.latitude,
-        "longitude": prop.longitude,
-        "currency": prop.currency,
-        "amenities": list(prop.amenities or []),
-        "distance_km": None if distance is None else round(distance, 2),
-    }
-
-
-async def search(
-    session: AsyncSession, settings: Any, p: SearchParams, user: User | None
-) -> tuple[list[dict[str, Any]], int]:
-    validate_search(settings, p)
-    c = await load_candidates(session, settings, p)
-    if not c.room_types:
-        return [], 0
-    nights = (p.checkout - p.checkin).days
-    wanted = set(p.amenities)
-    radius = p.radius_km or settings.search_default_radius_km
-    # one pass over the rows: per room type its days and prices, per property its occupancy per night
-    days_by_rt: dict[uuid.UUID, dict[date, Any]] = defaultdict(dict)
-    prices_by_rt: dict[uuid.UUID, dict[date, int | None]] = defaultdict(dict)
-    occ_by_prop: dict[uuid.UUID, dict[date, list[int]]] = defaultdict(dict)
-    checkout = p.checkout
-    for row in c.days:
-        property_id, room_type_id, day, total, sold, held, _closed, price = row[:8]
-        days_by_rt[room_type_id][day] = row
-        prices_by_rt[room_type_id][day] = price
-        if day < checkout:
-            occ = occ_by_prop[property_id].get(day)
-            if occ is None:
-                occ_by_prop[property_id][day] = [sold + held, total]
-            else:
-                occ[0] += sold + held
-                occ[1] += total
-    types_by_prop: dict[uuid.UUID, list[Any]] = defaultdict(list)
-    for rt in c.room_types:
-        types_by_prop[rt.property_id].append(rt)
-    loyalty = user.loyalty_tier if user else None
-    results: list[tuple[Any, ...]] = []
-    for prop in c.properties:
-        rts = types_by_prop.get(prop.id)
-        if not rts:
-            continue
-        distance = None
-        if p.lat is not None and p.lng is not None:
-            if prop.latitude is None or prop.longitude is None:
-                continue
-            distance = haversine_km(p.lat, p.lng, prop.latitude, prop.longitude)
-            if distance > radius:
-                continue
-        if wanted and not wanted.issubset(prop.amenities or []):
-            continue
-        today = local_today(prop.timezone)
-        if p.checkin < today or p.checkout > today + timedelta(days=settings.inventory_horizon_days):
-            continue
-        occupancy = {day: (o[0], o[1]) for day, o in occ_by_prop[prop.id].items()}
-        grouped = rules_by_kind(c.rules.get(prop.id, []))
-        offers = []
-        for rt in rts:
-            days = days_by_rt.get(rt.id, {})
-            check = inventory.check_stay(days, p.checkin, p.checkout, p.rooms)
-            if not check.ok:
-                continue
-            quote = compute_quote(
-                prop=prop,
-                room_type=rt,
-                day_prices=prices_by_rt[rt.id],
-                occupancy=occupancy,
-                rules=grouped,
-                checkin=p.checkin,
-                checkout=p.checkout,
-                rooms=p.rooms,
-                guests=p.guests,
-                today=today,
-                loyalty_tier=loyalty,
-                detail=False,
-            )
-            offers.append((quote, rt, check.available))
-        if not offers:
-            continue
-        best = min(offers, key=lambda o: o[0].total)[0]
-        nightly = min(o[0].nightly_average for o in offers)
-        nightly_amount = Money(nightly, prop.currency).amount
-        if p.min_price is not None and nightly_amount < p.min_price:
-            continue
-        if p.max_price is not None and nightly_amount > p.max_price:
-            continue
-        offers.sort(key=lambda o: o[0].total)
-        results.append(
-            (
-                Money(best.total, prop.currency).amount,
-                prop.rating_x10 or -1,
-                distance or 0.0,
-                prop,
-                distance,
-                best,
-                nightly,
-                offers,
-            )
-        )
-    if p.sort == "rating":
-        results.sort(key=lambda r: (-r[1], r[0], r[3].slug))
-    elif p.sort == "distance":
-        results.sort(key=lambda r: (r[2], r[0], r[3].slug))
-    else:
-        results.sort(key=lambda r: (r[0], r[3].slug))
-    page = []
-    for _price, _rating, _dist, prop, distance, best, nightly, offers in results[
-        p.offset : p.offset + p.limit
-    ]:
-        currency = prop.currency
-        page.append(
-            {
-                "property": _summary(prop, distance),
-                "from_price": Money(best.total, currency).to_api(),
-                "nightly_from": Money(nightly, currency).to_api(),
-                "nights": nights,
-                "available_room_types": [
-                    {
-                        "id": str(rt.id),
-                        "code": rt.code,
-                        "name": rt.name,
-                        "capacity": rt.capacity,
-                        "available": avail,
-                        "total": Money(q.total, currency).to_api(),
-                        "nightly_average": Money(q.nightly_average, currency).to_api(),
-                    }
-                    for q, rt, avail in offers
-                ],
-            }
-        )
-    return page, len(results)
+__all__ = ["SearchParams", "search", "validate_search"]
 
 
 async def locations(session: AsyncSession, query: str | None, limit: int) -> list[dict[str, Any]]:
