@@ -40,21 +40,25 @@ class StaffBookingIn(BookingIn):
     confirm: bool = False
 
 
-class GuestIn(BaseModel):
+DocumentType = Literal["passport", "national_id", "driving_license", "other"]
+DocumentNumber = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=3, max_length=40, pattern=r"^[A-Za-z0-9 \-]+$")
+]
+
+
+class _Document(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: FullName | None = None
     age: int | None = Field(None, ge=0, le=130)
-    id_document_type: Literal["passport", "national_id", "driving_license", "other"] | None = None
-    id_document_number: (
-        Annotated[
-            str,
-            StringConstraints(
-                strip_whitespace=True, min_length=3, max_length=40, pattern=r"^[A-Za-z0-9 \-]+$"
-            ),
-        ]
-        | None
-    ) = None
+    id_document_type: DocumentType | None = None
+    id_document_number: DocumentNumber | None = None
+
+    def _document_complete(self) -> bool:
+        return (self.id_document_number is None) == (self.id_document_type is None)
+
+
+class GuestIn(_Document):
+    name: FullName | None = None
     saved_guest_id: uuid.UUID | None = None
     save: bool = False
 
@@ -62,32 +66,17 @@ class GuestIn(BaseModel):
     def _name_or_profile(self) -> GuestIn:
         if self.name is None and self.saved_guest_id is None:
             raise ValueError("give a name or a saved_guest_id")
-        if (self.id_document_number is None) != (
-            self.id_document_type is None
-        ) and self.saved_guest_id is None:
+        if not self._document_complete() and self.saved_guest_id is None:
             raise ValueError("give id_document_type and id_document_number together")
         return self
 
 
-class SavedGuestIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SavedGuestIn(_Document):
     name: FullName
-    age: int | None = Field(None, ge=0, le=130)
-    id_document_type: Literal["passport", "national_id", "driving_license", "other"] | None = None
-    id_document_number: (
-        Annotated[
-            str,
-            StringConstraints(
-                strip_whitespace=True, min_length=3, max_length=40, pattern=r"^[A-Za-z0-9 \-]+$"
-            ),
-        ]
-        | None
-    ) = None
 
     @model_validator(mode="after")
     def _both(self) -> SavedGuestIn:
-        if (self.id_document_number is None) != (self.id_document_type is None):
+        if not self._document_complete():
             raise ValueError("give id_document_type and id_document_number together")
         return self
 
