@@ -10,6 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from innkeeper.billing import reports
 from innkeeper.billing.booking_payments import deposit_split
 from innkeeper.billing.models import FolioEntry
 from innkeeper.kit.clock import clock
@@ -178,6 +179,7 @@ async def test_deposit_wallet_and_card_then_cancel_refunds_to_wallet_by_tiers(
     )
     assert await count(ctx, Refund) == 2 and await count(ctx, Payment) == 2
     await assert_counters_match_bookings(ctx)
+    await assert_reconciled(ctx)
 
 
 async def test_late_success_retakes_free_rooms_or_is_refunded(
@@ -209,6 +211,13 @@ async def test_late_success_retakes_free_rooms_or_is_refunded(
         409,
     )
     await assert_counters_match_bookings(ctx)
+    await assert_reconciled(ctx)
+
+
+async def assert_reconciled(ctx: AppContext) -> None:
+    async with ctx.db.unit_of_work(write=False) as session:
+        _, findings = await reports.reconcile(session)
+    assert findings == []
 
 
 async def _all(ctx: AppContext, model: Any) -> list[Any]:
@@ -236,3 +245,4 @@ async def test_modify_posts_adjusting_rows_and_refunds_the_excess(
     adjusting = [e for e in rows if e.kind == "charge" and e.amount_minor < 0]
     assert len(adjusting) == 1 and adjusting[0].amount_minor == -10000
     assert sum(e.amount_minor for e in rows if e.kind == "charge") == 20000
+    await assert_reconciled(ctx)
