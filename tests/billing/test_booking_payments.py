@@ -246,3 +246,40 @@ async def test_modify_posts_adjusting_rows_and_refunds_the_excess(
     assert len(adjusting) == 1 and adjusting[0].amount_minor == -10000
     assert sum(e.amount_minor for e in rows if e.kind == "charge") == 20000
     await assert_reconciled(ctx)
+
+
+async def test_zero_decimal_currency_deposit_and_tiered_refund_add_up(
+    client: httpx.AsyncClient, ctx: AppContext, runner: JobRunner
+) -> None:
+    h = await hotel(client, currency="JPY", price="10001", country="JP", timezone="Asia/Tokyo")
+    await policies(
+        client,
+        h,
+        payment_policy={"mode": "deposit", "deposit_percent": 33},
+        cancellation_policy={"preset": "hall_tiers"},
+        refund_destination="wallet",
+    )
+    me, _ = await customer(client, ctx, Money(100000, "JPY"))
+    b = await book(client, h, me, start=2, end=3)  # arrival 15:00 Tokyo in 44 h: 50 % back
+    jpy = lambda amount: {"amount": amount, "currency": "JPY"}  # noqa: E731
+    assert_problem(
+        await client.post(
+            f"{API}/bookings/{b['id']}/payments",
+            json={"method": "wallet", "amount": jpy("10.5")},
+            headers={**me, "Idempotency-Key": "frac"},
+        ),
+        422,
+        "money.precision",
+    )
+    p = await pay(client, b["id"], me, method="wallet")
+    assert p["amount"] == jpy("3300")  # 33 % of 10001 = 3300.33 -> 3300
+    seen = await get(client, b["id"], me)
+    assert seen["status"] == "confirmed" and seen["balance_due"] == jpy("6701")
+    r = await client.post(f"{API}/bookings/{b['id']}/cancel", headers=me, json={})
+    assert r.status_code == 200, r.text
+    assert r.json()["refund"]["amount"] == jpy("1650") and r.json()["refund"]["percent"] == 50
+    seen = await get(client, b["id"], me)
+    assert seen["paid"] == jpy("1650") and seen["payment_status"] == "partially_refunded"
+    wallet = (await client.get(f"{API}/users/me/wallet?currency=JPY", headers=me)).json()
+    assert wallet["balance"] == jpy(str(100000 - 3300 + 1650))
+    await assert_reconciled(ctx)
