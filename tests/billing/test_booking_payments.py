@@ -283,3 +283,22 @@ async def test_zero_decimal_currency_deposit_and_tiered_refund_add_up(
     wallet = (await client.get(f"{API}/users/me/wallet?currency=JPY", headers=me)).json()
     assert wallet["balance"] == jpy(str(100000 - 3300 + 1650))
     await assert_reconciled(ctx)
+
+
+async def test_success_after_cancellation_is_refunded_in_full(
+    client: httpx.AsyncClient, ctx: AppContext, runner: JobRunner
+) -> None:
+    h = await hotel(client)
+    me, _ = await customer(client, ctx)
+    b = await book(client, h, me)
+    p = await pay(client, b["id"], me)
+    r = await client.post(f"{API}/bookings/{b['id']}/cancel", headers=me, json={})
+    assert r.json()["refund"]["amount"] == eur("0.00")
+    await simulate(client, runner, p["id"])  # the guest's card payment won the race
+    seen = await get(client, b["id"], me)
+    assert seen["status"] == "cancelled" and seen["payment_status"] == "refunded"
+    assert seen["paid"] == eur("0.00") and seen["balance_due"] == eur("0.00")
+    payment = (await client.get(f"{API}/payments/{p['id']}", headers=me)).json()
+    assert payment["amount_refunded"] == eur("200.00")
+    await assert_counters_match_bookings(ctx)
+    await assert_reconciled(ctx)

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.audit.service import Actor
 from innkeeper.billing.models import FolioEntry, FolioKind
-from innkeeper.bookings.models import Booking, PaymentStatus
+from innkeeper.bookings.models import Booking, PaymentStatus, Status
 from innkeeper.kit.money import Money
 
 #: quote line kinds that become charges; everything is keyed by (category, service_date)
@@ -174,7 +174,10 @@ async def _charged(session: AsyncSession, b: Booking) -> dict[tuple[str, date | 
 
 async def sync_charges(session: AsyncSession, b: Booking, actor: Actor | None = None) -> int:
     """Make the folio charge what the booking's quote says, posting only differences (adjusting rows
-    after a modification). Returns the number of rows posted."""
+    after a modification). Returns the number of rows posted. A cancelled or expired booking's
+    charges are closed (:func:`close_on_cancel`) and never re-posted."""
+    if b.status in (Status.cancelled, Status.expired):
+        return 0
     await session.flush()
     want = desired_charges(b)
     have = await _charged(session, b)
