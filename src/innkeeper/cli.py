@@ -244,6 +244,34 @@ def jobs_list(
     Console().print(table)
 
 
+@app.command("reconcile-billing")
+def reconcile_billing() -> None:
+    """Check every booking's folio against its payments and refunds, and every wallet against its
+    ledger; exit 1 on any finding."""
+    from innkeeper.billing.reports import Finding
+    from innkeeper.billing.reports import reconcile as run_reconcile
+    from innkeeper.kit.context import AppContext
+
+    async def run() -> tuple[int, list[Finding]]:
+        ctx = AppContext.build(get_settings())
+        try:
+            async with ctx.db.unit_of_work(write=False) as session:
+                return await run_reconcile(session)
+        finally:
+            await ctx.close()
+
+    checked, findings = asyncio.run(run())
+    if not findings:
+        console.print(f"[green]✓[/] {checked} booking folio(s) and every wallet agree with their ledgers")
+        return
+    table = Table("check", "subject", "expected", "found")
+    for f in findings:
+        table.add_row(f.kind, f.subject, f.expected, f.found)
+    Console().print(table)
+    console.print(f"[red]✗[/] {len(findings)} finding(s): the ledgers disagree")
+    raise typer.Exit(1)
+
+
 @app.command()
 def reconcile() -> None:
     """Check every wallet balance against its ledger; exit 1 if any disagrees."""

@@ -11,6 +11,7 @@ TASK_MODULES = (
     "innkeeper.inventory.tasks",
     "innkeeper.bookings.tasks",
     "innkeeper.payments.tasks",
+    "innkeeper.billing.booking_payments",
 )
 
 #: Modules whose import defines ORM models (Alembic autogenerate and the model/migration check).

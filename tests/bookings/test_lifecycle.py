@@ -295,7 +295,9 @@ async def test_modify_to_another_room_type(client: httpx.AsyncClient, ctx: AppCo
     await assert_counters_match_bookings(ctx)
 
 
-async def test_rooms_check_in_and_early_departure(client: httpx.AsyncClient, ctx: AppContext) -> None:
+async def test_rooms_check_in_and_early_departure(
+    client: httpx.AsyncClient, ctx: AppContext, runner: JobRunner
+) -> None:
     h = await hotel(client, rooms=2)
     await pay_at_property(client, h)
     me = await user(client)
@@ -331,9 +333,22 @@ async def test_rooms_check_in_and_early_departure(client: httpx.AsyncClient, ctx
     assert_problem(r, 409, "room.unavailable")
     # early departure on day 3 of a 1..5 stay gives nights 3 and 4 back
     clock.advance(timedelta(days=2))
-    r = await client.post(f"{API}/bookings/{b['id']}/check-out", headers=h["owner"])
-    assert r.status_code == 200, r.text
+    # pay at the property: the folio must be settled before check-out
+    assert_problem(
+        await client.post(f"{API}/bookings/{b['id']}/check-out", headers=h["owner"]),
+        409,
+        "booking.balance_due",
+    )
+    r = await client.post(f"{API}/bookings/{b['id']}/check-out", headers=h["owner"], json={"settle": "card"})
+    assert r.status_code == 202, r.text
+    sim = await client.post(
+        f"{API}/payments/{r.json()['payments'][0]['id']}/simulate", json={"outcome": "succeeded"}
+    )
+    assert sim.status_code == 202, sim.text
+    await runner.drain()
+    r = await client.get(f"{API}/bookings/{b['id']}", headers=h["owner"])
     assert r.json()["status"] == "checked_out" and r.json()["departure"] == d(3)
+    assert r.json()["payment_status"] == "paid"
     inv = await counters(ctx, h["rt_id"])
     assert inv[day(2)][1] == 2 and inv[day(3)] == (0, 0, 2) and inv[day(4)] == (0, 0, 2)
     room = next(

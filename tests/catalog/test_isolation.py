@@ -83,6 +83,7 @@ def cases(a: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
             "json": {"code": "STEAL", "kind": "percent", "percent": "10"}
         },
         ("DELETE", "/properties/{property_id}/promo-codes/{promo_id}"): {"ids": {"promo_id": a["promo_id"]}},
+        ("GET", "/properties/{property_id}/reports/payments"): {},
     }
 
 

@@ -8,14 +8,15 @@ keeps it from going negative, so an overdraft fails in the database even if a co
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from innkeeper.kit.clock import utcnow
-from innkeeper.kit.db import Base, BigInt, IdMixin, TimestampMixin
+from innkeeper.kit.db import Base, BigInt, IdMixin, JSONType, TimestampMixin
 from innkeeper.kit.money import Money
 
 
@@ -79,3 +80,113 @@ class WalletEntry(IdMixin, Base):
     @property
     def amount(self) -> Money:
         return Money(self.amount_minor, self.currency)
+
+
+# -- folios and invoices --------------------------------------------------------------------------------
+
+
+class FolioKind(StrEnum):
+    charge = "charge"  # what the guest owes: nights, discounts (negative), taxes, fees, cancellation
+    payment = "payment"  # money received (one row per succeeded payment)
+    refund = "refund"  # money given back (one row per succeeded refund; a reversal is negative)
+
+
+class FolioEntry(IdMixin, Base):
+    """One append-only row of a booking's running bill. Never updated, never deleted: a change posts
+    an adjusting row. balance = sum(charges) - sum(payments) + sum(refunds)."""
+
+    __tablename__ = "folio_entries"
+    __table_args__ = (
+        CheckConstraint("amount_minor <> 0", name="amount_nonzero"),
+        CheckConstraint("kind IN ('charge', 'payment', 'refund')", name="kind_known"),
+        CheckConstraint(
+            "kind <> 'payment' OR (amount_minor > 0 AND payment_id IS NOT NULL)", name="payment_row"
+        ),
+        CheckConstraint("kind <> 'refund' OR refund_id IS NOT NULL", name="refund_row"),
+        Index("ix_folio_entries_booking_created", "booking_id", "created_at"),
+        Index("ix_folio_entries_property_created", "property_id", "created_at"),
+        # a payment or refund lands on the folio once, however often its outcome is replayed
+        Index(
+            "ux_folio_entries_payment",
+            "payment_id",
+            unique=True,
+            postgresql_where=text("kind = 'payment'"),
+            sqlite_where=text("kind = 'payment'"),
+        ),
+        Index(
+            "ux_folio_entries_refund",
+            "refund_id",
+            "category",
+            unique=True,
+            postgresql_where=text("kind = 'refund'"),
+            sqlite_where=text("kind = 'refund'"),
+        ),
+    )
+
+    booking_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("bookings.id", ondelete="RESTRICT"))
+    property_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("properties.id", ondelete="RESTRICT"))
+    kind: Mapped[str] = mapped_column(String(10))
+    #: accommodation, loyalty, promo, vat, city_tax, fee, cancellation, payment, refund, refund_reversal
+    category: Mapped[str] = mapped_column(String(20))
+    description: Mapped[str] = mapped_column(String(300))
+    service_date: Mapped[date | None] = mapped_column(Date)
+    #: Signed for charges (discounts negative); payments positive; refunds positive (reversal negative).
+    amount_minor: Mapped[int] = mapped_column(BigInt)
+    currency: Mapped[str] = mapped_column(String(3))
+    payment_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("payments.id", ondelete="RESTRICT"))
+    refund_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("refunds.id", ondelete="RESTRICT"))
+    actor_user_id: Mapped[uuid.UUID | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def amount(self) -> Money:
+        return Money(self.amount_minor, self.currency)
+
+
+class InvoiceCounter(Base):
+    """The next invoice number of a property, taken with the row locked: numbers have no gaps."""
+
+    __tablename__ = "invoice_counters"
+    __table_args__ = (CheckConstraint("last_number >= 0", name="last_number"),)
+
+    property_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("properties.id", ondelete="RESTRICT"), primary_key=True
+    )
+    last_number: Mapped[int] = mapped_column(BigInt, default=0)
+
+
+class Invoice(IdMixin, Base):
+    """An issued invoice or credit note: a frozen snapshot (property details, lines, taxes, payments),
+    numbered per property without gaps. Never changed after issue; a credit note reverses it."""
+
+    __tablename__ = "invoices"
+    __table_args__ = (
+        UniqueConstraint("property_id", "number"),
+        CheckConstraint("number >= 1", name="number_positive"),
+        CheckConstraint("kind IN ('invoice', 'credit_note')", name="kind_known"),
+        CheckConstraint(
+            "(kind = 'credit_note') = (credited_invoice_id IS NOT NULL)", name="credit_note_refers"
+        ),
+        Index("ix_invoices_booking_id", "booking_id"),
+        Index(
+            "ux_invoices_credited",
+            "credited_invoice_id",
+            unique=True,
+            postgresql_where=text("credited_invoice_id IS NOT NULL"),
+            sqlite_where=text("credited_invoice_id IS NOT NULL"),
+        ),
+    )
+
+    property_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("properties.id", ondelete="RESTRICT"))
+    booking_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("bookings.id", ondelete="RESTRICT"))
+    number: Mapped[int] = mapped_column(BigInt)
+    kind: Mapped[str] = mapped_column(String(12), default="invoice")
+    credited_invoice_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("invoices.id", ondelete="RESTRICT")
+    )
+    currency: Mapped[str] = mapped_column(String(3))
+    total_minor: Mapped[int] = mapped_column(BigInt)
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    issued_by: Mapped[uuid.UUID | None]
+    #: the frozen document: seller, buyer, lines, taxes, payments, totals
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSONType)

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, Field
 
-from innkeeper.billing import wallet
+from innkeeper.billing import reports, wallet
 from innkeeper.billing.models import EntryKind, EntryStatus, WalletEntry
-from innkeeper.identity.deps import ActorDep, Ctx, CurrentUser, PlatformAdmin
-from innkeeper.identity.models import User
-from innkeeper.kit.errors import NotFound
+from innkeeper.identity.deps import ActorDep, Ctx, CurrentUser, PlatformAdmin, property_roles
+from innkeeper.identity.models import PropertyRole, User
+from innkeeper.kit.clock import utcnow
+from innkeeper.kit.errors import NotFound, ValidationFailed
 from innkeeper.kit.http import DbSession, UnitOfWorkRoute
 from innkeeper.kit.idempotency import Idempotent
 from innkeeper.kit.money import Money, check_currency
@@ -161,3 +162,29 @@ async def reconcile(session: DbSession, _admin: PlatformAdmin) -> dict[str, Any]
             for m in mismatches
         ],
     }
+
+
+# -- reconciliation reports ----------------------------------------------------------------------------------
+
+
+@admin.get("/billing/reconcile")
+async def reconcile_all(session: DbSession, _admin: PlatformAdmin) -> dict[str, Any]:
+    """Every booking's folio against its payments and refunds, and every wallet against its ledger."""
+    checked, findings = await reports.reconcile(session)
+    return {"ok": not findings, "bookings_checked": checked, "findings": [f.to_api() for f in findings]}
+
+
+@router.get("/properties/{property_id}/reports/payments")
+async def payments_report(
+    property_id: uuid.UUID,
+    session: DbSession,
+    _staff: Annotated[User, Depends(property_roles(PropertyRole.owner, PropertyRole.manager))],
+    from_: Annotated[date | None, Query(alias="from")] = None,
+    to: date | None = None,
+) -> dict[str, Any]:
+    """Payments and refunds of the property's bookings per UTC day and gateway, for [from, to)."""
+    start, end = reports.day_range(from_, to, utcnow().date())
+    if end <= start or (end - start).days > 366:
+        raise ValidationFailed("Choose a range of 1 to 366 days", code="report.range")
+    items = await reports.payments_by_day(session, start, end, property_id=property_id)
+    return {"from": start.isoformat(), "to": end.isoformat(), "items": items, "total": len(items)}

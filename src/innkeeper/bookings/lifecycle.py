@@ -20,7 +20,7 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     S.checked_in: frozenset({S.checked_out}),
     S.checked_out: frozenset(),
     S.cancelled: frozenset(),
-    S.expired: frozenset(),
+    S.expired: frozenset({S.confirmed}),  # only a late payment, with the rooms taken again
     S.no_show: frozenset(),
 }
 

@@ -24,6 +24,7 @@ def booking_to_api(
     b: Booking,
     *,
     paid_minor: int = 0,
+    balance_due_minor: int | None = None,
     guests: list[BookingGuest] | None = None,
     guest_token: str | None = None,
     refund: dict[str, Any] | None = None,
@@ -46,7 +47,9 @@ def booking_to_api(
         "contact": {"name": b.contact_name, "email": b.contact_email, "phone": b.contact_phone},
         "total": total.to_api(),
         "paid": Money(paid_minor, b.currency).to_api(),
-        "balance_due": Money(max(0, b.total_minor - paid_minor), b.currency).to_api(),
+        "balance_due": Money(
+            max(0, b.total_minor - paid_minor) if balance_due_minor is None else balance_due_minor, b.currency
+        ).to_api(),
         "refund_due": Money(b.refund_due_minor, b.currency).to_api(),
         "promo_code": b.promo_code,
         "quote": b.quote,

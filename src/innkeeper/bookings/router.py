@@ -7,21 +7,26 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi.responses import JSONResponse
 from pydantic import EmailStr
 from sqlalchemy import func, select
 
-from innkeeper.bookings import access
+from innkeeper.billing import booking_payments, checkout, folio, invoices, pdf
+from innkeeper.bookings import access, lifecycle
 from innkeeper.bookings.access import Caller
 from innkeeper.bookings.errors import BookingNotFound, NotAllowed
-from innkeeper.bookings.models import Booking, BookingEvent, RoomAssignment
+from innkeeper.bookings.models import Booking, BookingEvent, RoomAssignment, Status
 from innkeeper.bookings.present import booking_to_api
 from innkeeper.bookings.schemas import (
     AssignIn,
     BookingIn,
     CancelIn,
     CheckInIn,
+    CheckOutIn,
+    CreditNoteIn,
     GuestIn,
     ModifyIn,
+    PayIn,
     SavedGuestIn,
     StaffBookingIn,
 )
@@ -38,6 +43,8 @@ from innkeeper.kit.crypto import mask
 from innkeeper.kit.http import DbSession, UnitOfWorkRoute
 from innkeeper.kit.idempotency import Idempotent
 from innkeeper.kit.pagination import PageParams
+from innkeeper.payments.models import PaymentStatus
+from innkeeper.payments.schemas import PaymentOut
 
 router = APIRouter(route_class=UnitOfWorkRoute, tags=["bookings"])
 
@@ -57,9 +64,11 @@ def _caller(user: User | None, header_token: str | None, query_token: str | None
 
 
 async def _view(session: DbSession, b: Booking, **extra: Any) -> dict[str, Any]:
+    t = await folio.totals(session, b)
     return booking_to_api(
         b,
-        paid_minor=await confirming.paid_minor(session, b),
+        paid_minor=t.paid,
+        balance_due_minor=0 if b.status in (Status.expired, Status.cancelled) else t.balance_due,
         guests=await guesting.booking_guests(session, b.id),
         **extra,
     )
@@ -299,13 +308,135 @@ async def check_in(
     return await _view(session, b)
 
 
-@router.post("/bookings/{booking_id}/check-out")
+@router.post("/bookings/{booking_id}/check-out", response_model=None)
 async def check_out(
+    booking_id: uuid.UUID,
+    ctx: Ctx,
+    session: DbSession,
+    user: CurrentUser,
+    actor: ActorDep,
+    data: CheckOutIn | None = None,
+) -> dict[str, Any] | JSONResponse:
+    """Check out; 409 ``booking.balance_due`` while the folio has a balance. With ``settle`` the
+    balance is paid first: by wallet at once, by card when the payment succeeds (202 with the payment;
+    the check-out then completes by itself). The invoice is issued and e-mailed with its PDF."""
+    b = await access.load(session, booking_id, Caller(user), lock=True, staff_roles=FRONT)
+    lifecycle.require(b, Status.checked_in, action="check out")
+    if data is not None and data.settle:
+        made = await booking_payments.settle(ctx, session, b, actor, user, method=data.settle)
+        if any(p.status != PaymentStatus.succeeded for p in made):
+            body = await _view(session, b)
+            body["payments"] = [PaymentOut.of(ctx, p).model_dump(mode="json") for p in made]
+            return JSONResponse(body, status_code=status.HTTP_202_ACCEPTED)
+    inv = await checkout.finish(ctx, session, b, actor)
+    out = await _view(session, b)
+    out["invoice"] = {"id": str(inv.id), "number": inv.snapshot.get("number")}
+    return out
+
+
+# -- payments, folio and invoices --------------------------------------------------------------------------
+
+
+@router.post(
+    "/bookings/{booking_id}/payments", status_code=status.HTTP_201_CREATED, dependencies=[Idempotent]
+)
+async def pay(
+    booking_id: uuid.UUID,
+    data: PayIn,
+    ctx: Ctx,
+    session: DbSession,
+    user: OptionalUser,
+    actor: ActorDep,
+    x_guest: GuestToken = None,
+    q_guest: QueryToken = None,
+) -> dict[str, Any]:
+    """Pay (part of) a booking; the booking becomes ``payment_pending`` and is confirmed when its
+    payment policy is met."""
+    b = await access.load(session, booking_id, _caller(user, x_guest, q_guest), lock=True)
+    made = await booking_payments.pay_booking(
+        ctx,
+        session,
+        b,
+        actor,
+        user,
+        method=data.method,
+        amount=data.amount.money() if data.amount else None,
+        from_wallet=data.from_wallet.money() if data.from_wallet else None,
+    )
+    primary = next((p for p in made if p.method == "card"), made[0])
+    out: dict[str, Any] = PaymentOut.of(ctx, primary).model_dump(mode="json")
+    out["payments"] = [PaymentOut.of(ctx, p).model_dump(mode="json") for p in made]
+    out["booking"] = {"status": b.status, "payment_status": b.payment_status}
+    return out
+
+
+@router.get("/bookings/{booking_id}/folio")
+async def get_folio(
+    booking_id: uuid.UUID,
+    session: DbSession,
+    user: OptionalUser,
+    x_guest: GuestToken = None,
+    q_guest: QueryToken = None,
+) -> dict[str, Any]:
+    b = await access.load(session, booking_id, _caller(user, x_guest, q_guest))
+    rows = await folio.entries(session, b.id)
+    t = await folio.totals(session, b)
+    return {"items": [folio.entry_to_api(e) for e in rows], "total": len(rows), **t.to_api()}
+
+
+@router.get("/bookings/{booking_id}/invoice")
+async def get_invoice(
+    booking_id: uuid.UUID,
+    session: DbSession,
+    user: OptionalUser,
+    x_guest: GuestToken = None,
+    q_guest: QueryToken = None,
+) -> dict[str, Any]:
+    """The live invoice if issued (else the folio as a draft), with the folio as it stands now."""
+    b = await access.load(session, booking_id, _caller(user, x_guest, q_guest))
+    return await invoices.view(session, b)
+
+
+@router.get("/bookings/{booking_id}/invoice.pdf", response_class=Response)
+async def get_invoice_pdf(
+    booking_id: uuid.UUID,
+    session: DbSession,
+    user: OptionalUser,
+    x_guest: GuestToken = None,
+    q_guest: QueryToken = None,
+) -> Response:
+    b = await access.load(session, booking_id, _caller(user, x_guest, q_guest))
+    doc = await invoices.view(session, b)
+    name = doc.get("number") or f"folio-{b.reference}"
+    return Response(
+        pdf.render(doc),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{name}.pdf"'},
+    )
+
+
+@router.post("/bookings/{booking_id}/invoice", status_code=status.HTTP_201_CREATED)
+async def issue_invoice(
     booking_id: uuid.UUID, session: DbSession, user: CurrentUser, actor: ActorDep
 ) -> dict[str, Any]:
+    """Staff: issue the invoice now (on request); the live one if it exists."""
     b = await access.load(session, booking_id, Caller(user), lock=True, staff_roles=FRONT)
-    await stay.check_out(session, b, actor)
-    return await _view(session, b)
+    await invoices.issue(session, b, actor)
+    return await invoices.view(session, b)
+
+
+@router.post("/bookings/{booking_id}/invoice/credit-note", status_code=status.HTTP_201_CREATED)
+async def credit_invoice(
+    booking_id: uuid.UUID,
+    session: DbSession,
+    user: CurrentUser,
+    actor: ActorDep,
+    data: CreditNoteIn | None = None,
+) -> dict[str, Any]:
+    """Staff: reverse the live invoice with a credit note (the invoice itself never changes)."""
+    b = await access.load(session, booking_id, Caller(user), lock=True, staff_roles=FRONT)
+    note = await invoices.credit(session, b, actor, data.reason if data else None)
+    return invoices.invoice_to_api(note)
 
 
 # -- saved guest profiles ----------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from innkeeper.identity.schemas import Email, FullName, Phone
+from innkeeper.payments.schemas import MoneyIn as PayMoney
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 MoneyIn = dict[str, Any] | str | int
@@ -105,4 +106,26 @@ class CheckInIn(BaseModel):
 class AssignIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     room_id: uuid.UUID | None = None
+    reason: Text | None = None
+
+
+class PayIn(BaseModel):
+    """``POST /bookings/{id}/payments``: ``amount`` defaults to what the payment policy asks now (else
+    the balance); ``from_wallet`` with ``method: card`` pays that part from the wallet, the rest by card."""
+
+    model_config = ConfigDict(extra="forbid")
+    method: Literal["card", "wallet"] = "card"
+    amount: PayMoney | None = None
+    from_wallet: PayMoney | None = None
+
+
+class CheckOutIn(BaseModel):
+    """``settle``: pay the folio's remaining balance by this method first (consolidated check-out)."""
+
+    model_config = ConfigDict(extra="forbid")
+    settle: Literal["card", "wallet"] | None = None
+
+
+class CreditNoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     reason: Text | None = None

@@ -15,7 +15,6 @@ from innkeeper.bookings.models import HOLD_STATES, Booking, Status
 from innkeeper.catalog.models import Property
 from innkeeper.kit.clock import local_today, utcnow
 from innkeeper.kit.context import AppContext
-from innkeeper.kit.money import Money
 
 
 def hold_lapsed(b: Booking) -> bool:
@@ -43,8 +42,10 @@ async def confirm(ctx: AppContext, session: AsyncSession, b: Booking, actor: Act
 
 
 async def paid_minor(session: AsyncSession, b: Booking) -> int:
-    """What has been paid for this booking. No payment can be taken yet, so nothing."""
-    return 0
+    """What the booking holds: payments minus refunds on its folio."""
+    from innkeeper.billing import folio
+
+    return (await folio.totals(session, b)).paid
 
 
 async def cancel(
@@ -61,9 +62,10 @@ async def cancel(
     now = utcnow()
     hours = policy.hours_before_checkin(b.checkin, prop.check_in_time, prop.timezone, now)
     percent = policy.refund_percent(b.cancellation_policy, hours) if b.status == Status.confirmed else 100
-    paid = await paid_minor(session, b)
-    refund = Money(paid, b.currency).percent(percent)
+    from innkeeper.billing import booking_payments
+
     await holds.apply(session, holds.release(b))
+    refund, destination = await booking_payments.refund_on_cancel(ctx, session, b, prop, percent, actor)
     b.refund_due_minor = refund.minor
     b.cancelled_at = now
     b.cancel_reason = reason
@@ -77,7 +79,7 @@ async def cancel(
         data={"reason": reason, "refund_percent": percent, "refund": refund.to_api()},
     )
     await notify.cancellation(ctx, session, b)
-    return {"amount": refund.to_api(), "percent": percent, "destination": prop.refund_destination}
+    return {"amount": refund.to_api(), "percent": percent, "destination": destination}
 
 
 async def sweep_expired(session: AsyncSession, limit: int = 200) -> int:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.audit.service import Actor
+from innkeeper.billing import folio
 from innkeeper.bookings import holds, lifecycle
 from innkeeper.bookings.errors import InvalidBooking, NotAllowed, PriceChanged, PropertyInactive
 from innkeeper.bookings.models import Booking, Source, Status
@@ -162,6 +163,7 @@ async def create(
     await holds.take(session, holds.take_held(booking))
     session.add(booking)
     await session.flush()
+    await folio.sync_charges(session, booking, actor)
     lifecycle.event(
         session,
         booking,

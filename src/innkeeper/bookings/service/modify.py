@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.audit.service import Actor
+from innkeeper.billing import booking_payments, folio
 from innkeeper.bookings import holds, lifecycle
 from innkeeper.bookings.errors import BookingExpired, InvalidBooking
 from innkeeper.bookings.models import HOLD_STATES, Booking, Status
@@ -78,6 +79,8 @@ async def modify(
     b.total_minor = quote.total
     b.quote = quote.to_api()
     b.promo_code = quote.promo_code
+    await folio.sync_charges(session, b, actor)  # adjusting rows for what changed
+    await booking_payments.after_modify(session, b)
     lifecycle.event(
         session, b, actor, "modified", from_status=b.status, data={"before": before, "after": _snapshot(b)}
     )

@@ -24,6 +24,7 @@ from innkeeper.bookings.models import Booking, RoomAssignment, Status
 from innkeeper.catalog.errors import RoomNotFound
 from innkeeper.catalog.models import Housekeeping, Property, Room, RoomStatus
 from innkeeper.kit.clock import local_today, utcnow
+from innkeeper.kit.money import Money
 
 READY = {Housekeeping.clean.value, Housekeeping.inspected.value}
 
@@ -217,6 +218,16 @@ async def check_out(session: AsyncSession, b: Booking, actor: Actor) -> None:
     """Check out; leaving before the booked departure gives the remaining nights back to inventory
     (the night of arrival stays sold). Rooms become dirty."""
     lifecycle.require(b, Status.checked_in, action="check out")
+    from innkeeper.billing import folio
+
+    await folio.sync_charges(session, b, actor)
+    due = (await folio.totals(session, b)).balance_due
+    if due > 0:
+        raise IllegalTransition(
+            f"The folio has {Money(due, b.currency)} to pay: settle it first (check-out with settle)",
+            code="booking.balance_due",
+            balance_due=Money(due, b.currency).to_api(),
+        )
     today = local_today(await _tz(session, b))
     departure = min(max(today, b.checkin + timedelta(days=1)), b.checkout)
     assignments = await active_assignments(session, b.id)

@@ -1,0 +1,298 @@
+"""The folio: a booking's running bill as append-only rows (charges, payments, refunds).
+
+Nothing here is a free-floating number: every figure is a sum over ``folio_entries``.
+
+* charges follow the booking's quote: one row per night (all rooms), then discounts, VAT (unless it
+  is included in the price), city tax. :func:`sync_charges` posts only the *difference* between what
+  the folio already charges and what the current quote says, so a modification adds adjusting rows;
+* a payment row per succeeded payment, a refund row per succeeded refund (posted by the payment hook
+  in :mod:`innkeeper.billing.booking_payments`);
+* a cancellation reverses the stay's charges and charges what the policy keeps.
+
+``balance = charges - payments + refunds``: positive is owed by the guest, negative owed to them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from innkeeper.audit.service import Actor
+from innkeeper.billing.models import FolioEntry, FolioKind
+from innkeeper.bookings.models import Booking, PaymentStatus, Status
+from innkeeper.kit.money import Money
+
+#: quote line kinds that become charges; everything is keyed by (category, service_date)
+STAY_CATEGORIES = ("accommodation", "loyalty", "promo", "vat", "city_tax")
+
+
+@dataclass(frozen=True)
+class Totals:
+    currency: str
+    charges: int
+    payments: int
+    refunds: int
+
+    @property
+    def paid(self) -> int:
+        """Net money held for the booking: received minus given back."""
+        return self.payments - self.refunds
+
+    @property
+    def balance(self) -> int:
+        return self.charges - self.paid
+
+    @property
+    def balance_due(self) -> int:
+        return max(0, self.balance)
+
+    def payment_status(self) -> PaymentStatus:
+        if self.refunds > 0:
+            return PaymentStatus.refunded if self.paid <= 0 else PaymentStatus.partially_refunded
+        if self.payments <= 0:
+            return PaymentStatus.unpaid
+        if self.paid >= self.charges:
+            return PaymentStatus.paid
+        return PaymentStatus.partially_paid
+
+    def to_api(self) -> dict[str, Any]:
+        m = lambda minor: Money(minor, self.currency).to_api()  # noqa: E731
+        return {
+            "charges": m(self.charges),
+            "payments": m(self.payments),
+            "refunds": m(self.refunds),
+            "paid": m(self.paid),
+            "balance": m(self.balance),
+            "balance_due": m(self.balance_due),
+        }
+
+
+def _minor(value: dict[str, str], currency: str) -> int:
+    return Money.from_decimal(value["amount"], currency).minor
+
+
+def desired_charges(b: Booking) -> dict[tuple[str, date | None], tuple[int, str]]:
+    """What the current quote charges, keyed by (category, night): amount and description."""
+    q = b.quote or {}
+    out: dict[tuple[str, date | None], tuple[int, str]] = {}
+    for night in q.get("nights", []):
+        day = date.fromisoformat(night["date"])
+        amount = _minor(night["price"], b.currency) * b.rooms
+        out[("accommodation", day)] = (amount, f"Night of {day.isoformat()}, {b.rooms} room(s)")
+    for line in q.get("lines", []):
+        if line["kind"] == "accommodation" or line.get("included_in_price"):
+            continue
+        key = (line["kind"] if line["kind"] in STAY_CATEGORIES else "fee", None)
+        prev = out.get(key, (0, line["description"]))[0]
+        out[key] = (prev + _minor(line["amount"], b.currency), line["description"])
+    if sum(a for a, _ in out.values()) != b.total_minor:  # a quote we cannot break down: one line
+        out = {("accommodation", None): (b.total_minor, "Stay")}
+    return out
+
+
+async def entries(session: AsyncSession, booking_id: uuid.UUID) -> list[FolioEntry]:
+    return list(
+        (
+            await session.scalars(
+                select(FolioEntry)
+                .where(FolioEntry.booking_id == booking_id)
+                .order_by(
+                    FolioEntry.created_at,
+                    case({"charge": 0, "payment": 1}, value=FolioEntry.kind, else_=2),
+                    FolioEntry.service_date.is_(None),
+                    FolioEntry.service_date,
+                    FolioEntry.id,
+                )
+            )
+        ).all()
+    )
+
+
+async def totals(session: AsyncSession, b: Booking) -> Totals:
+    rows = (
+        await session.execute(
+            select(FolioEntry.kind, func.coalesce(func.sum(FolioEntry.amount_minor), 0))
+            .where(FolioEntry.booking_id == b.id)
+            .group_by(FolioEntry.kind)
+        )
+    ).all()
+    sums = {kind: int(total) for kind, total in rows}
+    return Totals(
+        b.currency,
+        sums.get(FolioKind.charge.value, 0),
+        sums.get(FolioKind.payment.value, 0),
+        sums.get(FolioKind.refund.value, 0),
+    )
+
+
+def _add(
+    session: AsyncSession,
+    b: Booking,
+    kind: FolioKind,
+    category: str,
+    description: str,
+    amount: int,
+    actor: Actor | None,
+    *,
+    service_date: date | None = None,
+    payment_id: uuid.UUID | None = None,
+    refund_id: uuid.UUID | None = None,
+) -> FolioEntry:
+    row = FolioEntry(
+        id=uuid.uuid4(),
+        booking_id=b.id,
+        property_id=b.property_id,
+        kind=kind.value,
+        category=category,
+        description=description[:300],
+        service_date=service_date,
+        amount_minor=amount,
+        currency=b.currency,
+        payment_id=payment_id,
+        refund_id=refund_id,
+        actor_user_id=actor.user_id if actor else None,
+    )
+    session.add(row)
+    return row
+
+
+async def _charged(session: AsyncSession, b: Booking) -> dict[tuple[str, date | None], int]:
+    rows = (
+        await session.execute(
+            select(FolioEntry.category, FolioEntry.service_date, func.sum(FolioEntry.amount_minor))
+            .where(FolioEntry.booking_id == b.id, FolioEntry.kind == FolioKind.charge.value)
+            .group_by(FolioEntry.category, FolioEntry.service_date)
+        )
+    ).all()
+    return {(cat, day): int(total) for cat, day, total in rows if int(total) != 0}
+
+
+async def sync_charges(session: AsyncSession, b: Booking, actor: Actor | None = None) -> int:
+    """Make the folio charge what the booking's quote says, posting only differences (adjusting rows
+    after a modification). Returns the number of rows posted. A cancelled or expired booking's
+    charges are closed (:func:`close_on_cancel`) and never re-posted."""
+    if b.status in (Status.cancelled, Status.expired):
+        return 0
+    await session.flush()
+    want = desired_charges(b)
+    have = await _charged(session, b)
+    posted = 0
+    for key in sorted(set(want) | {k for k in have if k[0] in STAY_CATEGORIES}, key=_order):
+        amount, description = want.get(key, (0, "removed by a change to the booking"))
+        diff = amount - have.get(key, 0)
+        if diff:
+            adjusting = key in have
+            _add(
+                session,
+                b,
+                FolioKind.charge,
+                key[0],
+                f"{description} (adjustment)" if adjusting else description,
+                diff,
+                actor,
+                service_date=key[1],
+            )
+            posted += 1
+    if posted:
+        await session.flush()
+    return posted
+
+
+def _order(key: tuple[str, date | None]) -> tuple[int, str]:
+    cat, day = key
+    rank = STAY_CATEGORIES.index(cat) if cat in STAY_CATEGORIES else len(STAY_CATEGORIES)
+    return rank, day.isoformat() if day else ""
+
+
+async def close_on_cancel(session: AsyncSession, b: Booking, keep_minor: int, actor: Actor) -> None:
+    """Reverse every charge of the stay and charge what the cancellation policy keeps."""
+    have = await _charged(session, b)
+    for (cat, day), amount in sorted(have.items(), key=lambda kv: _order(kv[0])):
+        if cat in STAY_CATEGORIES:
+            _add(
+                session,
+                b,
+                FolioKind.charge,
+                cat,
+                "Reversed: booking cancelled",
+                -amount,
+                actor,
+                service_date=day,
+            )
+    if keep_minor:
+        _add(session, b, FolioKind.charge, "cancellation", "Cancellation charge", keep_minor, actor)
+    await session.flush()
+
+
+async def post_payment(session: AsyncSession, b: Booking, payment: Any, actor: Actor) -> bool:
+    """A succeeded payment lands once; ``False`` when it is there already."""
+    exists = await session.scalar(
+        select(FolioEntry.id).where(
+            FolioEntry.kind == FolioKind.payment.value, FolioEntry.payment_id == payment.id
+        )
+    )
+    if exists is not None:
+        return False
+    _add(
+        session,
+        b,
+        FolioKind.payment,
+        "payment",
+        f"Payment ({payment.method}, {payment.provider})",
+        payment.amount_received_minor,
+        actor,
+        payment_id=payment.id,
+    )
+    await session.flush()
+    return True
+
+
+async def post_refund(
+    session: AsyncSession, b: Booking, payment: Any, refund: Any, actor: Actor, *, reversal: bool = False
+) -> bool:
+    category = "refund_reversal" if reversal else "refund"
+    exists = await session.scalar(
+        select(FolioEntry.id).where(
+            FolioEntry.kind == FolioKind.refund.value,
+            FolioEntry.refund_id == refund.id,
+            FolioEntry.category == category,
+        )
+    )
+    if exists is not None:
+        return False
+    if reversal and not await session.scalar(
+        select(FolioEntry.id).where(FolioEntry.refund_id == refund.id, FolioEntry.category == "refund")
+    ):
+        return False  # it never landed: nothing to reverse
+    _add(
+        session,
+        b,
+        FolioKind.refund,
+        category,
+        ("Refund failed, reversed" if reversal else f"Refund to {refund.destination}"),
+        -refund.amount_minor if reversal else refund.amount_minor,
+        actor,
+        payment_id=payment.id,
+        refund_id=refund.id,
+    )
+    await session.flush()
+    return True
+
+
+def entry_to_api(e: FolioEntry) -> dict[str, Any]:
+    return {
+        "id": str(e.id),
+        "kind": e.kind,
+        "category": e.category,
+        "description": e.description,
+        "date": e.service_date.isoformat() if e.service_date else None,
+        "amount": e.amount.to_api(),
+        "payment_id": str(e.payment_id) if e.payment_id else None,
+        "refund_id": str(e.refund_id) if e.refund_id else None,
+        "posted_at": e.created_at.isoformat(),
+    }
