@@ -95,6 +95,11 @@ async def test_prepay_by_card_confirms_and_bad_input_moves_nothing(
         ("payment", "payment"),
     ]
     assert folio["balance"] == eur("0.00")
+    # the hotel's list shows the same money as the booking itself (read from the folio)
+    listed = (
+        await client.get(f"{API}/bookings", params={"property_id": h["pid"]}, headers=h["owner"])
+    ).json()
+    assert [(x["paid"], x["balance_due"]) for x in listed["items"]] == [(eur("200.00"), eur("0.00"))]
     # nothing more is due
     assert_problem(
         await client.post(

@@ -9,6 +9,7 @@ import httpx
 import pytest
 from fastapi import APIRouter, Depends
 
+from innkeeper.catalog.models import Property
 from innkeeper.identity.deps import property_roles
 from innkeeper.identity.models import PropertyMembership, PropertyRole
 from innkeeper.kit.context import AppContext
@@ -47,8 +48,25 @@ async def add_member(
         )
 
 
+async def make_property(ctx: AppContext, name: str) -> uuid.UUID:
+    prop = Property(
+        kind="hotel",
+        name=name,
+        slug=f"{name.lower()}-{uuid.uuid4().hex[:6]}",
+        city="Lisbon",
+        city_key="lisbon",
+        country="PT",
+        timezone="Europe/Lisbon",
+        currency="EUR",
+    )
+    async with ctx.db.unit_of_work() as session:
+        session.add(prop)
+        await session.flush()
+        return prop.id
+
+
 async def test_property_roles(staff_app: Any, client: httpx.AsyncClient, ctx: AppContext) -> None:
-    hotel, other_hotel = uuid.uuid4(), uuid.uuid4()
+    hotel, other_hotel = await make_property(ctx, "Hotel"), await make_property(ctx, "Other")
     owner, desk, stranger = await signup(client), await signup(client), await signup(client)
     await add_member(ctx, hotel, owner, PropertyRole.owner)
     await add_member(ctx, hotel, desk, PropertyRole.front_desk)

@@ -129,6 +129,9 @@ async def pay_booking(
     if method == PaymentMethod.wallet.value or (from_wallet is not None and from_wallet.minor):
         if user_id is None or (b.user_id is not None and b.user_id != user_id):
             raise PaymentMethodUnavailable("Only the booking's account holder can pay from their wallet")
+    # the money is the booking holder's, whoever keys it in (staff at the desk, say): refunds to a
+    # wallet must reach the guest, never the clerk
+    payer_id = b.user_id if b.user_id is not None else user_id
     prop = await session.get(Property, b.property_id)
     assert prop is not None
     description = f"Booking {b.reference} at {prop.name}"
@@ -146,7 +149,7 @@ async def pay_booking(
             purpose_id=b.id,
             total=amount,
             from_wallet=from_wallet,
-            user_id=user_id,  # type: ignore[arg-type]
+            user_id=payer_id,  # type: ignore[arg-type]
             description=description,
             property_id=b.property_id,
         )
@@ -160,7 +163,7 @@ async def pay_booking(
                 purpose_id=b.id,
                 amount=amount,
                 method=method,
-                user_id=user_id,
+                user_id=payer_id,
                 description=description,
                 property_id=b.property_id,
             )

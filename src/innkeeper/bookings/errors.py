@@ -21,6 +21,7 @@ class PriceChanged(Conflict):
 class BookingExpired(Conflict):
     code = "booking.expired"
     title = "The reservation has expired"
+    keep_changes = True  # the lapsed hold found on the way is expired for good
 
 
 class PropertyInactive(NotFound):

@@ -63,13 +63,14 @@ def _caller(user: User | None, header_token: str | None, query_token: str | None
     return Caller(user=user, guest_token=header_token or query_token)
 
 
-async def _view(session: DbSession, b: Booking, **extra: Any) -> dict[str, Any]:
+async def _view(session: DbSession, b: Booking, *, with_guests: bool = True, **extra: Any) -> dict[str, Any]:
+    """The booking with its money read from the folio (never a stored number)."""
     t = await folio.totals(session, b)
     return booking_to_api(
         b,
         paid_minor=t.paid,
         balance_due_minor=0 if b.status in (Status.expired, Status.cancelled) else t.balance_due,
-        guests=await guesting.booking_guests(session, b.id),
+        guests=await guesting.booking_guests(session, b.id) if with_guests else None,
         **extra,
     )
 
@@ -126,7 +127,7 @@ async def list_bookings(
             stmt.order_by(Booking.checkin.desc(), Booking.id.desc()).limit(page.limit).offset(page.offset)
         )
     ).all()
-    return {"items": [booking_to_api(b) for b in rows], "total": int(total or 0)}
+    return {"items": [await _view(session, b, with_guests=False) for b in rows], "total": int(total or 0)}
 
 
 @router.get("/bookings/lookup")

@@ -32,7 +32,7 @@ async def expire_if_lapsed(session: AsyncSession, b: Booking) -> bool:
 async def confirm(ctx: AppContext, session: AsyncSession, b: Booking, actor: Actor, *, reason: str) -> None:
     """Held → sold. A hold that lapsed but was not yet swept is expired instead (409 ``booking.expired``)."""
     if await expire_if_lapsed(session, b):
-        raise BookingExpired("The reservation expired before it was confirmed", keep_changes=False)
+        raise BookingExpired("The reservation expired before it was confirmed")
     lifecycle.require(b, *HOLD_STATES, action="confirm")
     await holds.apply(session, holds.held_to_sold(b))
     b.expires_at = None
