@@ -190,6 +190,16 @@ async def _open_card_total(session: AsyncSession, b: Booking) -> int:
 
 
 # -- outcomes ----------------------------------------------------------------------------------------------
+@hooks.locks(PURPOSE)
+async def lock_booking(session: AsyncSession, purpose_id: str) -> None:
+    """Webhook processing takes the booking's lock before the payment's, like booking requests do."""
+    try:
+        booking_id = uuid.UUID(purpose_id)
+    except ValueError:
+        return
+    await session.execute(select(Booking.id).where(Booking.id == booking_id).with_for_update())
+
+
 @hooks.on(PURPOSE)
 async def booking_payment_outcome(session: AsyncSession, outcome: hooks.PaymentOutcome) -> None:
     try:

@@ -62,3 +62,25 @@ def remove(purpose_type: str, handler: Hook) -> None:
 async def fire(session: AsyncSession, outcome: PaymentOutcome) -> None:
     for handler in list(_hooks.get(outcome.payment.purpose_type, [])):
         await handler(session, outcome)
+
+
+Locker = Callable[[AsyncSession, str], Awaitable[None]]
+_lockers: dict[str, Locker] = {}
+
+
+def locks(purpose_type: str) -> Callable[[Locker], Locker]:
+    """Register how to lock the row a purpose stands for (e.g. the booking). Outcome processing locks
+    it *before* the payment row, the same order in which the owning domain's own requests take them
+    (booking, then its payments), so the two never deadlock."""
+
+    def register(locker: Locker) -> Locker:
+        _lockers[purpose_type] = locker
+        return locker
+
+    return register
+
+
+async def lock_purpose(session: AsyncSession, purpose_type: str, purpose_id: str) -> None:
+    locker = _lockers.get(purpose_type)
+    if locker is not None:
+        await locker(session, purpose_id)

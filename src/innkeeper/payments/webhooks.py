@@ -30,7 +30,7 @@ from innkeeper.kit.context import AppContext
 from innkeeper.kit.db import insert_for
 from innkeeper.kit.jobs import enqueue
 from innkeeper.kit.money import Money
-from innkeeper.payments import service
+from innkeeper.payments import hooks, service
 from innkeeper.payments.errors import WebhookUnknownPayment
 from innkeeper.payments.gateways import GatewayEvent, parse_event
 from innkeeper.payments.gateways.registry import gateway
@@ -115,6 +115,9 @@ async def process(ctx: AppContext, session: AsyncSession, event_row_id: uuid.UUI
     event = _parse_stored(row)
     payment = None
     if row.payment_id is not None:
+        unlocked = await session.get(Payment, row.payment_id)
+        if unlocked is not None:  # lock order: the purpose's row (the booking), then the payment
+            await hooks.lock_purpose(session, unlocked.purpose_type, unlocked.purpose_id)
         payment = await service.get(session, row.payment_id, lock=True)
     if payment is None:
         status = EventStatus.ignored
