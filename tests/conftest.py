@@ -113,6 +113,10 @@ async def settings(backend: str, database_url: str, settings_overrides: dict[str
         "redis_url": redis_url,
         "run_jobs_in_process": False,
         "log_level": "WARNING",
+        # argon2id at its cheapest: the suite signs up hundreds of users (production keeps the defaults)
+        "password_time_cost": 1,
+        "password_memory_kib": 1024,
+        "password_parallelism": 1,
     }
     values.update(settings_overrides)
     return Settings(**values)

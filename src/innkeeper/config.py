@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(1_048_576, ge=1024)
 
     # identity
+    password_time_cost: int = Field(3, ge=1)
+    password_memory_kib: int = Field(65536, ge=64)
+    password_parallelism: int = Field(4, ge=1)
     access_token_ttl_seconds: int = Field(900, ge=30)
     refresh_token_ttl_days: int = Field(30, ge=1)
     session_cache_ttl_seconds: int = Field(30, ge=0)

@@ -63,3 +63,17 @@ def test_serve_refuses_to_start_with_default_secret_in_production() -> None:
     )
     assert done.returncode != 0
     assert "INNKEEPER_SECRET_KEY" in done.stderr + done.stdout
+
+
+def test_password_cost_is_configurable_and_old_hashes_still_verify() -> None:
+    from innkeeper.kit import security
+
+    security.configure_password_hashing(time_cost=3, memory_kib=65536, parallelism=4)
+    strong = security.hash_password("correct horse battery")
+    assert "m=65536,t=3,p=4" in strong
+    security.configure_password_hashing(time_cost=1, memory_kib=1024, parallelism=1)
+    cheap = security.hash_password("correct horse battery")
+    assert "m=1024,t=1,p=1" in cheap
+    assert security.verify_password("correct horse battery", strong)  # hashes carry their own cost
+    assert security.verify_password("correct horse battery", cheap)
+    assert not security.verify_password("wrong horse battery", strong)

@@ -12,6 +12,7 @@ from innkeeper.kit.cache import Cache, NullCache, RedisCache
 from innkeeper.kit.crypto import Crypto
 from innkeeper.kit.db import Database
 from innkeeper.kit.ratelimit import RateLimiter
+from innkeeper.kit.security import configure_password_hashing
 from innkeeper.kit.storage import Storage, storage_from_settings
 
 
@@ -28,6 +29,11 @@ class AppContext:
 
     @classmethod
     def build(cls, settings: Settings) -> AppContext:
+        configure_password_hashing(
+            time_cost=settings.password_time_cost,
+            memory_kib=settings.password_memory_kib,
+            parallelism=settings.password_parallelism,
+        )
         redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
         return cls(
             settings=settings,

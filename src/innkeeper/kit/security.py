@@ -17,6 +17,24 @@ _password_hash = PasswordHash((Argon2Hasher(),))
 #: Verified against when the account does not exist, so both paths cost the same.
 _DUMMY_HASH = _password_hash.hash("innkeeper-timing-equaliser")
 
+
+def configure_password_hashing(*, time_cost: int, memory_kib: int, parallelism: int) -> None:
+    """Set the argon2id cost for new hashes (stored hashes carry their own parameters, so changing it
+    never breaks a login). Production keeps the defaults; the test suite turns them down."""
+    global _password_hash, _DUMMY_HASH
+    current = _password_hash.hashers[0]
+    if (
+        getattr(current, "time_cost", None),
+        getattr(current, "memory_cost", None),
+        getattr(current, "parallelism", None),
+    ) == (time_cost, memory_kib, parallelism):
+        return
+    _password_hash = PasswordHash(
+        (Argon2Hasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism),)
+    )
+    _DUMMY_HASH = _password_hash.hash("innkeeper-timing-equaliser")
+
+
 JWT_ALGORITHM = "HS256"
 
 
