@@ -59,8 +59,15 @@ GuestToken = Annotated[
 FRONT = (PropertyRole.owner, PropertyRole.manager, PropertyRole.front_desk)
 
 
-def _caller(user: User | None, header_token: str | None, query_token: str | None) -> Caller:
-    return Caller(user=user, guest_token=header_token or query_token)
+QueryToken = Annotated[str | None, Query(alias="guest_token", max_length=100)]
+
+
+async def _caller(user: OptionalUser, x_guest: GuestToken = None, q_guest: QueryToken = None) -> Caller:
+    """The customer, the guest holding the booking's ``guest_token`` (header or query), or staff."""
+    return Caller(user=user, guest_token=x_guest or q_guest)
+
+
+CallerDep = Annotated[Caller, Depends(_caller)]
 
 
 async def _view(session: DbSession, b: Booking, *, with_guests: bool = True, **extra: Any) -> dict[str, Any]:
@@ -73,9 +80,6 @@ async def _view(session: DbSession, b: Booking, *, with_guests: bool = True, **e
         guests=await guesting.booking_guests(session, b.id) if with_guests else None,
         **extra,
     )
-
-
-QueryToken = Annotated[str | None, Query(alias="guest_token", max_length=100)]
 
 
 @router.post("/bookings", status_code=status.HTTP_201_CREATED, dependencies=[Idempotent])
@@ -145,23 +149,21 @@ async def lookup(
 @router.get("/bookings/{booking_id}")
 async def get_booking(
     booking_id: uuid.UUID,
+    caller: CallerDep,
     session: DbSession,
     user: OptionalUser,
-    x_guest: GuestToken = None,
-    q_guest: QueryToken = None,
 ) -> dict[str, Any]:
-    return await _view(session, await access.load(session, booking_id, _caller(user, x_guest, q_guest)))
+    return await _view(session, await access.load(session, booking_id, caller))
 
 
 @router.get("/bookings/{booking_id}/history")
 async def history(
     booking_id: uuid.UUID,
+    caller: CallerDep,
     session: DbSession,
     user: OptionalUser,
-    x_guest: GuestToken = None,
-    q_guest: QueryToken = None,
 ) -> dict[str, Any]:
-    b = await access.load(session, booking_id, _caller(user, x_guest, q_guest))
+    b = await access.load(session, booking_id, caller)
     rows = (
         await session.scalars(
             select(BookingEvent)
@@ -187,15 +189,14 @@ async def history(
 @router.put("/bookings/{booking_id}/guests")
 async def put_guests(
     booking_id: uuid.UUID,
+    caller: CallerDep,
     guests: list[GuestIn],
     ctx: Ctx,
     session: DbSession,
     user: OptionalUser,
     actor: ActorDep,
-    x_guest: GuestToken = None,
-    q_guest: QueryToken = None,
 ) -> dict[str, Any]:
-    b = await access.load(session, booking_id, _caller(user, x_guest, q_guest), lock=True)
+    b = await access.load(session, booking_id, caller, lock=True)
     await guesting.set_guests(ctx, session, b, guests, user=user, actor=actor)
     return await _view(session, b)
 
@@ -203,15 +204,14 @@ async def put_guests(
 @router.post("/bookings/{booking_id}/cancel")
 async def cancel(
     booking_id: uuid.UUID,
+    caller: CallerDep,
     ctx: Ctx,
     session: DbSession,
     user: OptionalUser,
     actor: ActorDep,
     data: CancelIn | None = None,
-    x_guest: GuestToken = None,
-    q_guest: QueryToken = None,
 ) -> dict[str, Any]:
-    b = await access.load(session, booking_id, _caller(user, x_guest, q_guest), lock=True)
+    b = await access.load(session, booking_id, caller, lock=True)
     refund = await confirming.cancel(ctx, session, b, actor, data.reason if data else None)
     return await _view(session, b, refund=refund)
 
@@ -219,15 +219,14 @@ async def cancel(
 @router.post("/bookings/{booking_id}/modify")
 async def modify(
     booking_id: uuid.UUID,
+    caller: CallerDep,
     data: ModifyIn,
     ctx: Ctx,
     session: DbSession,
     user: OptionalUser,
     actor: ActorDep,
-    x_guest: GuestToken = None,
-    q_guest: QueryToken = None,
 ) -> dict[str, Any]:
-    b = await access.load(session, booking_id, _caller(user, x_guest, q_guest), lock=True)
+    b = await access.load(session, booking_id, caller, lock=True)
     await modifying.modify(ctx, session, b, data, user=user, actor=actor)
     return await _view(session, b)
 
@@ -343,17 +342,16 @@ async def check_out(
 )
 async def pay(
     booking_id: uuid.UUID,
+    caller: CallerDep,
     data: PayIn,
     ctx: Ctx,
     session: DbSession,
     user: OptionalUser,
     actor: ActorDep,
-    x_guest: GuestToken = None,
-    q_guest: QueryToken = None,
 ) -> dict[str, Any]:
     """Pay (part of) a booking; the booking becomes ``payment_pending`` and is confirmed when its
     payment policy is met."""
-    b = await access.load(session, booking_id, _caller(user, x_guest, q_guest), lock=True)
+    b = await access.load(session, booking_id, caller, lock=True)
     made = await booking_payments.pay_booking(
         ctx,
         session,
@@ -374,12 +372,11 @@ async def pay(
 @router.get("/bookings/{booking_id}/folio")
 async def get_folio(
     booking_id: uuid.UUID,
+    caller: CallerDep,
     session: DbSession,
     user: OptionalUser,
-    x_guest: GuestToken = None,
-    q_guest: QueryToken = None,
 ) -> dict[str, Any]:
-    b = await access.load(session, booking_id, _caller(user, x_guest, q_guest))
+    b = await access.load(session, booking_id, caller)
     rows = await folio.entries(session, b.id)
     t = await folio.totals(session, b)
     return {"items": [folio.entry_to_api(e) for e in rows], "total": len(rows), **t.to_api()}
@@ -388,25 +385,23 @@ async def get_folio(
 @router.get("/bookings/{booking_id}/invoice")
 async def get_invoice(
     booking_id: uuid.UUID,
+    caller: CallerDep,
     session: DbSession,
     user: OptionalUser,
-    x_guest: GuestToken = None,
-    q_guest: QueryToken = None,
 ) -> dict[str, Any]:
     """The live invoice if issued (else the folio as a draft), with the folio as it stands now."""
-    b = await access.load(session, booking_id, _caller(user, x_guest, q_guest))
+    b = await access.load(session, booking_id, caller)
     return await invoices.view(session, b)
 
 
 @router.get("/bookings/{booking_id}/invoice.pdf", response_class=Response)
 async def get_invoice_pdf(
     booking_id: uuid.UUID,
+    caller: CallerDep,
     session: DbSession,
     user: OptionalUser,
-    x_guest: GuestToken = None,
-    q_guest: QueryToken = None,
 ) -> Response:
-    b = await access.load(session, booking_id, _caller(user, x_guest, q_guest))
+    b = await access.load(session, booking_id, caller)
     doc = await invoices.view(session, b)
     name = doc.get("number") or f"folio-{b.reference}"
     return Response(
