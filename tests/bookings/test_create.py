@@ -55,6 +55,9 @@ async def test_customer_booking_holds_inventory_until_expiry(
     assert inv[day(10)] == (1, 0, 2) and inv[day(11)] == (1, 0, 2) and inv[day(12)] == (0, 0, 2)
     mine = await client.get(f"{API}/bookings", headers=me)
     assert [x["id"] for x in mine.json()["items"]] == [b["id"]]
+    # the create response is built without reading the folio back: it must say what a read says
+    again = await client.get(f"{API}/bookings/{b['id']}", headers=me)
+    assert again.status_code == 200 and again.json() == b
     await assert_counters_match_bookings(ctx)
 
 

@@ -172,14 +172,26 @@ async def _charged(session: AsyncSession, b: Booking) -> dict[tuple[str, date | 
     return {(cat, day): int(total) for cat, day, total in rows if int(total) != 0}
 
 
-async def sync_charges(session: AsyncSession, b: Booking, actor: Actor | None = None) -> int:
+async def sync_charges(
+    session: AsyncSession, b: Booking, actor: Actor | None = None, *, fresh: bool = False
+) -> int:
     """Make the folio charge what the booking's quote says, posting only differences (adjusting rows
     after a modification). Returns the number of rows posted. A cancelled or expired booking's
-    charges are closed (:func:`close_on_cancel`) and never re-posted."""
+    charges are closed (:func:`close_on_cancel`) and never re-posted. ``fresh``: the booking was
+    just created in this transaction, so its folio is empty (nothing to read back; the rows are left
+    for the next flush)."""
     if b.status in (Status.cancelled, Status.expired):
         return 0
-    await session.flush()
     want = desired_charges(b)
+    if fresh:
+        posted = 0
+        for key in sorted(want, key=_order):
+            amount, description = want[key]
+            if amount:
+                _add(session, b, FolioKind.charge, key[0], description, amount, actor, service_date=key[1])
+                posted += 1
+        return posted
+    await session.flush()
     have = await _charged(session, b)
     posted = 0
     for key in sorted(set(want) | {k for k in have if k[0] in STAY_CATEGORIES}, key=_order):

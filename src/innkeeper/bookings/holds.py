@@ -140,9 +140,12 @@ def expire(session: AsyncSession, bookings: list[Booking]) -> list[Delta]:
     return deltas
 
 
-async def take(session: AsyncSession, wanted: list[Delta], *, extra: Iterable[Delta] = ()) -> None:
-    """Take ``wanted`` (plus ``extra`` releases), reclaiming expired holds on those nights first."""
-    if wanted:
+async def take(
+    session: AsyncSession, wanted: list[Delta], *, extra: Iterable[Delta] = (), reclaim: bool = True
+) -> None:
+    """Take ``wanted`` (plus ``extra`` releases), reclaiming expired holds on those nights first
+    (``reclaim=False``: the caller saw no held room on those nights, so there is nothing to reclaim)."""
+    if wanted and reclaim:
         room_types = {d.room_type_id for d in wanted}
         start = min(d.day for d in wanted)
         end = max(d.day for d in wanted) + timedelta(days=1)

@@ -114,6 +114,8 @@ class QuoteResult:
     room_type: RoomType
     quote: Quote
     available: int
+    #: the stay's inventory rows, checkout day included (what the quote and its check read)
+    days: dict[date, Any]
 
 
 async def quote(
@@ -153,8 +155,13 @@ async def quote(
     check = inventory.check_stay(days, checkin, checkout, rooms)
     if require_available and not check.ok:
         raise Unavailable(f"Not available: {check.reason}", reason=check.reason)
-    occupancy = (await inventory.property_occupancy(session, [prop.id], checkin, checkout)).get(prop.id, {})
     rules = (await rules_for(session, [prop.id])).get(prop.id, [])
+    # the property's occupancy only matters to occupancy rules: most properties have none
+    occupancy = (
+        (await inventory.property_occupancy(session, [prop.id], checkin, checkout)).get(prop.id, {})
+        if any(rule.kind == "occupancy" for rule in rules)
+        else {}
+    )
     promo = await find_promo(session, promo_code, prop, utcnow()) if promo_code else None
     result = compute_quote(
         prop=prop,
@@ -170,7 +177,7 @@ async def quote(
         loyalty_tier=user.loyalty_tier if user else None,
         promo=promo,
     )
-    return QuoteResult(prop, room_type, result, check.available)
+    return QuoteResult(prop, room_type, result, check.available, days)
 
 
 # -- staff: rate rules ------------------------------------------------------------------------------------

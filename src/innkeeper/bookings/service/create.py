@@ -14,10 +14,10 @@ from innkeeper.bookings import holds, lifecycle
 from innkeeper.bookings.errors import InvalidBooking, NotAllowed, PriceChanged, PropertyInactive
 from innkeeper.bookings.models import Booking, Source, Status
 from innkeeper.bookings.schemas import BookingIn, StaffBookingIn
-from innkeeper.catalog.models import Property, RoomType
+from innkeeper.catalog.models import Property
 from innkeeper.identity.models import User
 from innkeeper.inventory import service as inventory
-from innkeeper.inventory.errors import RoomTypeNotFound, Unavailable
+from innkeeper.inventory.errors import Unavailable
 from innkeeper.kit.clock import utcnow
 from innkeeper.kit.context import AppContext
 from innkeeper.kit.ids import reference
@@ -36,7 +36,7 @@ async def price(
     user: User | None,
     *,
     property_id: uuid.UUID | None = None,
-) -> tuple[Property, RoomType, Quote]:
+) -> pricing.QuoteResult:
     """Quote the stay and check its restrictions. Availability is settled later, under the locks,
     because expired holds on these nights may still be reclaimed."""
     result = await pricing.quote(
@@ -52,15 +52,10 @@ async def price(
         property_id=property_id,
         require_available=False,
     )
-    days = (
-        await inventory.get_days(
-            session, [result.room_type.id], data.checkin, data.checkout + timedelta(days=1)
-        )
-    ).get(result.room_type.id, {})
-    check = inventory.check_stay(days, data.checkin, data.checkout, 0)  # restrictions only
+    check = inventory.check_stay(result.days, data.checkin, data.checkout, 0)  # restrictions only
     if not check.ok:
         raise Unavailable(f"Not bookable: {check.reason}", code="inventory.restricted", reason=check.reason)
-    return result.prop, result.room_type, result.quote
+    return result
 
 
 def check_expected(expected: object, quote: Quote) -> None:
@@ -100,10 +95,8 @@ async def create(
             "Without an account, give a contact (name, email)",
             errors=[{"field": "contact", "message": "required without a bearer token", "type": "missing"}],
         )
-    rt = await session.get(RoomType, data.room_type_id)
-    if rt is None or (staff_property is not None and rt.property_id != staff_property.id):
-        raise RoomTypeNotFound()
-    prop, room_type, quote = await price(
+    # (another property's room type is "not found" for staff: the quote checks property_id)
+    priced = await price(
         ctx,
         session,
         data.room_type_id,
@@ -111,6 +104,7 @@ async def create(
         None if staff else user,
         property_id=staff_property.id if staff_property else None,
     )
+    prop, room_type, quote = priced.prop, priced.room_type, priced.quote
     if not prop.is_active and not staff:
         raise PropertyInactive("This property is not taking bookings")
     check_expected(data.expected_total, quote)
@@ -160,10 +154,13 @@ async def create(
     if user is None and not staff:
         guest_token = random_token(24)
         booking.guest_token_hash = hash_token(guest_token)
-    await holds.take(session, holds.take_held(booking))
+    # Rows first, inventory last: the locks on the stay's inventory rows (the contended ones when many
+    # guests want the same nights) are then held only for the lock, the UPDATE and the COMMIT. A new
+    # booking row is locked by no one else, so the lock order (bookings, then inventory) still holds;
+    # when the inventory is not there, the whole transaction rolls back.
     session.add(booking)
     await session.flush()
-    await folio.sync_charges(session, booking, actor)
+    await folio.sync_charges(session, booking, actor, fresh=True)
     lifecycle.event(
         session,
         booking,
@@ -171,6 +168,11 @@ async def create(
         "created",
         data={"total": Money(quote.total, quote.currency).to_api(), "source": booking.source},
     )
+    # No night held when the quote read them: then no expired hold can be waiting there to be reclaimed
+    # (a hold placed since is not expired), so the search for them is skipped.
+    stay_nights = holds.nights(booking.checkin, booking.checkout)
+    reclaim = any(priced.days[d].held for d in stay_nights if d in priced.days)
+    await holds.take(session, holds.take_held(booking), reclaim=reclaim)
     if confirm_now:
         from innkeeper.bookings.service.confirm import confirm
 

@@ -61,14 +61,11 @@ async def modify(
             "Nothing to change", errors=[{"field": "body", "message": "no change", "type": "noop"}]
         )
     try:
-        _, room_type, quote = await price(
-            ctx, session, request.room_type_id, request, user, property_id=b.property_id
-        )
+        priced = await price(ctx, session, request.room_type_id, request, user, property_id=b.property_id)
     except PromoInvalid:  # the code has lapsed since booking: price without it
         request = request.model_copy(update={"promo_code": None})
-        _, room_type, quote = await price(
-            ctx, session, request.room_type_id, request, user, property_id=b.property_id
-        )
+        priced = await price(ctx, session, request.room_type_id, request, user, property_id=b.property_id)
+    room_type, quote = priced.room_type, priced.quote
     check_expected(data.expected_total, quote)
     before = _snapshot(b)
     old = holds.release(b)
