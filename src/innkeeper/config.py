@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     database_pool_size: int = Field(10, ge=1)
     database_max_overflow: int = Field(10, ge=0)
     database_echo: bool = False
+    #: a pooled PostgreSQL connection idle this long is pinged before use (0: before every use)
+    database_ping_idle_seconds: float = Field(5.0, ge=0)
     redis_url: str | None = None
     secret_key: str = DEV_SECRET_KEY
     encryption_keys: str | None = None

@@ -42,6 +42,7 @@ class AppContext:
                 echo=settings.database_echo,
                 pool_size=settings.database_pool_size,
                 max_overflow=settings.database_max_overflow,
+                ping_idle_seconds=settings.database_ping_idle_seconds,
             ),
             cache=RedisCache(redis) if redis is not None else NullCache(),
             limiter=RateLimiter(settings.redis_url),

@@ -1,0 +1,41 @@
+"""PostgreSQL connection pool: a pooled connection that died while idle is replaced before use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from sqlalchemy import text
+
+from innkeeper.kit.context import AppContext
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    return {"database_ping_idle_seconds": 0}  # ping on every checkout
+
+
+async def _pooled_backend_pid(ctx: AppContext) -> int:
+    async with ctx.db.unit_of_work(write=False) as session:
+        return int(await session.scalar(text("SELECT pg_backend_pid()")))
+
+
+async def test_a_connection_killed_while_idle_never_reaches_a_request(
+    backend: str, client: httpx.AsyncClient, ctx: AppContext
+) -> None:
+    if backend != "postgres":
+        pytest.skip("the pool pings PostgreSQL connections only")
+    pid = await _pooled_backend_pid(ctx)
+    dsn = ctx.settings.database_url.replace("postgresql+asyncpg://", "postgresql://")
+    admin = await asyncpg.connect(dsn)
+    try:
+        assert await admin.fetchval("SELECT pg_terminate_backend($1)", pid)
+    finally:
+        await admin.close()
+    r = await client.get("/readyz")
+    assert r.status_code == 200, r.text
+    r = await client.get("/api/v1/locations", params={"query": "x"})
+    assert r.status_code == 200, r.text
+    assert await _pooled_backend_pid(ctx) != pid  # the dead one was replaced
