@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     max_rooms_per_booking: int = Field(10, ge=1)
     search_default_radius_km: float = Field(25.0, gt=0)
     search_max_radius_km: float = Field(500.0, gt=0)
+    #: properties whose room types and rate rules search keeps in memory per process
+    search_catalog_cache_size: int = Field(20_000, ge=1)
 
     # images and file storage
     storage_backend: str = "local"

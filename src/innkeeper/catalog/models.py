@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, time
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     Boolean,
@@ -18,9 +18,11 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    event,
     text,
+    update,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from innkeeper.kit.clock import utcnow
 from innkeeper.kit.db import Base, BigInt, IdMixin, JSONType, TimestampMixin
@@ -88,6 +90,9 @@ class Property(IdMixin, TimestampMixin, Base):
     amenities: Mapped[list[str]] = mapped_column(JSONType, default=list)
     description: Mapped[str | None] = mapped_column(Text)
     is_active: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: bumped in the same transaction as any change to the property's room types or rate rules (see
+    #: ``catalog.versioning``): search caches those per process and checks this number on every request
+    catalog_version: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     # policies (used by bookings and billing)
     payment_policy: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     cancellation_policy: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
@@ -102,6 +107,8 @@ class Property(IdMixin, TimestampMixin, Base):
 
 class RoomType(IdMixin, TimestampMixin, Base):
     __tablename__ = "room_types"
+    #: a change bumps ``Property.catalog_version`` (see :func:`bump_catalog_versions`)
+    catalog_versioned: ClassVar[bool] = True
     __table_args__ = (
         UniqueConstraint("property_id", "code"),
         CheckConstraint("capacity >= 1", name="capacity"),
@@ -148,3 +155,23 @@ class PropertyImage(IdMixin, Base):
     sha256: Mapped[str] = mapped_column(String(64))
     position: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+@event.listens_for(Session, "before_flush")
+def bump_catalog_versions(session: Session, _flush_context: Any, _instances: Any) -> None:
+    """Bump ``catalog_version`` of every property whose room types or rate rules this flush inserts,
+    changes or deletes (models that set ``catalog_versioned``), in the same transaction: search's
+    per-process cache of those rows is keyed by it, so a change shows in the next search everywhere.
+    Writes that bypass the ORM (bulk SQL, manual fixes) must bump it themselves."""
+    changed = {
+        obj.property_id
+        for obj in (*session.new, *session.dirty, *session.deleted)
+        if getattr(obj, "catalog_versioned", False) and (obj not in session.dirty or session.is_modified(obj))
+    }
+    if changed:
+        session.execute(
+            update(Property)
+            .where(Property.id.in_(sorted(changed)))
+            .values(catalog_version=Property.catalog_version + 1)
+            .execution_options(synchronize_session=False)
+        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import ClassVar
 
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -15,6 +16,8 @@ RULE_KINDS = ("season", "weekday", "occupancy", "lead_time", "length_of_stay")
 
 class RateRule(IdMixin, TimestampMixin, Base):
     __tablename__ = "rate_rules"
+    #: a change bumps ``Property.catalog_version`` (``catalog.models.bump_catalog_versions``)
+    catalog_versioned: ClassVar[bool] = True
     __table_args__ = (
         Index("ix_rate_rules_property_id", "property_id"),
         CheckConstraint(

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections import defaultdict, namedtuple
+from collections import OrderedDict, defaultdict, namedtuple
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Date, Integer, and_, bindparam, case, func, or_, select
+from sqlalchemy import Date, and_, bindparam, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.catalog.models import Property, RoomType
@@ -197,103 +197,185 @@ ROOM_TYPE_COLUMNS = (
 )
 
 
-def stay_filter(matching: Any) -> Any:
-    """Per room type of the matching properties, ``(room_type_id, free)`` when it can take the stay: the
-    rules of ``inventory.check_stay`` as one GROUP BY … HAVING (every night has a row, is open and has
-    ``rooms`` free; the arrival day's min/max stay and closed-to-arrival; the departure day's
-    closed-to-departure). Plain CASE aggregates, so PostgreSQL and SQLite run the same statement.
-    Bound parameters: checkin, checkout, nights, rooms."""
-    d = InventoryDay
-    checkin, checkout = bindparam("checkin", type_=Date), bindparam("checkout", type_=Date)
-    nights = bindparam("nights", type_=Integer)
-    in_stay = d.date < checkout
-    first = d.date == checkin
-    free = func.min(case((in_stay, case((d.closed, 0), else_=d.total - d.sold - d.held))))
-    min_stay = func.max(case((first, d.min_stay)))
-    max_stay = func.max(case((first, d.max_stay)))
-    return (
-        select(d.room_type_id.label("room_type_id"), free.label("free"))
-        .where(d.property_id.in_(matching), d.date >= checkin, d.date <= checkout)
-        .group_by(d.room_type_id)
-        .having(
-            func.sum(case((in_stay, 1), else_=0)) == nights,
-            free >= bindparam("rooms", type_=Integer),
-            min_stay <= nights,
-            or_(max_stay.is_(None), max_stay >= nights),
-            func.max(case((and_(first, d.closed_to_arrival), 1), else_=0)) == 0,
-            func.max(case((and_(d.date == checkout, d.closed_to_departure), 1), else_=0)) == 0,
-        )
-        .subquery("stay")
-    )
-
-
 #: The rows as named tuples: attribute access on a SQLAlchemy ``Row`` costs ~1.5 µs, on a named tuple a
 #: few dozen ns, and the pricing loop reads each rule and property many times.
 PropertyRow = namedtuple("PropertyRow", [c.key for c in PROPERTY_COLUMNS])  # type: ignore[misc]
 RoomTypeRow = namedtuple("RoomTypeRow", [*(c.key for c in ROOM_TYPE_COLUMNS), "free"])  # type: ignore[misc]
 RuleRow = namedtuple("RuleRow", [c.key for c in RULE_COLUMNS])  # type: ignore[misc]
 
+#: the stay's numbers per room type that :func:`_inventory_statement` returns ahead of the per-night ones
+_STAY_COLUMNS = ("room_type_id", "property_id", "found", "free", "min_stay", "max_stay", "cta", "ctd")
 
-@dataclass(frozen=True)
-class SearchStatements:
-    properties: Any
-    room_types: Any
-    prices: Any
-    occupancy: Any
-    rules: Any
+
+class CatalogCache:
+    """Per process: each property's room types and active rate rules, as plain rows, under the
+    ``catalog_version`` they were read at. Every search reads the matching properties' current version
+    with the properties themselves and reloads the entries that are behind, so a change committed in
+    any process shows in the next search (the version is bumped in the changing transaction, see
+    ``catalog.models.bump_catalog_versions``). Inventory is never cached. Least recently used entries
+    go beyond ``size`` properties."""
+
+    def __init__(self, size: int = 20_000) -> None:
+        self.size = size
+        self._entries: OrderedDict[uuid.UUID, tuple[int, list[Any], list[Any]]] = OrderedDict()
+
+    def get(self, property_id: uuid.UUID, version: int) -> tuple[list[Any], list[Any]] | None:
+        entry = self._entries.get(property_id)
+        if entry is None or entry[0] != version:
+            return None
+        self._entries.move_to_end(property_id)
+        return entry[1], entry[2]
+
+    def put(self, property_id: uuid.UUID, version: int, room_types: list[Any], rules: list[Any]) -> None:
+        self._entries[property_id] = (version, room_types, rules)
+        self._entries.move_to_end(property_id)
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def catalog_cache(ctx: Any) -> CatalogCache:
+    """The application's cache (one per app, so per process)."""
+    cache = ctx.extras.get("search.catalog_cache")
+    if cache is None:
+        cache = ctx.extras["search.catalog_cache"] = CatalogCache(ctx.settings.search_catalog_cache_size)
+    return cast(CatalogCache, cache)
+
+
+@lru_cache(maxsize=256)
+def _inventory_statement(shape: tuple[bool, bool, bool, bool, bool], nights: int) -> Any:
+    """One row per room type of the matching properties over [checkin, checkout]: the numbers the
+    rules of ``inventory.check_stay`` need (nights found, the least free, the arrival day's min/max stay
+    and closed-to-arrival, the departure day's closed-to-departure), then per night of the stay its
+    price (NULL: the base price), rooms occupied (sold + held) and rooms in total: the occupancy of a
+    property is the sum over its room types. Plain CASE aggregates, so PostgreSQL and SQLite run the
+    same statement; built once per filter shape and stay length, with bound parameters (checkin,
+    checkout, n0..n{nights-1} and the property filter's)."""
+    d = InventoryDay
+    matching = _bound_property_filter(select(Property.id), shape).scalar_subquery()
+    checkin, checkout = bindparam("checkin", type_=Date), bindparam("checkout", type_=Date)
+    in_stay = d.date < checkout
+    first = d.date == checkin
+    days = [bindparam(f"n{i}", type_=Date) for i in range(nights)]
+    return (
+        select(
+            d.room_type_id,
+            d.property_id,
+            func.sum(case((in_stay, 1), else_=0)),
+            func.min(case((in_stay, case((d.closed, 0), else_=d.total - d.sold - d.held)))),
+            func.max(case((first, d.min_stay))),
+            func.max(case((first, d.max_stay))),
+            func.max(case((and_(first, d.closed_to_arrival), 1), else_=0)),
+            func.max(case((and_(d.date == checkout, d.closed_to_departure), 1), else_=0)),
+            *(func.max(case((d.date == day, d.price_minor))) for day in days),
+            *(func.max(case((d.date == day, d.sold + d.held))) for day in days),
+            *(func.max(case((d.date == day, d.total))) for day in days),
+        )
+        .where(d.property_id.in_(matching), d.date >= checkin, d.date <= checkout)
+        .group_by(d.room_type_id, d.property_id)
+    )
 
 
 @lru_cache(maxsize=64)
-def _statements(shape: tuple[bool, bool, bool, bool, bool]) -> SearchStatements:
-    """The search's statements, built once per shape of filter with bound parameters: building
-    SQLAlchemy expressions costs more CPU than running them, and a reused statement hits the compiled
-    cache at once."""
-    matching = _bound_property_filter(select(Property.id), shape).scalar_subquery()
-    stay = stay_filter(matching)
-    d = InventoryDay
-    in_stay = (
-        d.property_id.in_(matching),
-        d.date >= bindparam("checkin", type_=Date),
-        d.date < bindparam("checkout", type_=Date),
-    )
-    return SearchStatements(
-        properties=_bound_property_filter(select(*PROPERTY_COLUMNS), shape),
-        room_types=select(*ROOM_TYPE_COLUMNS, stay.c.free)
-        .join(stay, stay.c.room_type_id == RoomType.id)
-        .where(RoomType.capacity >= bindparam("per_room", type_=Integer)),
-        prices=select(d.room_type_id, d.date, d.price_minor).where(*in_stay, d.price_minor.is_not(None)),
-        occupancy=select(d.property_id, d.date, func.sum(d.sold + d.held), func.sum(d.total))
-        .where(*in_stay)
-        .group_by(d.property_id, d.date),
-        rules=select(*RULE_COLUMNS).where(RateRule.property_id.in_(matching), RateRule.is_active.is_(True)),
-    )
+def _properties_statement(shape: tuple[bool, bool, bool, bool, bool]) -> Any:
+    return _bound_property_filter(select(*PROPERTY_COLUMNS, Property.catalog_version), shape)
 
 
-async def load_candidates(session: AsyncSession, settings: Any, p: SearchParams) -> Candidates:
-    """The database side of a search (what the benchmark times as "bare SQL"): Core statements on the
-    session's connection returning plain tuples. Availability and restrictions are decided in SQL, so
-    only room types that can take the stay come back; the nightly rows are not transferred, only the
-    inventory prices that are set and the occupancy per property and night. The children are selected
-    through the same property filter as a subquery, so no id list travels back and forth."""
+_ROOM_TYPES_OF = select(*ROOM_TYPE_COLUMNS).where(RoomType.property_id.in_(bindparam("ids", expanding=True)))
+_RULES_OF = select(*RULE_COLUMNS).where(
+    RateRule.property_id.in_(bindparam("ids", expanding=True)), RateRule.is_active.is_(True)
+)
+
+
+async def _catalog(
+    conn: Any, cache: CatalogCache, versions: dict[uuid.UUID, int]
+) -> dict[uuid.UUID, tuple[list[Any], list[Any]]]:
+    """Room types and rules of these properties: from the cache, reloading those behind their version."""
+    out: dict[uuid.UUID, tuple[list[Any], list[Any]]] = {}
+    stale = []
+    for property_id, version in versions.items():
+        hit = cache.get(property_id, version)
+        if hit is None:
+            stale.append(property_id)
+        else:
+            out[property_id] = hit
+    for i in range(0, len(stale), 500):  # bounded IN lists
+        ids = stale[i : i + 500]
+        loaded: dict[uuid.UUID, tuple[list[Any], list[Any]]] = {pid: ([], []) for pid in ids}
+        for row in await conn.execute(_ROOM_TYPES_OF, {"ids": ids}):
+            loaded[row.property_id][0].append(tuple(row))
+        for row in await conn.execute(_RULES_OF, {"ids": ids}):
+            loaded[row.property_id][1].append(RuleRow._make(row))
+        for property_id, entry in loaded.items():
+            # (a change committed since the versions were read may already be in these rows: the next
+            # search reads the newer version and loads again)
+            cache.put(property_id, versions[property_id], *entry)
+            out[property_id] = entry
+    return out
+
+
+async def load_candidates(
+    session: AsyncSession, settings: Any, p: SearchParams, cache: CatalogCache | None = None
+) -> Candidates:
+    """The database side of a search (what the benchmark times as "bare SQL"): two Core statements on
+    the session's connection returning plain tuples: the matching properties with their catalog
+    version, and one aggregate row per room type of theirs over the stay (see
+    :func:`_inventory_statement`). Room types and rules come from the :class:`CatalogCache` (loaded
+    when behind). Python then keeps the room types that can take the stay and sums the occupancy."""
+    cache = cache if cache is not None else CatalogCache()
     shape, binds = _search_binds(p, settings)
-    stmts = _statements(shape)
+    nights = (p.checkout - p.checkin).days
     conn = await session.connection()
-    props = [PropertyRow._make(row) for row in await conn.execute(stmts.properties, binds)]
+    props = []
+    versions: dict[uuid.UUID, int] = {}
+    for row in await conn.execute(_properties_statement(shape), binds):
+        props.append(PropertyRow._make(row[:-1]))
+        versions[row[0]] = row[-1]
     if not props:
         return Candidates([], [], {}, {}, {})
-    room_types = [RoomTypeRow._make(row) for row in await conn.execute(stmts.room_types, binds)]
-    if not room_types:
-        return Candidates(props, [], {}, {}, {})
-    prices: dict[uuid.UUID, dict[date, int | None]] = defaultdict(dict)
-    for room_type_id, day, price in await conn.execute(stmts.prices, binds):
-        prices[room_type_id][day] = price
-    occupancy: dict[uuid.UUID, dict[date, tuple[int, int]]] = defaultdict(dict)
-    for property_id, day, occupied, total in await conn.execute(stmts.occupancy, binds):
-        occupancy[property_id][day] = (int(occupied), int(total))
-    rules: dict[uuid.UUID, list[Any]] = defaultdict(list)
-    for row in await conn.execute(stmts.rules, binds):
-        rule: Any = RuleRow._make(row)
-        rules[rule.property_id].append(rule)
+    for i in range(nights):
+        binds[f"n{i}"] = p.checkin + timedelta(days=i)
+    stay = (await conn.execute(_inventory_statement(shape, nights), binds)).all()
+    catalog = await _catalog(conn, cache, versions)
+    per_room = binds["per_room"]
+    room_types: list[Any] = []
+    prices: dict[uuid.UUID, dict[date, int | None]] = {}
+    occupancy: dict[uuid.UUID, dict[date, tuple[int, int]]] = {}
+    occupied: dict[uuid.UUID, list[int]] = {}
+    static = {rt[0]: rt for entry in catalog.values() for rt in entry[0]}
+    days = [p.checkin + timedelta(days=i) for i in range(nights)]
+    p_at, o_at, t_at = len(_STAY_COLUMNS), len(_STAY_COLUMNS) + nights, len(_STAY_COLUMNS) + 2 * nights
+    for row in stay:
+        room_type_id, property_id, found, free, min_stay, max_stay, cta, ctd = row[:p_at]
+        sums = occupied.get(property_id)
+        if sums is None:
+            sums = occupied[property_id] = [0] * (2 * nights)
+        for i in range(nights):
+            sums[i] += row[o_at + i] or 0
+            sums[nights + i] += row[t_at + i] or 0
+        rt = static.get(room_type_id)
+        if (
+            rt is None
+            or rt[4] < per_room  # capacity
+            or found != nights
+            or free is None
+            or free < p.rooms
+            or min_stay is None
+            or min_stay > nights
+            or (max_stay is not None and max_stay < nights)
+            or cta
+            or ctd
+        ):
+            continue
+        room_types.append(RoomTypeRow._make((*rt, free)))
+        set_prices = {days[i]: row[p_at + i] for i in range(nights) if row[p_at + i] is not None}
+        if set_prices:
+            prices[room_type_id] = set_prices
+    for property_id, sums in occupied.items():
+        occupancy[property_id] = {days[i]: (sums[i], sums[nights + i]) for i in range(nights)}
+    rules = {property_id: entry[1] for property_id, entry in catalog.items() if entry[1]}
     return Candidates(props, room_types, prices, occupancy, rules)
 
 
@@ -329,10 +411,14 @@ def _amount(minor: int, currency: str) -> Decimal:
 
 
 async def search(
-    session: AsyncSession, settings: Any, p: SearchParams, user: User | None
+    session: AsyncSession,
+    settings: Any,
+    p: SearchParams,
+    user: User | None,
+    cache: CatalogCache | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     validate_search(settings, p)
-    c = await load_candidates(session, settings, p)
+    c = await load_candidates(session, settings, p, cache)
     if not c.room_types:
         return [], 0
     nights = (p.checkout - p.checkin).days

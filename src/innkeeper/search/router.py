@@ -17,6 +17,7 @@ from innkeeper.kit.http import DbSession, UnitOfWorkRoute
 from innkeeper.kit.pagination import PageParams
 from innkeeper.pricing import service as pricing
 from innkeeper.search import service
+from innkeeper.search.finder import catalog_cache
 from innkeeper.search.service import SearchParams
 
 router = APIRouter(route_class=UnitOfWorkRoute, tags=["catalog"])
@@ -97,7 +98,7 @@ async def search(
         limit=page.limit,
         offset=page.offset,
     )
-    items, total = await service.search(session, ctx.settings, params, user)
+    items, total = await service.search(session, ctx.settings, params, user, catalog_cache(ctx))
     # plain JSON types only: skip jsonable_encoder's walk over every nested value
     return JSONResponse({"items": items, "total": total, "limit": page.limit, "offset": page.offset})
 
