@@ -19,39 +19,46 @@ import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
+from sqlalchemy.dialects.postgresql import asyncpg as pg_asyncpg
 
 from bench.generate import DEFAULT_URL
+from innkeeper.config import Settings
+from innkeeper.search import finder
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# The statements search.finder.load_candidates issues (properties; room types that can take the stay,
-# decided by a GROUP BY ... HAVING; inventory prices set on the stay's nights; occupancy per property and
-# night; rules), written out for asyncpg so the database's own share is measured without any Python ORM work.
-SQL_PROPERTIES = """SELECT * FROM properties WHERE is_active AND kind = 'hotel' AND city_key = $1"""
-MATCHING = "(SELECT id FROM properties WHERE is_active AND kind = 'hotel' AND city_key = $1)"
-SQL_ROOM_TYPES = f"""SELECT rt.id, rt.property_id, rt.code, rt.name, rt.capacity, rt.base_price_minor,
-    stay.free
-    FROM room_types rt JOIN (
-        SELECT room_type_id, min(CASE WHEN date < $3 THEN CASE WHEN closed THEN 0
-            ELSE total - sold - held END END) AS free
-        FROM inventory_days WHERE property_id IN {MATCHING} AND date >= $2 AND date <= $3
-        GROUP BY room_type_id
-        HAVING sum(CASE WHEN date < $3 THEN 1 ELSE 0 END) = $4
-            AND min(CASE WHEN date < $3 THEN CASE WHEN closed THEN 0 ELSE total - sold - held END END) >= $5
-            AND max(CASE WHEN date = $2 THEN min_stay END) <= $4
-            AND (max(CASE WHEN date = $2 THEN max_stay END) IS NULL
-                OR max(CASE WHEN date = $2 THEN max_stay END) >= $4)
-            AND max(CASE WHEN date = $2 AND closed_to_arrival THEN 1 ELSE 0 END) = 0
-            AND max(CASE WHEN date = $3 AND closed_to_departure THEN 1 ELSE 0 END) = 0
-    ) stay ON stay.room_type_id = rt.id WHERE rt.capacity >= $6"""
-SQL_PRICES = f"""SELECT room_type_id, date, price_minor FROM inventory_days
-    WHERE property_id IN {MATCHING} AND date >= $2 AND date < $3 AND price_minor IS NOT NULL"""
-SQL_OCCUPANCY = f"""SELECT property_id, date, sum(sold + held), sum(total) FROM inventory_days
-    WHERE property_id IN {MATCHING} AND date >= $2 AND date < $3 GROUP BY property_id, date"""
-SQL_RULES = f"SELECT * FROM rate_rules WHERE property_id IN {MATCHING} AND is_active"
+# The statements search.finder.load_candidates issues on a warm catalog cache (the matching properties with
+# their catalog version; one aggregate row per room type over the stay), compiled from the application's own
+# statement objects for asyncpg, so the database's share is measured without any Python ORM work.
+PG_DIALECT = pg_asyncpg.dialect()
+
+
+def compiled(stmt: Any) -> tuple[str, list[str]]:
+    c = stmt.compile(dialect=PG_DIALECT)
+    return str(c), list(c.positiontup or [])
+
+
+def sql_for(params: dict[str, str | int]) -> list[tuple[str, list[Any]]]:
+    p = finder.SearchParams(
+        checkin=date.fromisoformat(str(params["checkin"])),
+        checkout=date.fromisoformat(str(params["checkout"])),
+        guests=int(params["guests"]),
+        rooms=int(params["rooms"]),
+        city=str(params["city"]),
+    )
+    shape, binds = finder._search_binds(p, Settings())
+    nights = (p.checkout - p.checkin).days
+    for i in range(nights):
+        binds[f"n{i}"] = p.checkin + timedelta(days=i)
+    out = []
+    for stmt in (finder._properties_statement(shape), finder._inventory_statement(shape, nights)):
+        text, names = compiled(stmt)
+        out.append((text, [binds[n] for n in names]))
+    return out
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -94,15 +101,10 @@ async def bare_sql(dsn: str, plan: list[dict[str, str | int]]) -> list[float]:
     out = []
     try:
         for params in plan:
-            checkin = date.fromisoformat(str(params["checkin"]))
-            checkout = date.fromisoformat(str(params["checkout"]))
+            statements = sql_for(params)
             t = time.perf_counter()
-            city = str(params["city"]).lower()
-            await conn.fetch(SQL_PROPERTIES, city)
-            await conn.fetch(SQL_ROOM_TYPES, city, checkin, checkout, (checkout - checkin).days, 1, 2)
-            await conn.fetch(SQL_PRICES, city, checkin, checkout)
-            await conn.fetch(SQL_OCCUPANCY, city, checkin, checkout)
-            await conn.fetch(SQL_RULES, city)
+            for sql, args in statements:
+                await conn.fetch(sql, *args)
             out.append(time.perf_counter() - t)
     finally:
         await conn.close()
@@ -180,7 +182,7 @@ async def bench(args: argparse.Namespace) -> None:
     warm = requests_plan(100, args.cities, seed=1)
     await bare_sql(dsn, warm)
     sql = await bare_sql(dsn, plan)
-    print(summary("bare SQL (5 statements, asyncpg)", sql))
+    print(summary("bare SQL (2 statements, asyncpg)", sql))
     base = f"http://127.0.0.1:{args.port}"
     for workers in args.workers:
         server = start_server(args.database_url, workers, args.port)

@@ -1,4 +1,5 @@
-"""PostgreSQL connection pool: a pooled connection that died while idle is replaced before use."""
+"""PostgreSQL sessions: a pooled connection that died while idle is replaced before use; read-only
+routes read without a transaction."""
 
 from __future__ import annotations
 
@@ -39,3 +40,23 @@ async def test_a_connection_killed_while_idle_never_reaches_a_request(
     r = await client.get("/api/v1/locations", params={"query": "x"})
     assert r.status_code == 200, r.text
     assert await _pooled_backend_pid(ctx) != pid  # the dead one was replaced
+
+
+async def test_statement_reads_run_without_a_transaction_on_postgres(backend: str, ctx: AppContext) -> None:
+    """Read-only routes (``ReadRoute``) skip BEGIN/COMMIT on PostgreSQL: each statement is its own
+    transaction, so ``now()`` moves between statements; a normal unit of work keeps one transaction."""
+    import asyncio
+
+    if backend != "postgres":
+        pytest.skip("SQLite keeps one read transaction per request")
+
+    async def two_nows(**kw: Any) -> tuple[Any, Any]:
+        async with ctx.db.unit_of_work(write=False, **kw) as session:
+            first = await session.scalar(text("SELECT now()"))
+            await asyncio.sleep(0.02)
+            return first, await session.scalar(text("SELECT now()"))
+
+    a, b = await two_nows()
+    assert a == b  # one transaction
+    a, b = await two_nows(statement_reads=True)
+    assert a < b

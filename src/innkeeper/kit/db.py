@@ -123,11 +123,30 @@ class Database:
         self.read_engine = self.engine.execution_options(innkeeper_read_only=True)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
         self.read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
+        #: PostgreSQL: reads in autocommit mode, no BEGIN/COMMIT round trips. Under READ COMMITTED
+        #: every statement takes its own snapshot anyway, so a read-only request sees the same data
+        #: either way. (SQLite keeps its deferred read transaction: one snapshot for the request.)
+        self.statement_read_sessions = (
+            self.read_sessions
+            if self.is_sqlite
+            else async_sessionmaker(
+                self.read_engine.execution_options(isolation_level="AUTOCOMMIT"),
+                expire_on_commit=False,
+                autoflush=False,
+            )
+        )
 
     @asynccontextmanager
-    async def unit_of_work(self, *, write: bool = True) -> AsyncIterator[AsyncSession]:
-        """One transaction: commit on success, roll back on error, then run ``on_commit`` hooks."""
-        session = (self.sessions if write else self.read_sessions)()
+    async def unit_of_work(
+        self, *, write: bool = True, statement_reads: bool = False
+    ) -> AsyncIterator[AsyncSession]:
+        """One transaction: commit on success, roll back on error, then run ``on_commit`` hooks.
+        ``statement_reads``: a read-only unit that needs no transaction (see ``statement_read_sessions``);
+        it must not write."""
+        if write:
+            session = self.sessions()
+        else:
+            session = (self.statement_read_sessions if statement_reads else self.read_sessions)()
         try:
             yield session
             await session.commit()

@@ -151,6 +151,10 @@ def caller_scope(request: Request) -> str:
 class UnitOfWorkRoute(APIRoute):
     """Every endpoint runs inside one transaction that commits before the response is sent."""
 
+    #: safe methods (GET, HEAD) read with one snapshot per statement and no transaction (see
+    #: :meth:`Database.unit_of_work`): only for endpoints that never write, like the public catalog
+    statement_reads: bool = False
+
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         body_field = self.body_field
@@ -178,7 +182,10 @@ class UnitOfWorkRoute(APIRoute):
                 if claim.replay is not None:
                     return claim.replay
             try:
-                async with db.unit_of_work(write=request.method not in SAFE_METHODS) as session:
+                safe = request.method in SAFE_METHODS
+                async with db.unit_of_work(
+                    write=not safe, statement_reads=safe and self.statement_reads
+                ) as session:
                     request.state.db_session = session
                     try:
                         response = await handler(request)
@@ -243,6 +250,12 @@ async def _send_problem(send: Send, status: int, code: str, detail: str, request
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+class ReadRoute(UnitOfWorkRoute):
+    """For read-only endpoints (public catalog, search): their GETs run without BEGIN and COMMIT."""
+
+    statement_reads = True
 
 
 class RequestContextMiddleware:

@@ -13,14 +13,14 @@ from fastapi.responses import JSONResponse
 from innkeeper.catalog.schemas import check_slug
 from innkeeper.identity.deps import Ctx, OptionalUser
 from innkeeper.kit.errors import ValidationFailed
-from innkeeper.kit.http import DbSession, UnitOfWorkRoute
+from innkeeper.kit.http import DbSession, ReadRoute
 from innkeeper.kit.pagination import PageParams
 from innkeeper.pricing import service as pricing
 from innkeeper.search import service
 from innkeeper.search.finder import catalog_cache
 from innkeeper.search.service import SearchParams
 
-router = APIRouter(route_class=UnitOfWorkRoute, tags=["catalog"])
+router = APIRouter(route_class=ReadRoute, tags=["catalog"])
 
 Guests = Annotated[int, Query(ge=1, le=1000)]
 Rooms = Annotated[int, Query(ge=1, le=1000)]
