@@ -1,12 +1,13 @@
 """Cross-property search (``GET /search``).
 
-The database decides which room types can take the stay (a GROUP BY … HAVING with the rules of
-``inventory.check_stay``) and returns plain tuples: the candidate properties, those room types, the
-inventory prices set on the stay's nights, the occupancy per property and night, the active rate rules.
-Python then prices each room type with ``pricing.engine.stay_totals``, the arithmetic of
-``compute_quote`` (the function ``pricing.service.quote`` and so the booking use) without building the
-quote objects. Nothing is cached across requests, so a booking or an inventory change shows in the next
-search; only the SQL statements (with bound parameters) are built once per shape of filter.
+Two statements returning plain tuples: the candidate properties (with their ``catalog_version``), and
+one aggregate row per room type of theirs over the stay's inventory rows (what ``inventory.check_stay``
+needs, plus each night's price and occupancy). Room types and rate rules come from a per-process
+:class:`CatalogCache` checked against ``catalog_version`` on every search; inventory is never cached, so
+a booking or an inventory change shows in the next search. Python then prices each room type that can
+take the stay with ``pricing.engine.stay_totals``, the arithmetic of ``compute_quote`` (the function
+``pricing.service.quote`` and so the booking use) without building the quote objects. The SQL
+statements (with bound parameters) are built once per shape of filter and stay length.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 
 Availability and the calendar load their inputs for one property and price with
 ``pricing.engine.compute_quote``: the very function ``pricing.service.quote`` (and so the booking) uses.
-Nothing is cached, so a booking or an inventory change shows in the next request.
+Nothing here is cached, so a booking or an inventory change shows in the next request.
 """
 
 from __future__ import annotations
