@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.audit.service import Actor, record
@@ -51,6 +51,11 @@ RULE_COLUMNS = (
 )
 
 
+_RULES_OF = select(RateRule).where(
+    RateRule.property_id.in_(bindparam("ids", expanding=True)), RateRule.is_active.is_(True)
+)
+
+
 async def rules_for(
     session: AsyncSession, property_ids: Any, *, rows: bool = False
 ) -> dict[uuid.UUID, list[Any]]:
@@ -62,6 +67,8 @@ async def rules_for(
             found: Any = (
                 await (await session.connection()).execute(select(*RULE_COLUMNS).where(*cond))
             ).all()
+        elif isinstance(property_ids, list):
+            found = (await session.scalars(_RULES_OF, {"ids": property_ids})).all()
         else:
             found = (await session.scalars(select(RateRule).where(*cond))).all()
         for rule in found:
@@ -108,6 +115,13 @@ async def redeem_promo(session: AsyncSession, code: str, property_id: uuid.UUID)
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+_ROOM_TYPE_AND_PROPERTY = (
+    select(RoomType, Property)
+    .join(Property, Property.id == RoomType.property_id)
+    .where(RoomType.id == bindparam("id"))
+)
+
+
 @dataclass
 class QuoteResult:
     prop: Property
@@ -133,13 +147,7 @@ async def quote(
     require_available: bool = True,
 ) -> QuoteResult:
     """Price a stay of one room type: the function availability, quotes and bookings share."""
-    row = (
-        await session.execute(
-            select(RoomType, Property)
-            .join(Property, Property.id == RoomType.property_id)
-            .where(RoomType.id == room_type_id)
-        )
-    ).first()
+    row = (await session.execute(_ROOM_TYPE_AND_PROPERTY, {"id": room_type_id})).first()
     if row is None or (property_id is not None and row[1].id != property_id):
         raise RoomTypeNotFound()
     room_type, prop = row

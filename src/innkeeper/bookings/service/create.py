@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.audit.service import Actor
@@ -69,10 +69,13 @@ def check_expected(expected: object, quote: Quote) -> None:
         )
 
 
+_REFERENCE_TAKEN = select(Booking.id).where(Booking.reference == bindparam("ref"))
+
+
 async def unique_reference(session: AsyncSession) -> str:
     for _ in range(5):
         ref = reference()
-        if await session.scalar(select(Booking.id).where(Booking.reference == ref)) is None:
+        if await session.scalar(_REFERENCE_TAKEN, {"ref": ref}) is None:
             return ref
     raise RuntimeError("could not find a free booking reference")  # 2^35 space: never in practice
 
