@@ -37,9 +37,10 @@ ROOT = Path(__file__).resolve().parent.parent
 PG_DIALECT = pg_asyncpg.dialect()
 
 
-def compiled(stmt: Any) -> tuple[str, list[str]]:
+def compiled(stmt: Any) -> tuple[str, list[str], dict[str, Any]]:
+    """SQL text for asyncpg, the names of its positional parameters, the statement's own values."""
     c = stmt.compile(dialect=PG_DIALECT)
-    return str(c), list(c.positiontup or [])
+    return str(c), list(c.positiontup or []), dict(c.params)
 
 
 def sql_for(params: dict[str, str | int]) -> list[tuple[str, list[Any]]]:
@@ -56,8 +57,9 @@ def sql_for(params: dict[str, str | int]) -> list[tuple[str, list[Any]]]:
         binds[f"n{i}"] = p.checkin + timedelta(days=i)
     out = []
     for stmt in (finder._properties_statement(shape), finder._inventory_statement(shape, nights)):
-        text, names = compiled(stmt)
-        out.append((text, [binds[n] for n in names]))
+        text, names, own = compiled(stmt)
+        values = {**own, **binds}
+        out.append((text, [values[n] for n in names]))
     return out
 
 
