@@ -237,3 +237,40 @@ async def test_other_peoples_bookings_are_404(client: httpx.AsyncClient) -> None
     assert (await client.get(f"{API}/bookings/{b['id']}", headers=alice)).status_code == 200
     tokens = await signup(client)
     assert_problem(await client.get(f"{API}/bookings/{uuid.uuid4()}", headers=bearer(tokens)), 404)
+
+
+async def test_counter_changes_are_all_or_nothing_and_say_why(
+    client: httpx.AsyncClient, ctx: AppContext
+) -> None:
+    """``holds.apply``: uniform changes run as one locking UPDATE, mixed ones lock then update; both
+    refuse a night without a row (not on sale) or without the rooms (sold out) and change nothing."""
+    import pytest as _pytest
+
+    from innkeeper.bookings import holds
+    from innkeeper.inventory.errors import Unavailable
+
+    h = await hotel(client, rooms=1)
+    rt = uuid.UUID(h["rt_id"])
+    horizon_end = max((await counters(ctx, h["rt_id"])).keys())
+    before = await counters(ctx, h["rt_id"])
+
+    async def attempt(*deltas: holds.Delta) -> str:
+        with _pytest.raises(Unavailable) as caught:
+            async with ctx.db.unit_of_work() as session:
+                await holds.apply(session, deltas)
+        return str(caught.value.extra.get("reason"))
+
+    beyond = horizon_end + timedelta(days=1)
+    assert await attempt(holds.Delta(rt, day(10), held=1), holds.Delta(rt, beyond, held=1)) == "not_on_sale"
+    assert await attempt(holds.Delta(rt, day(10), held=1), holds.Delta(rt, day(11), held=2)) == "sold_out"
+    assert await attempt(holds.Delta(rt, day(10), held=1), holds.Delta(rt, beyond, held=2)) == "not_on_sale"
+    assert await attempt(holds.Delta(rt, day(10), held=2)) == "sold_out"
+    assert await counters(ctx, h["rt_id"]) == before  # nothing changed
+    async with ctx.db.unit_of_work() as session:  # uniform, then mixed: both apply
+        await holds.apply(session, [holds.Delta(rt, day(10), held=1), holds.Delta(rt, day(11), held=1)])
+    async with ctx.db.unit_of_work() as session:
+        await holds.apply(
+            session, [holds.Delta(rt, day(10), held=-1, sold=1), holds.Delta(rt, day(11), held=-1)]
+        )
+    after = await counters(ctx, h["rt_id"])
+    assert after[day(10)] == (0, 1, 1) and after[day(11)] == (0, 0, 1)

@@ -91,25 +91,49 @@ async def apply(session: AsyncSession, deltas: Iterable[Delta]) -> None:
     if not changes:
         return
     keys = sorted(changes)
-    rows = (
-        await session.execute(
-            select(InventoryDay.id, InventoryDay.room_type_id, InventoryDay.date)
-            .where(tuple_(InventoryDay.room_type_id, InventoryDay.date).in_(keys))
-            .order_by(InventoryDay.room_type_id, InventoryDay.date)
-            .with_for_update()
+    night = tuple_(InventoryDay.room_type_id, InventoryDay.date)
+    locking = (
+        select(InventoryDay.id, InventoryDay.room_type_id, InventoryDay.date)
+        .where(night.in_(keys))
+        .order_by(InventoryDay.room_type_id, InventoryDay.date)
+        .with_for_update()
+    )
+    if len({tuple(v) for v in changes.values()}) == 1:
+        # The common case (a stay taken, confirmed or given back): every night changes alike, so lock
+        # and update in ONE statement: the subquery locks the rows in (room type, date) order, the
+        # UPDATE then changes those that qualify. Lock, update and commit are then the whole time the
+        # rows stay locked, one round trip shorter than lock-then-update.
+        h, s = next(iter(changes.values()))
+        adds = h + s
+        ids = locking.with_only_columns(InventoryDay.id).correlate(None).scalar_subquery()
+        stmt = (
+            update(InventoryDay)
+            .where(InventoryDay.id.in_(ids))
+            .values(held=InventoryDay.held + h, sold=InventoryDay.sold + s)
+            .execution_options(synchronize_session=False)
         )
-    ).all()
-    ids = {(rt, day): row_id for row_id, rt, day in rows}
-    missing = [k for k in keys if k not in ids]
+        if adds > 0:
+            stmt = stmt.where(
+                InventoryDay.closed.is_(False),
+                InventoryDay.total - InventoryDay.sold - InventoryDay.held >= adds,
+            )
+        result = await session.execute(stmt)
+        if result.rowcount == len(keys):  # type: ignore[attr-defined]
+            return
+        found = {(rt, day) for _, rt, day in (await session.execute(locking)).all()}
+        missing = [k for k in keys if k not in found]
+        if missing:
+            raise Unavailable(f"{missing[0][1].isoformat()} is not on sale", reason="not_on_sale")
+        raise Unavailable("Not enough rooms free on every night of the stay", reason="sold_out")
+    rows = (await session.execute(locking)).all()
+    ids_by_night = {(rt, day): row_id for row_id, rt, day in rows}
+    missing = [k for k in keys if k not in ids_by_night]
     if missing:
         raise Unavailable(f"{missing[0][1].isoformat()} is not on sale", reason="not_on_sale")
-    # one UPDATE per distinct (held, sold) change; most stays need exactly one
+    # one UPDATE per distinct (held, sold) change
     groups: dict[tuple[int, int], list[uuid.UUID]] = defaultdict(list)
-    first_day: dict[tuple[int, int], date] = {}
     for key in keys:
-        h, s = changes[key]
-        groups[(h, s)].append(ids[key])
-        first_day.setdefault((h, s), key[1])
+        groups[(changes[key][0], changes[key][1])].append(ids_by_night[key])
     for (h, s), row_ids in groups.items():
         adds = h + s
         result = await session.execute(
