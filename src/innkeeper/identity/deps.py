@@ -22,7 +22,7 @@ from innkeeper.kit.http import SAFE_METHODS, DbSession, caller_scope, client_ip
 _bearer = HTTPBearer(auto_error=False)
 
 
-def get_ctx(request: Request) -> AppContext:
+async def get_ctx(request: Request) -> AppContext:
     ctx: AppContext = request.app.state.ctx
     return ctx
 
@@ -78,7 +78,7 @@ async def require_platform_admin(user: CurrentUser) -> User:
 PlatformAdmin = Annotated[User, Depends(require_platform_admin)]
 
 
-def _actor(request: Request) -> Actor:
+async def _actor(request: Request) -> Actor:
     """Who acts, for audit rows. Independent of dependency order: when the authentication dependency
     has not run (yet), the user comes from the bearer token's signed claims."""
     user_id = getattr(request.state, "user_id", None)

@@ -15,7 +15,7 @@ class Page(BaseModel):
     offset: int = 0
 
 
-def _page(
+async def _page(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> Page:
