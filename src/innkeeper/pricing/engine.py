@@ -192,6 +192,9 @@ class RuleSet:
             if len(kinds) > 1:
                 kinds.sort(key=_specificity, reverse=True)
         self._memo: dict[tuple[Any, ...], Any] = {}
+        #: (occupancy mapping, checkin, lead days, nights, plan) of the last call: search asks for the
+        #: same plan once per room type of a property, with the very same occupancy mapping
+        self._last_plan: tuple[Any, ...] | None = None
 
     def select(
         self, night: date, *, room_type_id: Any, occupancy: tuple[int, int], lead_days: int, nights: int
@@ -227,6 +230,16 @@ class RuleSet:
     ) -> tuple[tuple[tuple[int | None, int], ...], ...]:
         """Per night of the stay, the steps of the chosen rules as ``(override, factor_bp)`` pairs (what
         ``_apply_rules`` does with them), memoised: room types of a property share it."""
+        last = self._last_plan
+        if (
+            last is not None
+            and not self.scoped
+            and last[0] is occupancy
+            and last[1] == checkin
+            and last[2] == lead_days
+            and last[3] == nights
+        ):
+            return last[4]  # the previous room type's plan: same nights, occupancy and lead time
         occ = tuple(occupancy.get(checkin + timedelta(days=i), (0, 0)) for i in range(nights))
         key = ("plan", checkin, room_type_id if self.scoped else None, occ, lead_days, nights)
         steps: Any = self._memo.get(key)
@@ -245,6 +258,7 @@ class RuleSet:
                 for i in range(nights)
             )
             self._memo[key] = steps
+        self._last_plan = (occupancy, checkin, lead_days, nights, steps)
         return steps
 
 

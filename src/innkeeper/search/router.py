@@ -7,8 +7,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
-from fastapi.responses import JSONResponse
+import orjson
+from fastapi import APIRouter, Path, Query, Response
 
 from innkeeper.catalog.schemas import check_slug
 from innkeeper.identity.deps import Ctx, OptionalUser
@@ -79,7 +79,7 @@ async def search(
     amenities: Annotated[list[str] | None, Query()] = None,
     stars: Annotated[list[str] | None, Query()] = None,
     sort: Literal["price", "rating", "distance"] = "price",
-) -> JSONResponse:
+) -> Response:
     params = SearchParams(
         checkin=checkin,
         checkout=checkout,
@@ -99,8 +99,11 @@ async def search(
         offset=page.offset,
     )
     items, total = await service.search(session, ctx.settings, params, user, catalog_cache(ctx))
-    # plain JSON types only: skip jsonable_encoder's walk over every nested value
-    return JSONResponse({"items": items, "total": total, "limit": page.limit, "offset": page.offset})
+    # plain JSON types only: no jsonable_encoder walk, and orjson encodes them several times faster
+    return Response(
+        orjson.dumps({"items": items, "total": total, "limit": page.limit, "offset": page.offset}),
+        media_type="application/json",
+    )
 
 
 @router.get("/locations")
