@@ -115,7 +115,9 @@ def validate_search(settings: Any, p: SearchParams) -> None:
 def _bound_property_filter(stmt: Any, shape: tuple[bool, bool, bool, bool, bool]) -> Any:
     """``_property_filter`` with bound parameters instead of values (see :func:`_statements`)."""
     has_point, lng_box, has_city, has_stars, has_currency = shape
-    stmt = stmt.where(Property.is_active.is_(True), Property.kind == "hotel")
+    # the bare column, not ``IS true``: PostgreSQL only proves the partial indexes' ``WHERE is_active``
+    # from ``is_active`` (or ``= true``); with ``IS true`` it scanned the whole table
+    stmt = stmt.where(Property.is_active, Property.kind == "hotel")
     if has_point:
         stmt = stmt.where(Property.latitude.between(bindparam("south"), bindparam("north")))
         if lng_box:

@@ -42,7 +42,7 @@ __all__ = ["SearchParams", "search", "validate_search"]
 async def locations(session: AsyncSession, query: str | None, limit: int) -> list[dict[str, Any]]:
     stmt = (
         select(func.min(Property.city), Property.country, func.count())
-        .where(Property.is_active.is_(True))
+        .where(Property.is_active)  # (the bare column: matches the partial indexes, see finder)
         .group_by(Property.city_key, Property.country)
         .order_by(func.count().desc(), func.min(Property.city))
         .limit(limit)
