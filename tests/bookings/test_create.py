@@ -265,6 +265,9 @@ async def test_counter_changes_are_all_or_nothing_and_say_why(
     assert await attempt(holds.Delta(rt, day(10), held=1), holds.Delta(rt, day(11), held=2)) == "sold_out"
     assert await attempt(holds.Delta(rt, day(10), held=1), holds.Delta(rt, beyond, held=2)) == "not_on_sale"
     assert await attempt(holds.Delta(rt, day(10), held=2)) == "sold_out"
+    # consecutive nights of one room type (a stay: the prebuilt statement), the last one not on sale
+    last_nights = [holds.Delta(rt, horizon_end, held=1), holds.Delta(rt, beyond, held=1)]
+    assert await attempt(*last_nights) == "not_on_sale"
     assert await counters(ctx, h["rt_id"]) == before  # nothing changed
     async with ctx.db.unit_of_work() as session:  # uniform, then mixed: both apply
         await holds.apply(session, [holds.Delta(rt, day(10), held=1), holds.Delta(rt, day(11), held=1)])

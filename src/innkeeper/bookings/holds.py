@@ -14,8 +14,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import Integer, bindparam, select, tuple_, update
+from sqlalchemy import Date, Integer, Uuid, bindparam, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.audit.service import Actor
@@ -71,10 +72,35 @@ _GIVE = (
     .execution_options(synchronize_session=False)
 )
 #: nights that gain rooms must be open and have them free
-_TAKE = _GIVE.where(
+_FREE = (
     InventoryDay.closed.is_(False),
     InventoryDay.total - InventoryDay.sold - InventoryDay.held >= bindparam("adds", type_=Integer),
 )
+_TAKE = _GIVE.where(*_FREE)
+#: lock (in date order) and change the nights [start, end] of one room type, in one statement
+_GIVE_STAY = (
+    update(InventoryDay)
+    .where(
+        InventoryDay.id.in_(
+            select(InventoryDay.id)
+            .where(
+                InventoryDay.room_type_id == bindparam("rt", type_=Uuid()),
+                InventoryDay.date >= bindparam("start", type_=Date),
+                InventoryDay.date <= bindparam("end", type_=Date),
+            )
+            .order_by(InventoryDay.room_type_id, InventoryDay.date)
+            .with_for_update()
+            .correlate(None)
+            .scalar_subquery()
+        )
+    )
+    .values(
+        held=InventoryDay.held + bindparam("held", type_=Integer),
+        sold=InventoryDay.sold + bindparam("sold", type_=Integer),
+    )
+    .execution_options(synchronize_session=False)
+)
+_TAKE_STAY = _GIVE_STAY.where(*_FREE)
 
 
 async def apply(session: AsyncSession, deltas: Iterable[Delta]) -> None:
@@ -105,19 +131,26 @@ async def apply(session: AsyncSession, deltas: Iterable[Delta]) -> None:
         # rows stay locked, one round trip shorter than lock-then-update.
         h, s = next(iter(changes.values()))
         adds = h + s
-        ids = locking.with_only_columns(InventoryDay.id).correlate(None).scalar_subquery()
-        stmt = (
-            update(InventoryDay)
-            .where(InventoryDay.id.in_(ids))
-            .values(held=InventoryDay.held + h, sold=InventoryDay.sold + s)
-            .execution_options(synchronize_session=False)
-        )
-        if adds > 0:
-            stmt = stmt.where(
-                InventoryDay.closed.is_(False),
-                InventoryDay.total - InventoryDay.sold - InventoryDay.held >= adds,
+        first, last = keys[0], keys[-1]
+        binds: dict[str, Any] = {}
+        if first[0] == last[0] and (last[1] - first[1]).days == len(keys) - 1:
+            # one room type, consecutive nights (a stay): the statement built once, bound here
+            stmt: Any = _TAKE_STAY if adds > 0 else _GIVE_STAY
+            binds = {"rt": first[0], "start": first[1], "end": last[1], "held": h, "sold": s, "adds": adds}
+        else:
+            ids = locking.with_only_columns(InventoryDay.id).correlate(None).scalar_subquery()
+            stmt = (
+                update(InventoryDay)
+                .where(InventoryDay.id.in_(ids))
+                .values(held=InventoryDay.held + h, sold=InventoryDay.sold + s)
+                .execution_options(synchronize_session=False)
             )
-        result = await session.execute(stmt)
+            if adds > 0:
+                stmt = stmt.where(
+                    InventoryDay.closed.is_(False),
+                    InventoryDay.total - InventoryDay.sold - InventoryDay.held >= adds,
+                )
+        result = await session.execute(stmt, binds)
         if result.rowcount == len(keys):  # type: ignore[attr-defined]
             return
         found = {(rt, day) for _, rt, day in (await session.execute(locking)).all()}
