@@ -10,12 +10,14 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -26,6 +28,7 @@ from innkeeper.kit.clock import clock
 from innkeeper.kit.context import AppContext
 from innkeeper.kit.db import Base
 from innkeeper.kit.jobs import JobRunner
+from innkeeper.kit.logging import configure_logging
 from innkeeper.kit.migrate import upgrade
 
 PG_URL = os.environ.get("INNKEEPER_TEST_DATABASE_URL")
@@ -129,11 +132,56 @@ def _reset_clock() -> Iterator[None]:
     clock.reset()
 
 
+#: Built apps by their settings (less the database and Redis URLs), most recently used last.
+_APPS: OrderedDict[str, FastAPI] = OrderedDict()
+_MAX_APPS = 8
+
+
+def _app_fingerprint(application: FastAPI) -> tuple[Any, ...]:
+    """What a test could change on an app: its routes, middleware, overrides, handlers, state."""
+    return (
+        tuple(map(id, application.router.routes)),
+        tuple(map(id, application.user_middleware)),
+        tuple(application.dependency_overrides.items()),
+        tuple(application.exception_handlers.items()),
+        tuple(sorted(application.state._state)),
+    )
+
+
+def app_for(settings: Settings) -> FastAPI:
+    """An app for ``settings`` with a fresh context (its own database engine, cache, rate limiter).
+
+    Building the FastAPI app (create_app and the routes' first use) costs ~0.7 s of pure route analysis,
+    most of a typical test's time, so a built app is reused by later tests with the same settings (less
+    the database and Redis URLs), re-bound to a new context; its lifespan still runs once per test. An
+    app that a test changed (see ``_app_fingerprint``) is not reused."""
+    key = settings.model_dump_json(exclude={"database_url", "redis_url"})
+    application = _APPS.pop(key, None)
+    if application is None:
+        return create_app(settings)
+    configure_logging(level=settings.log_level, json=settings.json_logs)
+    ctx = AppContext.build(settings)
+    application.state.ctx = ctx
+    application.state.db = ctx.db
+    return application
+
+
+def release_app(settings: Settings, application: FastAPI, fingerprint: tuple[Any, ...]) -> None:
+    """Offer ``application`` for reuse once its test is done, unless the test changed it."""
+    if _app_fingerprint(application) != fingerprint:
+        return
+    _APPS[settings.model_dump_json(exclude={"database_url", "redis_url"})] = application
+    while len(_APPS) > _MAX_APPS:
+        _APPS.popitem(last=False)
+
+
 @pytest.fixture
 async def app(settings: Settings) -> AsyncIterator[Any]:
-    application = create_app(settings)
+    application = app_for(settings)
+    fingerprint = _app_fingerprint(application)
     async with application.router.lifespan_context(application):
         yield application
+    release_app(settings, application, fingerprint)
 
 
 @pytest.fixture

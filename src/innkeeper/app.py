@@ -57,10 +57,14 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool | None = None
     configure_logging(level=settings.log_level, json=settings.json_logs)
     load_tasks()
     ctx = AppContext.build(settings)
-    in_process = settings.run_jobs_in_process if run_jobs is None else run_jobs
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # the context attached to the app now, not the one built above: the test suite reuses one built
+        # app for many tests, attaching a fresh context (its own database) to it for each
+        ctx: AppContext = app.state.ctx
+        settings = ctx.settings
+        in_process = settings.run_jobs_in_process if run_jobs is None else run_jobs
         stop = asyncio.Event()
         runner_task = None
         if in_process:
