@@ -137,7 +137,7 @@ _APPS: OrderedDict[str, FastAPI] = OrderedDict()
 _MAX_APPS = 8
 
 
-def _app_fingerprint(application: FastAPI) -> tuple[Any, ...]:
+def app_fingerprint(application: FastAPI) -> tuple[Any, ...]:
     """What a test could change on an app: its routes, middleware, overrides, handlers, state."""
     return (
         tuple(map(id, application.router.routes)),
@@ -154,7 +154,7 @@ def app_for(settings: Settings) -> FastAPI:
     Building the FastAPI app (create_app and the routes' first use) costs ~0.7 s of pure route analysis,
     most of a typical test's time, so a built app is reused by later tests with the same settings (less
     the database and Redis URLs), re-bound to a new context; its lifespan still runs once per test. An
-    app that a test changed (see ``_app_fingerprint``) is not reused."""
+    app that a test changed (see ``app_fingerprint``) is not reused."""
     key = settings.model_dump_json(exclude={"database_url", "redis_url"})
     application = _APPS.pop(key, None)
     if application is None:
@@ -168,7 +168,7 @@ def app_for(settings: Settings) -> FastAPI:
 
 def release_app(settings: Settings, application: FastAPI, fingerprint: tuple[Any, ...]) -> None:
     """Offer ``application`` for reuse once its test is done, unless the test changed it."""
-    if _app_fingerprint(application) != fingerprint:
+    if app_fingerprint(application) != fingerprint:
         return
     _APPS[settings.model_dump_json(exclude={"database_url", "redis_url"})] = application
     while len(_APPS) > _MAX_APPS:
@@ -178,7 +178,7 @@ def release_app(settings: Settings, application: FastAPI, fingerprint: tuple[Any
 @pytest.fixture
 async def app(settings: Settings) -> AsyncIterator[Any]:
     application = app_for(settings)
-    fingerprint = _app_fingerprint(application)
+    fingerprint = app_fingerprint(application)
     async with application.router.lifespan_context(application):
         yield application
     release_app(settings, application, fingerprint)

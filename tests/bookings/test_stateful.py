@@ -31,13 +31,13 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from innkeeper.app import build_runner, create_app
+from innkeeper.app import build_runner
 from innkeeper.bookings.service.confirm import mark_no_shows, sweep_expired
 from innkeeper.config import Settings
 from innkeeper.kit.clock import clock, local_today
 from tests.bookings.support import assert_counters_match_bookings
 from tests.catalog_support import NOW, add_room_type, make_hotel, user
-from tests.conftest import TEST_SECRET, truncate_postgres
+from tests.conftest import TEST_SECRET, app_fingerprint, app_for, release_app, truncate_postgres
 from tests.helpers import API
 
 HOLD_TTL = 600
@@ -68,7 +68,8 @@ class BookingMachine(RuleBasedStateMachine):
         return self.loop.run(coro)
 
     async def _start(self) -> None:
-        self.app = create_app(WORLD["settings"])
+        self.app = app_for(WORLD["settings"])  # built by the first example, reused by the others
+        self.fingerprint = app_fingerprint(self.app)
         self.lifespan = self.app.router.lifespan_context(self.app)
         await self.lifespan.__aenter__()
         self.ctx = self.app.state.ctx
@@ -100,6 +101,7 @@ class BookingMachine(RuleBasedStateMachine):
         try:
             if self.lifespan is not None:
                 self.run(stop())
+                release_app(WORLD["settings"], self.app, self.fingerprint)
         finally:
             self.loop.close()
 
@@ -361,6 +363,11 @@ def test_booking_engine_state_machine(backend: str, database_url: str, steps: in
         refresh_token_ttl_days=400,
         write_rate_limit="1000000/minute",
         auth_rate_limit="1000000/minute",
+        # argon2id at its cheapest, as in tests/conftest.py: every example builds a context, and each
+        # context hashes a dummy password at the configured cost (~0.2 s at the production defaults)
+        password_time_cost=1,
+        password_memory_kib=1024,
+        password_parallelism=1,
     )
     clock.freeze(NOW)  # only ever moves forward from here, across examples too
     run_state_machine_as_test(
