@@ -23,6 +23,8 @@ from innkeeper.kit.idempotency import Idempotent
 from tests.helpers import assert_problem, bearer, signup
 
 gate: dict[str, asyncio.Event] = {}
+#: Set when a waiting request has reached the endpoint (its key is claimed by then).
+entered: dict[str, asyncio.Event] = {}
 
 
 class Thing(BaseModel):
@@ -38,7 +40,8 @@ def idem_app(app: Any) -> Any:
     @router.post("/__things", status_code=status.HTTP_201_CREATED, dependencies=[Idempotent])
     async def create(thing: Thing, session: DbSession) -> dict[str, str]:
         if thing.wait:
-            await gate[thing.name].wait()
+            entered[thing.name].set()
+            await asyncio.wait_for(gate[thing.name].wait(), timeout=60)
         entry = record(
             session, Actor(user_id=None), "thing.created", "thing", uuid.uuid4(), after={"n": thing.name}
         )
@@ -84,11 +87,13 @@ async def test_same_key_other_body_is_422(idem_app: Any, client: httpx.AsyncClie
 
 
 async def test_in_flight_duplicate_is_409(idem_app: Any, client: httpx.AsyncClient, ctx: AppContext) -> None:
-    gate["slow"] = asyncio.Event()
+    gate["slow"], entered["slow"] = asyncio.Event(), asyncio.Event()
     headers = {"Idempotency-Key": "key-3"}
     body = {"name": "slow", "wait": True}
     first = asyncio.create_task(client.post("/__things", json=body, headers=headers))
-    await asyncio.sleep(0.3)
+    # the duplicate goes out once the first is in the endpoint: a fixed sleep was sometimes too short
+    # on a busy machine, and then the duplicate took the key and waited at the gate forever
+    await asyncio.wait_for(entered["slow"].wait(), timeout=60)
     duplicate = await client.post("/__things", json=body, headers=headers)
     assert_problem(duplicate, 409, "idempotency.in_flight")
     assert duplicate.headers["Retry-After"] == "1"
