@@ -259,12 +259,3 @@ def runner(ctx: AppContext) -> JobRunner:
 
 
 API = "/api/v1"
-
-
-def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
-    """``-n auto`` (pyproject.toml): workers for a whole run (no paths given, as ``make test`` and CI
-    run it), one per core up to 4; none when tests are named on the command line, where starting
-    workers costs more than it saves (``-n 2`` asks for them anyway)."""
-    if config.args_source != pytest.Config.ArgsSource.TESTPATHS:
-        return 0
-    return max(1, min(4, os.cpu_count() or 1))
