@@ -242,8 +242,9 @@ async def test_other_peoples_bookings_are_404(client: httpx.AsyncClient) -> None
 async def test_counter_changes_are_all_or_nothing_and_say_why(
     client: httpx.AsyncClient, ctx: AppContext
 ) -> None:
-    """``holds.apply``: uniform changes run as one locking UPDATE, mixed ones lock then update; both
-    refuse a night without a row (not on sale) or without the rooms (sold out) and change nothing."""
+    """``holds.apply``: a stay's nights are locked by the prebuilt range statement, other sets of nights by
+    one built for them; both refuse a night without a row (not on sale) or without the rooms (sold out)
+    and change nothing."""
     import pytest as _pytest
 
     from innkeeper.bookings import holds
@@ -265,11 +266,11 @@ async def test_counter_changes_are_all_or_nothing_and_say_why(
     assert await attempt(holds.Delta(rt, day(10), held=1), holds.Delta(rt, day(11), held=2)) == "sold_out"
     assert await attempt(holds.Delta(rt, day(10), held=1), holds.Delta(rt, beyond, held=2)) == "not_on_sale"
     assert await attempt(holds.Delta(rt, day(10), held=2)) == "sold_out"
-    # consecutive nights of one room type (a stay: the prebuilt statement), the last one not on sale
+    # consecutive nights of one room type (a stay: the prebuilt lock), the last one not on sale
     last_nights = [holds.Delta(rt, horizon_end, held=1), holds.Delta(rt, beyond, held=1)]
     assert await attempt(*last_nights) == "not_on_sale"
     assert await counters(ctx, h["rt_id"]) == before  # nothing changed
-    async with ctx.db.unit_of_work() as session:  # uniform, then mixed: both apply
+    async with ctx.db.unit_of_work() as session:  # a stay, then two kinds of change: both apply
         await holds.apply(session, [holds.Delta(rt, day(10), held=1), holds.Delta(rt, day(11), held=1)])
     async with ctx.db.unit_of_work() as session:
         await holds.apply(

@@ -77,30 +77,17 @@ _FREE = (
     InventoryDay.total - InventoryDay.sold - InventoryDay.held >= bindparam("adds", type_=Integer),
 )
 _TAKE = _GIVE.where(*_FREE)
-#: lock (in date order) and change the nights [start, end] of one room type, in one statement
-_GIVE_STAY = (
-    update(InventoryDay)
+#: lock the nights [start, end] of one room type, in date order
+_LOCK_STAY = (
+    select(InventoryDay.id, InventoryDay.room_type_id, InventoryDay.date)
     .where(
-        InventoryDay.id.in_(
-            select(InventoryDay.id)
-            .where(
-                InventoryDay.room_type_id == bindparam("rt", type_=Uuid()),
-                InventoryDay.date >= bindparam("start", type_=Date),
-                InventoryDay.date <= bindparam("end", type_=Date),
-            )
-            .order_by(InventoryDay.room_type_id, InventoryDay.date)
-            .with_for_update()
-            .correlate(None)
-            .scalar_subquery()
-        )
+        InventoryDay.room_type_id == bindparam("rt", type_=Uuid()),
+        InventoryDay.date >= bindparam("start", type_=Date),
+        InventoryDay.date <= bindparam("end", type_=Date),
     )
-    .values(
-        held=InventoryDay.held + bindparam("held", type_=Integer),
-        sold=InventoryDay.sold + bindparam("sold", type_=Integer),
-    )
-    .execution_options(synchronize_session=False)
+    .order_by(InventoryDay.room_type_id, InventoryDay.date)
+    .with_for_update()
 )
-_TAKE_STAY = _GIVE_STAY.where(*_FREE)
 
 
 async def apply(session: AsyncSession, deltas: Iterable[Delta]) -> None:
@@ -117,53 +104,29 @@ async def apply(session: AsyncSession, deltas: Iterable[Delta]) -> None:
     if not changes:
         return
     keys = sorted(changes)
-    night = tuple_(InventoryDay.room_type_id, InventoryDay.date)
-    locking = (
-        select(InventoryDay.id, InventoryDay.room_type_id, InventoryDay.date)
-        .where(night.in_(keys))
-        .order_by(InventoryDay.room_type_id, InventoryDay.date)
-        .with_for_update()
-    )
-    if len({tuple(v) for v in changes.values()}) == 1:
-        # The common case (a stay taken, confirmed or given back): every night changes alike, so lock
-        # and update in ONE statement: the subquery locks the rows in (room type, date) order, the
-        # UPDATE then changes those that qualify. Lock, update and commit are then the whole time the
-        # rows stay locked, one round trip shorter than lock-then-update.
-        h, s = next(iter(changes.values()))
-        adds = h + s
-        first, last = keys[0], keys[-1]
-        binds: dict[str, Any] = {}
-        if first[0] == last[0] and (last[1] - first[1]).days == len(keys) - 1:
-            # one room type, consecutive nights (a stay): the statement built once, bound here
-            stmt: Any = _TAKE_STAY if adds > 0 else _GIVE_STAY
-            binds = {"rt": first[0], "start": first[1], "end": last[1], "held": h, "sold": s, "adds": adds}
-        else:
-            ids = locking.with_only_columns(InventoryDay.id).correlate(None).scalar_subquery()
-            stmt = (
-                update(InventoryDay)
-                .where(InventoryDay.id.in_(ids))
-                .values(held=InventoryDay.held + h, sold=InventoryDay.sold + s)
-                .execution_options(synchronize_session=False)
-            )
-            if adds > 0:
-                stmt = stmt.where(
-                    InventoryDay.closed.is_(False),
-                    InventoryDay.total - InventoryDay.sold - InventoryDay.held >= adds,
-                )
-        result = await session.execute(stmt, binds)
-        if result.rowcount == len(keys):  # type: ignore[attr-defined]
-            return
-        found = {(rt, day) for _, rt, day in (await session.execute(locking)).all()}
-        missing = [k for k in keys if k not in found]
-        if missing:
-            raise Unavailable(f"{missing[0][1].isoformat()} is not on sale", reason="not_on_sale")
-        raise Unavailable("Not enough rooms free on every night of the stay", reason="sold_out")
-    rows = (await session.execute(locking)).all()
+    first, last = keys[0], keys[-1]
+    if first[0] == last[0] and (last[1] - first[1]).days == len(keys) - 1:
+        # one room type, consecutive nights (a stay, nearly always): the statement built once
+        locking: Any = _LOCK_STAY
+        binds: dict[str, Any] = {"rt": first[0], "start": first[1], "end": last[1]}
+    else:
+        locking = (
+            select(InventoryDay.id, InventoryDay.room_type_id, InventoryDay.date)
+            .where(tuple_(InventoryDay.room_type_id, InventoryDay.date).in_(keys))
+            .order_by(InventoryDay.room_type_id, InventoryDay.date)
+            .with_for_update()
+        )
+        binds = {}
+    # Lock first, in its own statement: the conditional UPDATEs below then start after the locks are
+    # ours, with a fresh READ COMMITTED snapshot, so they see what the transactions we waited for
+    # committed (rooms they gave back included). One statement locking in a subquery would judge the
+    # condition on rows as they were when it started, and refuse rooms freed meanwhile.
+    rows = (await session.execute(locking, binds)).all()
     ids_by_night = {(rt, day): row_id for row_id, rt, day in rows}
     missing = [k for k in keys if k not in ids_by_night]
     if missing:
         raise Unavailable(f"{missing[0][1].isoformat()} is not on sale", reason="not_on_sale")
-    # one UPDATE per distinct (held, sold) change
+    # one UPDATE per distinct (held, sold) change; a stay needs exactly one
     groups: dict[tuple[int, int], list[uuid.UUID]] = defaultdict(list)
     for key in keys:
         groups[(changes[key][0], changes[key][1])].append(ids_by_night[key])
