@@ -3,6 +3,9 @@
 
 The schema is built by the Alembic migrations only: once per session into a template (SQLite file,
 copied per test) or into the test database (PostgreSQL, truncated between tests).
+
+Under pytest-xdist (``-n auto`` in pyproject.toml: a whole run uses one worker per core) each worker
+has its own PostgreSQL database and Redis db, derived from the URLs given (see ``per_worker_*``).
 """
 
 from __future__ import annotations
