@@ -262,3 +262,19 @@ def runner(ctx: AppContext) -> JobRunner:
 
 
 API = "/api/v1"
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto`` (pyproject.toml): workers for a whole run (no paths given, as ``make test`` and CI
+    run it), one per core up to 4; none when tests are named on the command line, where starting
+    workers costs more than it saves (``-n 2`` asks for them anyway)."""
+    if config.args_source != pytest.Config.ArgsSource.TESTPATHS:
+        return 0
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On xdist workers, modules marked ``slow`` (real server processes) go first: the scheduler hands
+    out modules in collection order, and a long one handed out last leaves the other worker idle."""
+    if WORKER:
+        items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable
