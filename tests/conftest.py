@@ -22,7 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -207,17 +207,20 @@ def app_fingerprint(application: FastAPI) -> tuple[Any, ...]:
     )
 
 
-def app_for(settings: Settings) -> FastAPI:
+def app_for(settings: Settings, extra_routers: tuple[APIRouter, ...] = ()) -> FastAPI:
     """An app for ``settings`` with a fresh context (its own database engine, cache, rate limiter).
 
     Building the FastAPI app (create_app and the routes' first use) costs ~0.7 s of pure route analysis,
     most of a typical test's time, so a built app is reused by later tests with the same settings (less
     the database and Redis URLs), re-bound to a new context; its lifespan still runs once per test. An
-    app that a test changed (see ``app_fingerprint``) is not reused."""
-    key = settings.model_dump_json(exclude={"database_url", "redis_url"})
-    application = _APPS.pop(key, None)
+    app that a test changed (see ``app_fingerprint``) is not reused. ``extra_routers`` are included
+    when the app is built (a test's own endpoints, part of the key)."""
+    application = _APPS.pop(_app_key(settings, extra_routers), None)
     if application is None:
-        return create_app(settings)
+        application = create_app(settings)
+        for router in extra_routers:
+            application.include_router(router)
+        return application
     configure_logging(level=settings.log_level, json=settings.json_logs)
     ctx = AppContext.build(settings)
     application.state.ctx = ctx
@@ -225,22 +228,38 @@ def app_for(settings: Settings) -> FastAPI:
     return application
 
 
-def release_app(settings: Settings, application: FastAPI, fingerprint: tuple[Any, ...]) -> None:
+def _app_key(settings: Settings, extra_routers: tuple[APIRouter, ...]) -> str:
+    routers = ",".join(str(id(router)) for router in extra_routers)
+    return settings.model_dump_json(exclude={"database_url", "redis_url"}) + routers
+
+
+def release_app(
+    settings: Settings,
+    application: FastAPI,
+    fingerprint: tuple[Any, ...],
+    extra_routers: tuple[APIRouter, ...] = (),
+) -> None:
     """Offer ``application`` for reuse once its test is done, unless the test changed it."""
     if app_fingerprint(application) != fingerprint:
         return
-    _APPS[settings.model_dump_json(exclude={"database_url", "redis_url"})] = application
+    _APPS[_app_key(settings, extra_routers)] = application
     while len(_APPS) > _MAX_APPS:
         _APPS.popitem(last=False)
 
 
 @pytest.fixture
-async def app(settings: Settings) -> AsyncIterator[Any]:
-    application = app_for(settings)
+def extra_routers() -> tuple[APIRouter, ...]:
+    """Override in a test module to add its own endpoints to its app (built once, then reused)."""
+    return ()
+
+
+@pytest.fixture
+async def app(settings: Settings, extra_routers: tuple[APIRouter, ...]) -> AsyncIterator[Any]:
+    application = app_for(settings, extra_routers)
     fingerprint = app_fingerprint(application)
     async with application.router.lifespan_context(application):
         yield application
-    release_app(settings, application, fingerprint)
+    release_app(settings, application, fingerprint, extra_routers)
 
 
 @pytest.fixture
