@@ -119,12 +119,22 @@ async def assign(
         if room is None:
             raise RoomNotFound()
         rooms = [room]
+        placed = [await _place(session, b, room, start, end, reason or "manual")]
     else:
-        rooms = await auto_pick(session, b, start, end, missing)
-    placed = [
-        await _place(session, b, room, start, end, reason or ("manual" if room_id else "automatic"))
-        for room in rooms
-    ]
+        # A room another desk placed and committed between our pick's snapshot and its lock looks free
+        # to the pick (the room row itself did not change) and then clashes: pick again, with a fresh
+        # snapshot that sees that placement. Each attempt is all-or-nothing.
+        for attempt in range(3):
+            rooms = await auto_pick(session, b, start, end, missing)
+            try:
+                async with session.begin_nested():
+                    placed = [
+                        await _place(session, b, room, start, end, reason or "automatic") for room in rooms
+                    ]
+                break
+            except RoomUnavailable:
+                if attempt == 2:
+                    raise
     lifecycle.event(
         session,
         b,
