@@ -113,7 +113,8 @@ def validate_search(settings: Any, p: SearchParams) -> None:
 
 
 def _bound_property_filter(stmt: Any, shape: tuple[bool, bool, bool, bool, bool]) -> Any:
-    """``_property_filter`` with bound parameters instead of values (see :func:`_statements`)."""
+    """A search's property filter (active hotels by city, box, stars, currency) with bound parameters, for
+    the statements built once (:func:`_properties_statement`, :func:`_inventory_statement`)."""
     has_point, lng_box, has_city, has_stars, has_currency = shape
     # the bare column, not ``IS true``: PostgreSQL only proves the partial indexes' ``WHERE is_active``
     # from ``is_active`` (or ``= true``); with ``IS true`` it scanned the whole table
