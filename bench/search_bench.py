@@ -23,9 +23,11 @@ from typing import Any
 
 import asyncpg
 import httpx
+import uvloop
 from sqlalchemy.dialects.postgresql import asyncpg as pg_asyncpg
 
 from bench.generate import DEFAULT_URL
+from bench.loadclient import HttpError, Pool
 from innkeeper.config import Settings
 from innkeeper.search import finder
 
@@ -119,22 +121,26 @@ async def drive(
     latencies: list[float] = []
     errors = 0
     queue = list(plan)
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+    client = Pool(base)
 
-        async def worker() -> None:
-            nonlocal errors
-            while queue:
-                params = queue.pop()
-                t = time.perf_counter()
-                r = await client.get("/api/v1/search", params=params)
-                latencies.append(time.perf_counter() - t)
-                if r.status_code != 200 or r.json()["total"] < 0:
-                    errors += 1
+    async def worker() -> None:
+        nonlocal errors
+        while queue:
+            params = queue.pop()
+            t = time.perf_counter()
+            try:
+                r = await client.request("GET", "/api/v1/search", params=params)
+            except HttpError:
+                errors += 1
+                continue
+            latencies.append(time.perf_counter() - t)
+            if r.status != 200 or r.json()["total"] < 0:
+                errors += 1
 
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        elapsed = time.perf_counter() - started
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - started
+    await client.close()
     return latencies, elapsed, errors
 
 
@@ -217,7 +223,7 @@ def main() -> None:
     parser.add_argument("--cities", type=int, default=50)
     parser.add_argument("--port", type=int, default=8765)
     args = parser.parse_args()
-    asyncio.run(bench(args))
+    uvloop.run(bench(args))
 
 
 if __name__ == "__main__":
