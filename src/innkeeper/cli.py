@@ -89,7 +89,7 @@ def serve(
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir.resolve())
     console.print(f"[bold]Innkeeper[/] on http://{host}:{port}  (docs: /docs, env: {settings.env.value})")
     uvicorn.run(
-        "innkeeper.app:create_app",
+        "innkeeper.app:serve_app",
         factory=True,
         host=host,
         port=port,

@@ -104,3 +104,26 @@ async def test_writes_have_a_per_user_budget(settings: Settings) -> None:
             assert (
                 me.status_code == 200 and me.json()["full_name"] == "N3"
             )  # reads are not limited; nothing changed
+
+
+async def test_a_serving_process_freezes_its_start_up_objects_and_collects_less_often(
+    settings: Settings,
+) -> None:
+    """``innkeeper serve`` runs ``serve_app``: once serving, what start-up built is out of the collector's
+    sight and the young generation is collected less often. Other apps (tests, workers) leave GC alone."""
+    import gc
+
+    from innkeeper.app import SERVING_GC_THRESHOLD
+
+    before = gc.get_threshold()
+    plain = create_app(settings, run_jobs=False)
+    async with plain.router.lifespan_context(plain):
+        assert gc.get_freeze_count() == 0 and gc.get_threshold() == before
+    served = create_app(settings, run_jobs=False, serving=True)
+    try:
+        async with served.router.lifespan_context(served):
+            assert gc.get_freeze_count() > 0
+            assert gc.get_threshold() == SERVING_GC_THRESHOLD
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
