@@ -31,3 +31,19 @@ async def test_every_model_table_exists(ctx: AppContext) -> None:
         tables = set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
     assert {t.name for t in Base.metadata.sorted_tables} <= tables
     assert "alembic_version" in tables
+
+
+async def test_inventory_pages_leave_room_for_hot_counter_updates(ctx: AppContext) -> None:
+    """Migration 0008: ``inventory_days`` is created with the fillfactor its model declares."""
+    import pytest
+    from sqlalchemy import text
+
+    from innkeeper.inventory.models import INVENTORY_FILLFACTOR, InventoryDay
+
+    if ctx.db.engine.dialect.name != "postgresql":
+        pytest.skip("fillfactor is a PostgreSQL storage parameter")
+    async with ctx.db.engine.connect() as conn:
+        options = await conn.scalar(text("SELECT reloptions FROM pg_class WHERE relname = 'inventory_days'"))
+    assert options == [f"fillfactor={INVENTORY_FILLFACTOR}"]
+    declared = InventoryDay.__table__.dialect_options["postgresql"]["with"]
+    assert declared == {"fillfactor": INVENTORY_FILLFACTOR}
