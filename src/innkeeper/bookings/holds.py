@@ -139,23 +139,26 @@ async def apply(session: AsyncSession, deltas: Iterable[Delta]) -> None:
             raise Unavailable("Not enough rooms free on every night of the stay", reason="sold_out")
 
 
+_DUE_HOLDS = (
+    select(Booking)
+    .where(
+        Booking.room_type_id.in_(bindparam("room_types", expanding=True, type_=Uuid())),
+        Booking.status.in_([s.value for s in HOLD_STATES]),
+        Booking.expires_at <= bindparam("now"),
+        Booking.checkin < bindparam("end"),
+        Booking.checkout > bindparam("start"),
+    )
+    .order_by(Booking.id)
+    .with_for_update(skip_locked=True)
+)
+
+
 async def due_holds(
     session: AsyncSession, room_type_ids: Iterable[uuid.UUID], start: date, end: date
 ) -> list[Booking]:
     """Expired holds overlapping [start, end) of these room types, locked (skipping ones being handled)."""
-    stmt = (
-        select(Booking)
-        .where(
-            Booking.room_type_id.in_(list(room_type_ids)),
-            Booking.status.in_([s.value for s in HOLD_STATES]),
-            Booking.expires_at <= utcnow(),
-            Booking.checkin < end,
-            Booking.checkout > start,
-        )
-        .order_by(Booking.id)
-        .with_for_update(skip_locked=True)
-    )
-    return list((await session.scalars(stmt)).all())
+    binds = {"room_types": list(room_type_ids), "now": utcnow(), "start": start, "end": end}
+    return list((await session.scalars(_DUE_HOLDS, binds)).all())
 
 
 def expire(session: AsyncSession, bookings: list[Booking]) -> list[Delta]:

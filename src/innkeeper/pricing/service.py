@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.audit.service import Actor, record
@@ -115,10 +115,14 @@ async def redeem_promo(session: AsyncSession, code: str, property_id: uuid.UUID)
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-_ROOM_TYPE_AND_PROPERTY = (
-    select(RoomType, Property)
+#: the room type, its property and the property's active rules in one statement: a row per rule, or one
+#: row with no rule (most properties have a handful of rules; a round trip costs more than the repeats)
+_ROOM_TYPE_PROPERTY_RULES = (
+    select(RoomType, Property, RateRule)
     .join(Property, Property.id == RoomType.property_id)
+    .outerjoin(RateRule, and_(RateRule.property_id == Property.id, RateRule.is_active.is_(True)))
     .where(RoomType.id == bindparam("id"))
+    .order_by(RateRule.id)
 )
 
 
@@ -147,10 +151,11 @@ async def quote(
     require_available: bool = True,
 ) -> QuoteResult:
     """Price a stay of one room type: the function availability, quotes and bookings share."""
-    row = (await session.execute(_ROOM_TYPE_AND_PROPERTY, {"id": room_type_id})).first()
-    if row is None or (property_id is not None and row[1].id != property_id):
+    found = (await session.execute(_ROOM_TYPE_PROPERTY_RULES, {"id": room_type_id})).all()
+    if not found or (property_id is not None and found[0][1].id != property_id):
         raise RoomTypeNotFound()
-    room_type, prop = row
+    room_type, prop = found[0][0], found[0][1]
+    rules = [row[2] for row in found if row[2] is not None]
     today = local_today(prop.timezone)
     validate_stay(settings, checkin, checkout, guests, rooms, today=today)
     if guests_per_room(guests, rooms) > room_type.capacity:
@@ -163,7 +168,6 @@ async def quote(
     check = inventory.check_stay(days, checkin, checkout, rooms)
     if require_available and not check.ok:
         raise Unavailable(f"Not available: {check.reason}", reason=check.reason)
-    rules = (await rules_for(session, [prop.id])).get(prop.id, [])
     # the property's occupancy only matters to occupancy rules: most properties have none
     occupancy = (
         (await inventory.property_occupancy(session, [prop.id], checkin, checkout)).get(prop.id, {})
