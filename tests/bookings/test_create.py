@@ -278,3 +278,23 @@ async def test_counter_changes_are_all_or_nothing_and_say_why(
         )
     after = await counters(ctx, h["rt_id"])
     assert after[day(10)] == (0, 1, 1) and after[day(11)] == (0, 0, 1)
+
+
+async def test_a_reference_already_taken_is_drawn_again(
+    client: httpx.AsyncClient, ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The booking INSERT skips a taken reference (ON CONFLICT DO NOTHING) and draws another: the
+    second booking gets the next reference, and nothing is left half-made."""
+    from innkeeper.bookings.service import create as creating
+
+    h = await hotel(client)
+    me = await user(client)
+    first = await book(client, h, me)
+    draws = iter([first["reference"], first["reference"], "IK-TESTREF"])
+    monkeypatch.setattr(creating, "reference", lambda: next(draws))
+    second = await book(client, h, me, start=12, end=14)
+    assert second["reference"] == "IK-TESTREF" and second["id"] != first["id"]
+    assert await count_bookings(ctx) == 2
+    again = await client.get(f"{API}/bookings/{second['id']}", headers=me)
+    assert again.status_code == 200 and again.json() == second
+    await assert_counters_match_bookings(ctx)
