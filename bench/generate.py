@@ -171,6 +171,8 @@ async def generate(url: str, properties: int, room_types: int, days: int, cities
         )
         await conn.execute("SET session_replication_role = DEFAULT")
         await step("analyze", "ANALYZE")
+        # write the new tables out now, not in a checkpoint's sync phase during the benchmark
+        await step("checkpoint", "CHECKPOINT")
         counts = await conn.fetchrow("""SELECT (SELECT count(*) FROM properties) p,
             (SELECT count(*) FROM room_types) t,
             (SELECT count(*) FROM rooms) r, (SELECT count(*) FROM inventory_days) d""")
