@@ -78,11 +78,24 @@ class Connection:
             raise HttpError(str(exc) or type(exc).__name__) from exc
 
     async def _exchange(self, data: bytes) -> Response:
-        if self._writer is None or self._writer.is_closing():
+        # the server closes keep-alive connections idle for a while (uvicorn: 5 s): open a new one then
+        reused = not (self._writer is None or self._writer.is_closing() or self._reader is None)
+        if reused and self._reader is not None and self._reader.at_eof():
+            await self.close()
+            reused = False
+        if not reused:
             await self._connect()
         assert self._reader is not None and self._writer is not None
         self._writer.write(data)
-        head = await self._reader.readuntil(b"\r\n\r\n")
+        try:
+            head = await self._reader.readuntil(b"\r\n\r\n")
+        except asyncio.IncompleteReadError as exc:
+            if not (reused and not exc.partial):
+                raise
+            # closed by the server just as it was reused, before any answer: servers close only idle
+            # keep-alive connections (uvicorn after 5 s), so the request was not read; send it again
+            await self.close()
+            return await self._exchange(data)
         lines = head.decode("latin-1").split("\r\n")
         status = int(lines[0].split(" ", 2)[1])
         headers: dict[str, str] = {}
