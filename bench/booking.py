@@ -239,6 +239,7 @@ class Result:
     latencies: list[float] = field(default_factory=list)  # seconds, successful bookings only
     statuses: dict[int, int] = field(default_factory=dict)
     cpu: float = 0.0  # client CPU seconds
+    io_stalled: float | None = None  # seconds every task on the machine waited for I/O (PSI "full")
 
     @property
     def ok(self) -> int:
@@ -260,7 +261,30 @@ class Result:
             f"{self.label:<34} {self.rate:8.1f}/s  p50 {self.pct(50):7.1f} ms  p95 {self.pct(95):7.1f} ms  "
             f"p99 {self.pct(99):7.1f} ms  n={self.ok}  non-201={errors or 0}  "
             f"client CPU {100 * self.cpu / self.elapsed if self.elapsed else 0:.0f}%"
+            + (
+                f"  I/O-stalled {100 * self.io_stalled / self.elapsed:.0f}%"
+                if self.io_stalled is not None
+                else ""
+            )
         )
+
+
+def io_stall_now() -> float | None:
+    """Seconds all tasks have been stalled on I/O since boot (Linux PSI), or None where unavailable: a
+    run during which the disk stalled everything shows it next to its latencies."""
+    try:
+        with open("/proc/pressure/io") as f:
+            for line in f:
+                if line.startswith("full"):
+                    return int(line.rsplit("total=", 1)[1]) / 1e6
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def stalled_since(start: float | None) -> float | None:
+    now = io_stall_now()
+    return None if start is None or now is None else now - start
 
 
 def cpu_now() -> float:
@@ -313,9 +337,10 @@ async def closed_loop(base: str, stays: Stays, concurrency: int, duration: float
         while time.perf_counter() < deadline:
             await one(client, stays.next(), result, time.perf_counter())
 
-    cpu0, t0 = cpu_now(), time.perf_counter()
+    cpu0, t0, io0 = cpu_now(), time.perf_counter(), io_stall_now()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     result.elapsed, result.cpu = time.perf_counter() - t0, cpu_now() - cpu0
+    result.io_stalled = stalled_since(io0)
     await client.close()
     return result
 
@@ -324,7 +349,7 @@ async def open_loop(base: str, stays: Stays, rate: float, duration: float, label
     result = Result(label)
     client = Pool(base)
     tasks = []
-    cpu0, t0 = cpu_now(), time.perf_counter()
+    cpu0, t0, io0 = cpu_now(), time.perf_counter(), io_stall_now()
     for i in range(int(rate * duration)):
         scheduled = t0 + i / rate
         delay = scheduled - time.perf_counter()
@@ -333,6 +358,7 @@ async def open_loop(base: str, stays: Stays, rate: float, duration: float, label
         tasks.append(asyncio.create_task(one(client, stays.next(), result, scheduled)))
     await asyncio.gather(*tasks)
     result.elapsed, result.cpu = time.perf_counter() - t0, cpu_now() - cpu0
+    result.io_stalled = stalled_since(io0)
     await client.close()
     return result
 
@@ -399,7 +425,7 @@ def pgbench(
     ]
     if rate:
         cmd += ["-R", str(rate)]
-    cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu0, io0 = resource.getrusage(resource.RUSAGE_CHILDREN), io_stall_now()
     done = subprocess.run([*cmd, libpq_url(url)], capture_output=True, text=True, timeout=duration + 120)
     cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
@@ -414,6 +440,7 @@ def pgbench(
             result.latencies.append(latency_us / 1e6)
     result.statuses = {201: len(result.latencies)}
     result.cpu = (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime)
+    result.io_stalled = stalled_since(io0)
     tps = re.search(r"tps = ([\d.]+)", done.stdout)
     if tps:  # pgbench's own figure (excludes connection set-up)
         result.elapsed = len(result.latencies) / float(tps.group(1))
