@@ -79,11 +79,14 @@ class Connection:
 
     async def _exchange(self, data: bytes) -> Response:
         # the server closes keep-alive connections idle for a while (uvicorn: 5 s): open a new one then
-        reused = not (self._writer is None or self._writer.is_closing() or self._reader is None)
-        if reused and self._reader is not None and self._reader.at_eof():
-            await self.close()
-            reused = False
+        reused = (
+            self._writer is not None
+            and not self._writer.is_closing()
+            and self._reader is not None
+            and not self._reader.at_eof()
+        )
         if not reused:
+            await self.close()
             await self._connect()
         assert self._reader is not None and self._writer is not None
         self._writer.write(data)

@@ -88,9 +88,15 @@ def dialect_name(session: AsyncSession) -> str:
     return bind.dialect.name
 
 
+def dialect_insert(dialect: str) -> Callable[[Any], Any]:
+    """The dialect's INSERT construct, which supports ``on_conflict_do_nothing``/``do_update``
+    (for statements built once per dialect)."""
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
 def insert_for(session: AsyncSession, table: Any) -> Any:
     """A dialect-specific INSERT that supports ``on_conflict_do_nothing``/``do_update``."""
-    return (postgresql.insert if dialect_name(session) == "postgresql" else sqlite.insert)(table)
+    return dialect_insert(dialect_name(session))(table)
 
 
 class Database:

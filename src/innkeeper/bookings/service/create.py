@@ -7,7 +7,6 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.audit.service import Actor
@@ -22,7 +21,7 @@ from innkeeper.inventory import service as inventory
 from innkeeper.inventory.errors import Unavailable
 from innkeeper.kit.clock import utcnow
 from innkeeper.kit.context import AppContext
-from innkeeper.kit.db import dialect_name
+from innkeeper.kit.db import dialect_insert, dialect_name
 from innkeeper.kit.ids import reference
 from innkeeper.kit.money import Money
 from innkeeper.kit.security import hash_token, random_token
@@ -74,8 +73,8 @@ def check_expected(expected: object, quote: Quote) -> None:
 
 @lru_cache(maxsize=2)
 def _insert_booking(dialect: str) -> Any:
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(Booking).on_conflict_do_nothing(index_elements=["reference"]).returning(Booking)
+    insert = dialect_insert(dialect)(Booking)
+    return insert.on_conflict_do_nothing(index_elements=["reference"]).returning(Booking)
 
 
 async def insert_booking(session: AsyncSession, values: dict[str, Any]) -> Booking:
