@@ -10,7 +10,7 @@ from sqlalchemy import update
 
 from innkeeper.identity.models import User
 from innkeeper.kit.clock import clock
-from innkeeper.kit.context import AppContext
+from innkeeper.context import AppContext
 from tests.helpers import API, bearer, signup
 
 #: A fixed "now" for catalog tests: Monday 2030-03-04 10:00 UTC.

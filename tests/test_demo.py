@@ -9,7 +9,7 @@ from innkeeper.catalog.models import Property, Room
 from innkeeper.demo import DEMO_ACCOUNTS, load_demo
 from innkeeper.identity.models import PropertyMembership, User
 from innkeeper.inventory.models import InventoryDay
-from innkeeper.kit.context import AppContext
+from innkeeper.context import AppContext
 from tests.catalog_support import d, freeze
 from tests.helpers import API
 

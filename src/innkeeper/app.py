@@ -23,7 +23,7 @@ from innkeeper.domains import load_tasks
 from innkeeper.identity.deps import require_platform_admin, write_rate_limit
 from innkeeper.identity.router import router as identity_router
 from innkeeper.inventory.router import router as inventory_router
-from innkeeper.kit.context import AppContext
+from innkeeper.context import AppContext
 from innkeeper.kit.http import RequestContextMiddleware, install_error_handlers
 from innkeeper.kit.jobs import JobRunner
 from innkeeper.kit.logging import configure_logging

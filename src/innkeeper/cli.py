@@ -36,7 +36,7 @@ def _migrate() -> None:
 
 def _demo() -> None:
     from innkeeper.demo import load_demo
-    from innkeeper.kit.context import AppContext
+    from innkeeper.context import AppContext
 
     async def run() -> dict[str, int]:
         ctx = AppContext.build(get_settings())
@@ -107,7 +107,7 @@ def worker(
     """Run background jobs (any number of workers may run against the same database)."""
     from innkeeper.app import build_runner
     from innkeeper.domains import load_tasks
-    from innkeeper.kit.context import AppContext
+    from innkeeper.context import AppContext
     from innkeeper.kit.logging import configure_logging
 
     settings = get_settings()
@@ -146,7 +146,7 @@ def create_admin(
     from innkeeper.identity.models import User
     from innkeeper.identity.schemas import Email
     from innkeeper.identity.service import check_password_policy
-    from innkeeper.kit.context import AppContext
+    from innkeeper.context import AppContext
     from innkeeper.kit.errors import AppError
     from innkeeper.kit.security import hash_password
 
@@ -197,7 +197,7 @@ def create_admin(
 def rotate_keys() -> None:
     """Re-encrypt stored personal data with the newest key in INNKEEPER_ENCRYPTION_KEYS."""
     from innkeeper.bookings.service.guests import reseal_all
-    from innkeeper.kit.context import AppContext
+    from innkeeper.context import AppContext
 
     async def run() -> int:
         ctx = AppContext.build(get_settings())
@@ -220,7 +220,7 @@ def jobs_list(
     """Show jobs, failed ones by default."""
     from sqlalchemy import select
 
-    from innkeeper.kit.context import AppContext
+    from innkeeper.context import AppContext
     from innkeeper.kit.jobs import Job
 
     async def run() -> list[Job]:
@@ -250,7 +250,7 @@ def reconcile_billing() -> None:
     ledger; exit 1 on any finding."""
     from innkeeper.billing.reports import Finding
     from innkeeper.billing.reports import reconcile as run_reconcile
-    from innkeeper.kit.context import AppContext
+    from innkeeper.context import AppContext
 
     async def run() -> tuple[int, list[Finding]]:
         ctx = AppContext.build(get_settings())
@@ -277,7 +277,7 @@ def reconcile() -> None:
     """Check every wallet balance against its ledger; exit 1 if any disagrees."""
     from innkeeper.billing.wallet import Mismatch
     from innkeeper.billing.wallet import reconcile as run_reconcile
-    from innkeeper.kit.context import AppContext
+    from innkeeper.context import AppContext
     from innkeeper.kit.money import Money
 
     async def run() -> tuple[int, list[Mismatch]]:

@@ -10,7 +10,7 @@ import httpx
 from innkeeper.audit.service import Actor
 from innkeeper.billing import wallet
 from innkeeper.billing.models import EntryKind
-from innkeeper.kit.context import AppContext
+from innkeeper.context import AppContext
 from innkeeper.kit.jobs import JobRunner
 from innkeeper.kit.money import Money
 from tests.helpers import API, bearer, signup

@@ -14,7 +14,7 @@ from innkeeper.billing import reports
 from innkeeper.billing.booking_payments import deposit_split
 from innkeeper.billing.models import FolioEntry
 from innkeeper.kit.clock import clock
-from innkeeper.kit.context import AppContext
+from innkeeper.context import AppContext
 from innkeeper.kit.jobs import JobRunner
 from innkeeper.kit.money import Money
 from innkeeper.payments.models import Payment, Refund

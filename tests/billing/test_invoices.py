@@ -10,7 +10,7 @@ import pytest
 
 from innkeeper.billing.models import Invoice
 from innkeeper.kit.clock import clock
-from innkeeper.kit.context import AppContext
+from innkeeper.context import AppContext
 from innkeeper.kit.jobs import JobRunner
 from innkeeper.kit.money import Money
 from tests.billing.support import customer, eur, get, pay, policies, simulate

@@ -14,7 +14,7 @@ from sqlalchemy import update
 
 from innkeeper.billing import reports
 from innkeeper.bookings.models import Booking
-from innkeeper.kit.context import AppContext
+from innkeeper.context import AppContext
 from innkeeper.kit.jobs import JobRunner
 from innkeeper.kit.money import Money
 from tests.billing.support import customer, eur, pay, policies, simulate

@@ -19,7 +19,7 @@ from innkeeper.audit.models import AuditEntry
 from innkeeper.audit.service import Actor
 from innkeeper.billing import wallet
 from innkeeper.billing.models import EntryKind, EntryStatus, WalletAccount, WalletEntry
-from innkeeper.kit.context import AppContext
+from innkeeper.context import AppContext
 from innkeeper.kit.jobs import JobRunner
 from innkeeper.kit.money import Money
 from innkeeper.payments import hooks, service

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from innkeeper.bookings.models import HOLD_STATES, SOLD_STATES, Booking
 from innkeeper.inventory.models import InventoryDay
-from innkeeper.kit.context import AppContext
+from innkeeper.context import AppContext
 from tests.catalog_support import d, make_hotel, user
 from tests.helpers import API
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from innkeeper.bookings.models import Booking
-from innkeeper.kit.context import AppContext
+from innkeeper.context import AppContext
 from tests.bookings.support import assert_counters_match_bookings, book, counters, hotel, stay
 from tests.catalog_support import d, freeze, user
 from tests.helpers import API, assert_problem

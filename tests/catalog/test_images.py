@@ -11,7 +11,7 @@ import pytest
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
 
-from innkeeper.kit.context import AppContext
+from innkeeper.context import AppContext
 from innkeeper.kit.storage import LocalStorage, S3Storage, check_key
 from tests.catalog_support import create_property, freeze, make_hotel, user
 from tests.helpers import API, assert_problem

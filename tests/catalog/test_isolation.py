@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from innkeeper.audit.models import AuditEntry
-from innkeeper.kit.context import AppContext
+from innkeeper.context import AppContext
 from tests.catalog_support import d, freeze, make_hotel, user
 from tests.helpers import API, assert_problem, signup
 

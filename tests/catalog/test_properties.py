@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from innkeeper.audit.models import AuditEntry
 from innkeeper.catalog.models import Property
 from innkeeper.identity.models import PropertyMembership
-from innkeeper.kit.context import AppContext
+from innkeeper.context import AppContext
 from tests.catalog_support import add_room_type, create_property, freeze, make_admin, make_hotel, user
 from tests.helpers import API, assert_problem, bearer, signup
 

@@ -11,7 +11,7 @@ import httpx
 from sqlalchemy import select, update
 
 from innkeeper.identity.models import User
-from innkeeper.kit.context import AppContext
+from innkeeper.context import AppContext
 from tests.helpers import API, PASSWORD, signup
 
 

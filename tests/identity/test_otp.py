@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from innkeeper.identity.models import OtpCode, User
 from innkeeper.kit.clock import clock
-from innkeeper.kit.context import AppContext
+from innkeeper.context import AppContext
 from innkeeper.kit.jobs import JobRunner
 from tests.helpers import API, assert_problem, bearer
 

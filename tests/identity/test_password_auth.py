@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from innkeeper.audit.models import AuditEntry
 from innkeeper.identity.models import AuthSession, User
 from innkeeper.kit.clock import clock
-from innkeeper.kit.context import AppContext
+from innkeeper.context import AppContext
 from tests.helpers import API, PASSWORD, assert_problem, bearer, signup, unique_email
 
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from innkeeper.kit.context import AppContext
+from innkeeper.context import AppContext
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from innkeeper.audit.models import AuditEntry
 from innkeeper.identity.models import User
-from innkeeper.kit.context import AppContext
+from innkeeper.context import AppContext
 from tests.helpers import API, PASSWORD, assert_problem, bearer, signup
 
 

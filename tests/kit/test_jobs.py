@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from innkeeper.app import build_runner
 from innkeeper.kit.clock import clock
-from innkeeper.kit.context import AppContext
+from innkeeper.context import AppContext
 from innkeeper.kit.jobs import (
     DONE,
     FAILED,

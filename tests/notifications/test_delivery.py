@@ -20,7 +20,7 @@ from starlette.routing import Route
 
 from innkeeper.app import create_app
 from innkeeper.config import Settings
-from innkeeper.kit.context import AppContext
+from innkeeper.context import AppContext
 from innkeeper.kit.jobs import JobRunner
 from innkeeper.notifications.senders import HttpSmsSender, SmtpSender
 from innkeeper.notifications.service import Attachment, Message, send_email, send_sms

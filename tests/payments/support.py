@@ -15,7 +15,7 @@ import uvicorn
 from sqlalchemy import func, select
 
 from innkeeper.audit.service import Actor
-from innkeeper.kit.context import AppContext
+from innkeeper.context import AppContext
 from innkeeper.kit.money import Money
 from innkeeper.payments import service
 from innkeeper.payments.gateways.registry import simulated

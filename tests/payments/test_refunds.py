@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from innkeeper.audit.service import Actor
-from innkeeper.kit.context import AppContext
+from innkeeper.context import AppContext
 from innkeeper.kit.jobs import JobRunner
 from innkeeper.kit.money import Money
 from innkeeper.payments import service

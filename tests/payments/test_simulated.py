@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 
 from innkeeper.audit.models import AuditEntry
-from innkeeper.kit.context import AppContext
+from innkeeper.context import AppContext
 from innkeeper.kit.jobs import JobRunner
 from innkeeper.payments.models import Payment, WebhookEvent
 from tests.helpers import API, assert_problem, bearer, signup, with_settings

@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from innkeeper.app import create_app
 from innkeeper.config import Settings
-from innkeeper.kit.context import AppContext
+from innkeeper.context import AppContext
 from innkeeper.kit.jobs import JobRunner
 from innkeeper.kit.money import Money
 from innkeeper.payments.gateways import IntentRequest

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.audit.models import AuditEntry
 from innkeeper.kit.clock import clock
-from innkeeper.kit.context import AppContext
+from innkeeper.context import AppContext
 from innkeeper.kit.jobs import Job, JobRunner
 from innkeeper.kit.money import Money
 from innkeeper.payments import hooks

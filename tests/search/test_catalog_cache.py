@@ -11,7 +11,7 @@ import pytest
 
 from innkeeper.app import create_app
 from innkeeper.config import Settings
-from innkeeper.kit.context import AppContext
+from innkeeper.context import AppContext
 from innkeeper.search.finder import CatalogCache, catalog_cache
 from tests.catalog_support import d, freeze, make_hotel, user
 from tests.helpers import API

@@ -31,7 +31,7 @@ from innkeeper.catalog.models import Property
 from innkeeper.identity.models import User
 from innkeeper.inventory.errors import Unavailable
 from innkeeper.kit.clock import utcnow
-from innkeeper.kit.context import AppContext
+from innkeeper.context import AppContext
 from innkeeper.kit.jobs import JobContext, enqueue, registry
 from innkeeper.kit.money import Money
 from innkeeper.payments import hooks

@@ -9,7 +9,7 @@ from innkeeper.billing import invoices, pdf
 from innkeeper.billing.models import Invoice
 from innkeeper.bookings.models import Booking
 from innkeeper.catalog.models import Property
-from innkeeper.kit.context import AppContext
+from innkeeper.context import AppContext
 from innkeeper.notifications.service import Attachment, send_email
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.bookings.models import Booking
 from innkeeper.catalog.models import Property
-from innkeeper.kit.context import AppContext
+from innkeeper.context import AppContext
 from innkeeper.kit.money import Money
 from innkeeper.notifications.service import Attachment, send_email
 

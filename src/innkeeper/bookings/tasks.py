@@ -12,7 +12,7 @@ from innkeeper.bookings.models import Booking, Status
 from innkeeper.bookings.service.confirm import mark_no_shows, sweep_expired
 from innkeeper.catalog.models import Property
 from innkeeper.kit.clock import local_today, utcnow
-from innkeeper.kit.context import AppContext
+from innkeeper.context import AppContext
 from innkeeper.kit.jobs import JobContext, registry
 
 

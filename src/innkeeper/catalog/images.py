@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from innkeeper.audit.service import Actor, record
 from innkeeper.catalog.errors import BadImage, ImageNotFound
 from innkeeper.catalog.models import Property, PropertyImage
-from innkeeper.kit.context import AppContext
+from innkeeper.context import AppContext
 from innkeeper.kit.db import on_commit
 
 MAX_IMAGES_PER_PROPERTY = 30

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from innkeeper.audit.service import Actor
 from innkeeper.identity import service
 from innkeeper.identity.models import PropertyMembership, PropertyRole, User
-from innkeeper.kit.context import AppContext
+from innkeeper.context import AppContext
 from innkeeper.kit.errors import Forbidden, NotFound, Unauthorized
 from innkeeper.kit.http import SAFE_METHODS, DbSession, caller_scope, client_ip
 

@@ -16,7 +16,7 @@ from innkeeper.identity.models import AuthSession, OtpCode, RefreshToken, User
 from innkeeper.identity.schemas import LoginIn, OtpVerifyIn, SignupIn, UserPatch
 from innkeeper.kit import throttle
 from innkeeper.kit.clock import utcnow
-from innkeeper.kit.context import AppContext
+from innkeeper.context import AppContext
 from innkeeper.kit.db import advisory_lock, on_commit
 from innkeeper.kit.errors import NotFound, RateLimited, ValidationFailed
 from innkeeper.kit.metrics import LOGINS

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from innkeeper.kit.context import AppContext
+from innkeeper.context import AppContext
 from innkeeper.kit.jobs import enqueue
 
 DELIVER_JOB = "notifications.deliver"

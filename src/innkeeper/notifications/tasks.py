@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from innkeeper.kit.context import AppContext
+from innkeeper.context import AppContext
 from innkeeper.kit.jobs import JobContext, registry
 from innkeeper.kit.metrics import NOTIFICATIONS
 from innkeeper.notifications.models import DevMessage

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from innkeeper.audit.service import record
 from innkeeper.identity.deps import ActorDep, Ctx, CurrentUser, PlatformAdmin
 from innkeeper.kit.clock import utcnow
-from innkeeper.kit.context import AppContext
+from innkeeper.context import AppContext
 from innkeeper.kit.errors import NotFound
 from innkeeper.kit.http import DbSession, UnitOfWorkRoute
 from innkeeper.kit.idempotency import Idempotent

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from innkeeper.kit.context import AppContext
+from innkeeper.context import AppContext
 from innkeeper.kit.money import Money, check_currency
 from innkeeper.payments.errors import AmountInvalid
 from innkeeper.payments.models import Payment, Refund

@@ -24,7 +24,7 @@ from innkeeper.audit.service import Actor, record
 from innkeeper.billing import wallet
 from innkeeper.billing.models import EntryKind
 from innkeeper.kit.clock import utcnow
-from innkeeper.kit.context import AppContext
+from innkeeper.context import AppContext
 from innkeeper.kit.jobs import enqueue
 from innkeeper.kit.money import Money
 from innkeeper.payments import hooks

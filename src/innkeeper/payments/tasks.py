@@ -9,7 +9,7 @@ from typing import Any
 import structlog
 
 from innkeeper.audit.service import Actor, record
-from innkeeper.kit.context import AppContext
+from innkeeper.context import AppContext
 from innkeeper.kit.jobs import JobContext, enqueue, registry
 from innkeeper.payments import service, webhooks
 from innkeeper.payments.errors import GatewayError

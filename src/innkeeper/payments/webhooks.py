@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.audit.service import Actor, record
 from innkeeper.kit.clock import utcnow
-from innkeeper.kit.context import AppContext
+from innkeeper.context import AppContext
 from innkeeper.kit.db import insert_for
 from innkeeper.kit.jobs import enqueue
 from innkeeper.kit.money import Money

@@ -14,7 +14,7 @@ from innkeeper.bookings.errors import BookingExpired
 from innkeeper.bookings.models import HOLD_STATES, Booking, Status
 from innkeeper.catalog.models import Property
 from innkeeper.kit.clock import local_today, utcnow
-from innkeeper.kit.context import AppContext
+from innkeeper.context import AppContext
 
 
 def hold_lapsed(b: Booking) -> bool:

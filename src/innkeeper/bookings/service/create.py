@@ -20,7 +20,7 @@ from innkeeper.identity.models import User
 from innkeeper.inventory import service as inventory
 from innkeeper.inventory.errors import Unavailable
 from innkeeper.kit.clock import utcnow
-from innkeeper.kit.context import AppContext
+from innkeeper.context import AppContext
 from innkeeper.kit.db import dialect_insert, dialect_name
 from innkeeper.kit.ids import reference
 from innkeeper.kit.money import Money

@@ -15,7 +15,7 @@ from innkeeper.bookings.models import HOLD_STATES, Booking, BookingGuest, SavedG
 from innkeeper.bookings.schemas import GuestIn, SavedGuestIn
 from innkeeper.bookings.service.confirm import expire_if_lapsed
 from innkeeper.identity.models import User
-from innkeeper.kit.context import AppContext
+from innkeeper.context import AppContext
 from innkeeper.kit.errors import NotFound
 
 

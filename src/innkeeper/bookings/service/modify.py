@@ -19,7 +19,7 @@ from innkeeper.bookings.schemas import BookingIn, ModifyIn
 from innkeeper.bookings.service.confirm import expire_if_lapsed
 from innkeeper.bookings.service.create import check_expected, price
 from innkeeper.identity.models import User
-from innkeeper.kit.context import AppContext
+from innkeeper.context import AppContext
 from innkeeper.kit.money import Money
 from innkeeper.pricing.errors import PromoInvalid
 

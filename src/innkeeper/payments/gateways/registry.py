@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from innkeeper.kit.context import AppContext
+from innkeeper.context import AppContext
 from innkeeper.kit.crypto import derive_key
 from innkeeper.payments.errors import GatewayUnavailable
 from innkeeper.payments.gateways import Gateway
