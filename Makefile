@@ -29,9 +29,11 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# style, format, and the package graph of docs/architecture.md (import-linter contracts in pyproject.toml)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/lint-imports
 
 # search benchmark on PostgreSQL (INNKEEPER_BENCH_DATABASE_URL, default .../bench): dataset, then 1 and 2 API processes
 bench: $(STAMP)

@@ -8,9 +8,9 @@ from typing import Any
 import httpx
 from sqlalchemy import update
 
+from innkeeper.context import AppContext
 from innkeeper.identity.models import User
 from innkeeper.kit.clock import clock
-from innkeeper.context import AppContext
 from tests.helpers import API, bearer, signup
 
 #: A fixed "now" for catalog tests: Monday 2030-03-04 10:00 UTC.

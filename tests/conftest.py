@@ -30,8 +30,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from innkeeper.app import build_runner, create_app
 from innkeeper.config import Settings
-from innkeeper.kit.clock import clock
 from innkeeper.context import AppContext
+from innkeeper.kit.clock import clock
 from innkeeper.kit.db import Base
 from innkeeper.kit.jobs import JobRunner
 from innkeeper.kit.logging import configure_logging

@@ -6,10 +6,10 @@ import httpx
 from sqlalchemy import func, select
 
 from innkeeper.catalog.models import Property, Room
+from innkeeper.context import AppContext
 from innkeeper.demo import DEMO_ACCOUNTS, load_demo
 from innkeeper.identity.models import PropertyMembership, User
 from innkeeper.inventory.models import InventoryDay
-from innkeeper.context import AppContext
 from tests.catalog_support import d, freeze
 from tests.helpers import API
 

@@ -7,8 +7,8 @@ from typing import Any
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from innkeeper.domains import load_models
 from innkeeper.context import AppContext
+from innkeeper.domains import load_models
 from innkeeper.kit.db import Base
 
 

@@ -19,11 +19,10 @@ from innkeeper.billing.router import router as wallet_router
 from innkeeper.bookings.router import router as bookings_router
 from innkeeper.catalog.router import router as catalog_router
 from innkeeper.config import Settings, get_settings
-from innkeeper.domains import load_tasks
+from innkeeper.context import AppContext
 from innkeeper.identity.deps import require_platform_admin, write_rate_limit
 from innkeeper.identity.router import router as identity_router
 from innkeeper.inventory.router import router as inventory_router
-from innkeeper.context import AppContext
 from innkeeper.kit.http import RequestContextMiddleware, install_error_handlers
 from innkeeper.kit.jobs import JobRunner
 from innkeeper.kit.logging import configure_logging
@@ -34,6 +33,8 @@ from innkeeper.payments.router import admin as payments_admin_router
 from innkeeper.payments.router import router as payments_router
 from innkeeper.payments.router import webhook_router
 from innkeeper.pricing.router import router as pricing_router
+from innkeeper.reports.router import admin as reports_admin_router
+from innkeeper.reports.router import router as reports_router
 from innkeeper.search.router import router as search_router
 from innkeeper.web.checkout import router as checkout_router
 from innkeeper.web.router import router as web_router
@@ -76,7 +77,6 @@ def create_app(
     tunes the garbage collector when the process starts serving."""
     settings = settings or get_settings()
     configure_logging(level=settings.log_level, json=settings.json_logs)
-    load_tasks()
     ctx = AppContext.build(settings)
 
     @asynccontextmanager
@@ -136,6 +136,8 @@ def create_app(
     api.include_router(payments_admin_router)
     api.include_router(wallet_router)
     api.include_router(wallet_admin_router)
+    api.include_router(reports_router)
+    api.include_router(reports_admin_router)
     app.include_router(api)
     app.include_router(webhook_router, prefix="/api/v1")
     app.include_router(ops_router)

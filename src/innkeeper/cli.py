@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from innkeeper.config import get_settings
+from innkeeper.config import UNSAFE_FLAG, Settings, get_settings
 
 app = typer.Typer(
     help="Innkeeper: booking and property management.",
@@ -23,6 +23,29 @@ app = typer.Typer(
 jobs_app = typer.Typer(help="Inspect and retry background jobs.", no_args_is_help=True)
 app.add_typer(jobs_app, name="jobs")
 console = Console(stderr=True)
+
+
+def _valid_settings() -> Settings:
+    """The settings, or what is wrong with them, one line each, and exit 2. No traceback: pydantic's
+    own message would echo the values given, secrets included."""
+    from pydantic import ValidationError
+
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        console.print("[red]✗[/] Innkeeper cannot start with these settings:")
+        for error in exc.errors(include_url=False, include_input=False):
+            field = "_".join(str(part) for part in error["loc"]).upper()
+            prefix = f"INNKEEPER_{field}: " if field else ""
+            message = prefix + error["msg"].removeprefix("Value error, ")
+            console.print(message, markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+
+
+@app.callback()
+def _check_settings() -> None:
+    # every command reads the settings: refuse bad ones before any command starts
+    _valid_settings()
 
 
 def _migrate() -> None:
@@ -35,8 +58,8 @@ def _migrate() -> None:
 
 
 def _demo() -> None:
-    from innkeeper.demo import load_demo
     from innkeeper.context import AppContext
+    from innkeeper.demo import load_demo
 
     async def run() -> dict[str, int]:
         ctx = AppContext.build(get_settings())
@@ -74,13 +97,22 @@ def serve(
     """Serve the API and the site."""
     import uvicorn
 
-    settings = get_settings()
+    # the options are settings, in every worker process too (and public_url follows them)
+    if host:
+        os.environ["INNKEEPER_HOST"] = host
+    if port:
+        os.environ["INNKEEPER_PORT"] = str(port)
+    get_settings.cache_clear()
+    settings = _valid_settings()
+    if settings.is_production and settings.development_defaults():
+        console.print(f"[yellow]![/] production with development defaults ({UNSAFE_FLAG}):")
+        for line in settings.development_defaults():
+            console.print(f"  - {line}", markup=False, highlight=False, soft_wrap=True)
     if migrate:
         _migrate()
     if demo:
         _demo()
-    host = host or settings.host
-    port = port or settings.port
+    host, port = settings.host, settings.port
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # one /metrics view over all worker processes
         metrics_dir = Path("var") / f"prometheus-{port}"
@@ -106,13 +138,11 @@ def worker(
 ) -> None:
     """Run background jobs (any number of workers may run against the same database)."""
     from innkeeper.app import build_runner
-    from innkeeper.domains import load_tasks
     from innkeeper.context import AppContext
     from innkeeper.kit.logging import configure_logging
 
     settings = get_settings()
     configure_logging(level=settings.log_level, json=settings.json_logs)
-    load_tasks()
 
     async def run() -> None:
         ctx = AppContext.build(settings)
@@ -143,10 +173,10 @@ def create_admin(
     from sqlalchemy import select
 
     from innkeeper.audit.service import Actor, record
+    from innkeeper.context import AppContext
     from innkeeper.identity.models import User
     from innkeeper.identity.schemas import Email
     from innkeeper.identity.service import check_password_policy
-    from innkeeper.context import AppContext
     from innkeeper.kit.errors import AppError
     from innkeeper.kit.security import hash_password
 
@@ -248,9 +278,9 @@ def jobs_list(
 def reconcile_billing() -> None:
     """Check every booking's folio against its payments and refunds, and every wallet against its
     ledger; exit 1 on any finding."""
-    from innkeeper.billing.reports import Finding
-    from innkeeper.billing.reports import reconcile as run_reconcile
     from innkeeper.context import AppContext
+    from innkeeper.reports.payments import Finding
+    from innkeeper.reports.payments import reconcile as run_reconcile
 
     async def run() -> tuple[int, list[Finding]]:
         ctx = AppContext.build(get_settings())

@@ -8,6 +8,7 @@ from typing import Any
 from redis.asyncio import Redis
 
 from innkeeper.config import Settings
+from innkeeper.domains import load_handlers
 from innkeeper.kit.cache import Cache, NullCache, RedisCache
 from innkeeper.kit.crypto import Crypto
 from innkeeper.kit.db import Database
@@ -29,6 +30,7 @@ class AppContext:
 
     @classmethod
     def build(cls, settings: Settings) -> AppContext:
+        load_handlers()
         configure_password_hashing(
             time_cost=settings.password_time_cost,
             memory_kib=settings.password_memory_kib,

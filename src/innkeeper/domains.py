@@ -1,17 +1,21 @@
-"""The list of domain packages, in one place: their job handlers and routers are loaded from here."""
+"""The list of domain packages, in one place: their job handlers, event reactions and models are loaded
+from here."""
 
 from __future__ import annotations
 
 import importlib
 
-#: Modules whose import registers job handlers / periodic jobs.
-TASK_MODULES = (
+#: Modules whose import registers job handlers, periodic jobs and in-transaction event reactions
+#: (``kit.events``). Every process loads them when it builds its ``AppContext``.
+HANDLER_MODULES = (
+    "innkeeper.inventory.reactions",
     "innkeeper.notifications.tasks",
     "innkeeper.kit.maintenance",
     "innkeeper.inventory.tasks",
     "innkeeper.bookings.tasks",
     "innkeeper.payments.tasks",
-    "innkeeper.billing.booking_payments",
+    "innkeeper.bookings.service.payment",
+    "innkeeper.payments.topup",
 )
 
 #: Modules whose import defines ORM models (Alembic autogenerate and the model/migration check).
@@ -31,8 +35,8 @@ MODEL_MODULES = (
 )
 
 
-def load_tasks() -> None:
-    for name in TASK_MODULES:
+def load_handlers() -> None:
+    for name in HANDLER_MODULES:
         importlib.import_module(name)
 
 

@@ -10,14 +10,14 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from innkeeper.billing import reports
-from innkeeper.billing.booking_payments import deposit_split
 from innkeeper.billing.models import FolioEntry
-from innkeeper.kit.clock import clock
+from innkeeper.bookings.service.payment import deposit_split
 from innkeeper.context import AppContext
+from innkeeper.kit.clock import clock
 from innkeeper.kit.jobs import JobRunner
 from innkeeper.kit.money import Money
 from innkeeper.payments.models import Payment, Refund
+from innkeeper.reports import payments as reports
 from tests.billing.support import customer, eur, get, pay, policies, simulate
 from tests.bookings.support import assert_counters_match_bookings, book, hotel
 from tests.catalog_support import d, freeze

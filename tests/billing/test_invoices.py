@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from innkeeper.billing.models import Invoice
-from innkeeper.kit.clock import clock
 from innkeeper.context import AppContext
+from innkeeper.kit.clock import clock
 from innkeeper.kit.jobs import JobRunner
 from innkeeper.kit.money import Money
 from tests.billing.support import customer, eur, get, pay, policies, simulate

@@ -12,11 +12,11 @@ import httpx
 import pytest
 from sqlalchemy import update
 
-from innkeeper.billing import reports
 from innkeeper.bookings.models import Booking
 from innkeeper.context import AppContext
 from innkeeper.kit.jobs import JobRunner
 from innkeeper.kit.money import Money
+from innkeeper.reports import payments as reports
 from tests.billing.support import customer, eur, pay, policies, simulate
 from tests.bookings.support import book, hotel
 from tests.catalog_support import TODAY, d, freeze, make_admin

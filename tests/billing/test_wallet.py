@@ -18,12 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from innkeeper.audit.models import AuditEntry
 from innkeeper.audit.service import Actor
 from innkeeper.billing import wallet
+from innkeeper.billing.errors import InsufficientFunds
 from innkeeper.billing.models import EntryKind, EntryStatus, WalletAccount, WalletEntry
 from innkeeper.context import AppContext
 from innkeeper.kit.jobs import JobRunner
 from innkeeper.kit.money import Money
+from innkeeper.kit.schemas import AmountInvalid, CurrencyMismatch
 from innkeeper.payments import hooks, service
-from innkeeper.payments.errors import AmountInvalid, CurrencyMismatch, InsufficientFunds
 from innkeeper.payments.models import Payment
 from tests.helpers import API, assert_problem, bearer, signup
 from tests.identity.test_admin import make_admin

@@ -11,8 +11,8 @@ import httpx
 from sqlalchemy import select
 
 from innkeeper.bookings.models import HOLD_STATES, SOLD_STATES, Booking
-from innkeeper.inventory.models import InventoryDay
 from innkeeper.context import AppContext
+from innkeeper.inventory.models import InventoryDay
 from tests.catalog_support import d, make_hotel, user
 from tests.helpers import API
 

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from innkeeper.bookings.models import BookingGuest, SavedGuest
-from innkeeper.kit.clock import clock
 from innkeeper.context import AppContext
+from innkeeper.kit.clock import clock
 from innkeeper.kit.jobs import JobRunner
 from tests.bookings.support import assert_counters_match_bookings, book, counters, hotel, stay
 from tests.catalog_support import NOW, d, day, freeze, user

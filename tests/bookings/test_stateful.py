@@ -32,7 +32,7 @@ from hypothesis.stateful import (
 )
 
 from innkeeper.app import build_runner
-from innkeeper.bookings.service.confirm import mark_no_shows, sweep_expired
+from innkeeper.bookings.service.expiry import mark_no_shows, sweep_expired
 from innkeeper.config import Settings
 from innkeeper.kit.clock import clock, local_today
 from tests.bookings.support import assert_counters_match_bookings

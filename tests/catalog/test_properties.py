@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 
 from innkeeper.audit.models import AuditEntry
 from innkeeper.catalog.models import Property
-from innkeeper.identity.models import PropertyMembership
 from innkeeper.context import AppContext
+from innkeeper.identity.models import PropertyMembership
 from tests.catalog_support import add_room_type, create_property, freeze, make_admin, make_hotel, user
 from tests.helpers import API, assert_problem, bearer, signup
 

@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 from sqlalchemy import select, update
 
-from innkeeper.identity.models import User
 from innkeeper.context import AppContext
+from innkeeper.identity.models import User
 from tests.helpers import API, PASSWORD, signup
 
 

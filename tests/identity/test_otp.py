@@ -6,9 +6,9 @@ from datetime import timedelta
 import httpx
 from sqlalchemy import func, select
 
+from innkeeper.context import AppContext
 from innkeeper.identity.models import OtpCode, User
 from innkeeper.kit.clock import clock
-from innkeeper.context import AppContext
 from innkeeper.kit.jobs import JobRunner
 from tests.helpers import API, assert_problem, bearer
 

@@ -6,9 +6,9 @@ import httpx
 from sqlalchemy import func, select
 
 from innkeeper.audit.models import AuditEntry
+from innkeeper.context import AppContext
 from innkeeper.identity.models import AuthSession, User
 from innkeeper.kit.clock import clock
-from innkeeper.context import AppContext
 from tests.helpers import API, PASSWORD, assert_problem, bearer, signup, unique_email
 
 

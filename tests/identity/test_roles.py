@@ -10,9 +10,9 @@ import pytest
 from fastapi import APIRouter, Depends
 
 from innkeeper.catalog.models import Property
+from innkeeper.context import AppContext
 from innkeeper.identity.deps import property_roles
 from innkeeper.identity.models import PropertyMembership, PropertyRole
-from innkeeper.context import AppContext
 from innkeeper.kit.http import UnitOfWorkRoute
 from tests.helpers import assert_problem, bearer, signup
 from tests.identity.test_admin import make_admin

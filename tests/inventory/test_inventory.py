@@ -10,11 +10,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from innkeeper.audit.models import AuditEntry
+from innkeeper.context import AppContext
 from innkeeper.inventory import service as inventory
 from innkeeper.inventory.errors import Unavailable
 from innkeeper.inventory.models import InventoryDay
 from innkeeper.kit.clock import clock
-from innkeeper.context import AppContext
 from innkeeper.kit.jobs import JobRunner
 from tests.catalog_support import TODAY, add_room_type, create_property, d, day, freeze, make_hotel, user
 from tests.helpers import API, assert_problem

@@ -11,8 +11,8 @@ from fastapi import APIRouter
 from sqlalchemy import func, select
 
 from innkeeper.audit.models import AuditEntry
-from innkeeper.identity.models import User
 from innkeeper.context import AppContext
+from innkeeper.identity.models import User
 from tests.helpers import API, PASSWORD, assert_problem, bearer, signup
 
 

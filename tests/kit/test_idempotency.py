@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 
 from innkeeper.audit.models import AuditEntry
 from innkeeper.audit.service import Actor, record
-from innkeeper.kit.clock import clock
 from innkeeper.context import AppContext
+from innkeeper.kit.clock import clock
 from innkeeper.kit.errors import Conflict
 from innkeeper.kit.http import DbSession, UnitOfWorkRoute
 from innkeeper.kit.idempotency import Idempotent

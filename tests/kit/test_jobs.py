@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import func, select
 
 from innkeeper.app import build_runner
-from innkeeper.kit.clock import clock
 from innkeeper.context import AppContext
+from innkeeper.kit.clock import clock
 from innkeeper.kit.jobs import (
     DONE,
     FAILED,

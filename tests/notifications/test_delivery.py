@@ -195,7 +195,8 @@ async def test_dev_outbox_pages(client: httpx.AsyncClient, ctx: AppContext, runn
 
 
 async def test_dev_outbox_is_404_in_production(settings: Settings) -> None:
-    prod = with_settings(settings, env="production")
+    # the unsafe flag lets production start with the development mail set-up; /dev/outbox stays 404
+    prod = with_settings(settings, env="production", unsafe_allow_development_defaults=True)
     app = create_app(prod)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)

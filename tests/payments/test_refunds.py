@@ -13,8 +13,9 @@ from innkeeper.audit.service import Actor
 from innkeeper.context import AppContext
 from innkeeper.kit.jobs import JobRunner
 from innkeeper.kit.money import Money
+from innkeeper.kit.schemas import CurrencyMismatch
 from innkeeper.payments import service
-from innkeeper.payments.errors import CurrencyMismatch, RefundExceeds
+from innkeeper.payments.errors import RefundExceeds
 from innkeeper.payments.models import Payment, Refund
 from tests.helpers import API, assert_problem, bearer, signup
 from tests.identity.test_admin import make_admin

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.audit.models import AuditEntry
-from innkeeper.kit.clock import clock
 from innkeeper.context import AppContext
+from innkeeper.kit.clock import clock
 from innkeeper.kit.jobs import Job, JobRunner
 from innkeeper.kit.money import Money
 from innkeeper.payments import hooks

@@ -8,10 +8,10 @@ import httpx
 import pytest
 from sqlalchemy import update
 
+from innkeeper.context import AppContext
 from innkeeper.identity.models import User
 from innkeeper.inventory import service as inventory
 from innkeeper.kit.clock import clock
-from innkeeper.context import AppContext
 from innkeeper.pricing import service as pricing
 from tests.catalog_support import add_room_type, create_property, d, day, freeze, make_admin, make_hotel, user
 from tests.helpers import API, assert_problem, bearer, signup

@@ -16,10 +16,10 @@ import pytest
 from sqlalchemy import select, update
 
 from innkeeper.catalog.models import Property, RoomType
+from innkeeper.context import AppContext
 from innkeeper.inventory import service as inventory
 from innkeeper.inventory.models import InventoryDay
 from innkeeper.kit.clock import local_today
-from innkeeper.context import AppContext
 from innkeeper.kit.money import Money
 from innkeeper.pricing.engine import compute_quote, rules_by_kind
 from innkeeper.pricing.models import RateRule

@@ -6,7 +6,7 @@ Nothing here is a free-floating number: every figure is a sum over ``folio_entri
   is included in the price), city tax. :func:`sync_charges` posts only the *difference* between what
   the folio already charges and what the current quote says, so a modification adds adjusting rows;
 * a payment row per succeeded payment, a refund row per succeeded refund (posted by the payment hook
-  in :mod:`innkeeper.billing.booking_payments`);
+  in :mod:`innkeeper.bookings.service.payment`);
 * a cancellation reverses the stay's charges and charges what the policy keeps.
 
 ``balance = charges - payments + refunds``: positive is owed by the guest, negative owed to them.
@@ -17,18 +17,51 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.audit.service import Actor
-from innkeeper.billing.models import FolioEntry, FolioKind
-from innkeeper.bookings.models import Booking, PaymentStatus, Status
+from innkeeper.billing.models import FolioEntry, FolioKind, SettlementStatus
 from innkeeper.kit.money import Money
 
 #: quote line kinds that become charges; everything is keyed by (category, service_date)
 STAY_CATEGORIES = ("accommodation", "loyalty", "promo", "vat", "city_tax")
+
+
+class Billable(Protocol):
+    """What the folio and invoices read of what they bill: a booking (``bookings`` sits above billing,
+    so billing names the fields it needs instead of importing the model)."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def property_id(self) -> uuid.UUID: ...
+    @property
+    def reference(self) -> str: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def total_minor(self) -> int: ...
+    @property
+    def quote(self) -> dict[str, Any] | None: ...
+    @property
+    def rooms(self) -> int: ...
+    @property
+    def guests(self) -> int: ...
+    @property
+    def checkin(self) -> date: ...
+    @property
+    def sold_until(self) -> date: ...
+    @property
+    def contact_name(self) -> str | None: ...
+    @property
+    def contact_email(self) -> str | None: ...
+    @property
+    def charges_closed(self) -> bool:
+        """Cancelled or expired: its charges were closed and are never posted again."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -51,14 +84,14 @@ class Totals:
     def balance_due(self) -> int:
         return max(0, self.balance)
 
-    def payment_status(self) -> PaymentStatus:
+    def payment_status(self) -> SettlementStatus:
         if self.refunds > 0:
-            return PaymentStatus.refunded if self.paid <= 0 else PaymentStatus.partially_refunded
+            return SettlementStatus.refunded if self.paid <= 0 else SettlementStatus.partially_refunded
         if self.payments <= 0:
-            return PaymentStatus.unpaid
+            return SettlementStatus.unpaid
         if self.paid >= self.charges:
-            return PaymentStatus.paid
-        return PaymentStatus.partially_paid
+            return SettlementStatus.paid
+        return SettlementStatus.partially_paid
 
     def to_api(self) -> dict[str, Any]:
         m = lambda minor: Money(minor, self.currency).to_api()  # noqa: E731
@@ -76,7 +109,7 @@ def _minor(value: dict[str, str], currency: str) -> int:
     return Money.from_decimal(value["amount"], currency).minor
 
 
-def desired_charges(b: Booking) -> dict[tuple[str, date | None], tuple[int, str]]:
+def desired_charges(b: Billable) -> dict[tuple[str, date | None], tuple[int, str]]:
     """What the current quote charges, keyed by (category, night): amount and description."""
     q = b.quote or {}
     out: dict[tuple[str, date | None], tuple[int, str]] = {}
@@ -113,7 +146,7 @@ async def entries(session: AsyncSession, booking_id: uuid.UUID) -> list[FolioEnt
     )
 
 
-async def totals(session: AsyncSession, b: Booking) -> Totals:
+async def totals(session: AsyncSession, b: Billable) -> Totals:
     rows = (
         await session.execute(
             select(FolioEntry.kind, func.coalesce(func.sum(FolioEntry.amount_minor), 0))
@@ -132,7 +165,7 @@ async def totals(session: AsyncSession, b: Booking) -> Totals:
 
 def _add(
     session: AsyncSession,
-    b: Booking,
+    b: Billable,
     kind: FolioKind,
     category: str,
     description: str,
@@ -161,7 +194,7 @@ def _add(
     return row
 
 
-async def _charged(session: AsyncSession, b: Booking) -> dict[tuple[str, date | None], int]:
+async def _charged(session: AsyncSession, b: Billable) -> dict[tuple[str, date | None], int]:
     rows = (
         await session.execute(
             select(FolioEntry.category, FolioEntry.service_date, func.sum(FolioEntry.amount_minor))
@@ -173,14 +206,14 @@ async def _charged(session: AsyncSession, b: Booking) -> dict[tuple[str, date | 
 
 
 async def sync_charges(
-    session: AsyncSession, b: Booking, actor: Actor | None = None, *, fresh: bool = False
+    session: AsyncSession, b: Billable, actor: Actor | None = None, *, fresh: bool = False
 ) -> int:
     """Make the folio charge what the booking's quote says, posting only differences (adjusting rows
     after a modification). Returns the number of rows posted. A cancelled or expired booking's
     charges are closed (:func:`close_on_cancel`) and never re-posted. ``fresh``: the booking was
     just created in this transaction, so its folio is empty (nothing to read back; the rows are left
     for the next flush)."""
-    if b.status in (Status.cancelled, Status.expired):
+    if b.charges_closed:
         return 0
     want = desired_charges(b)
     if fresh:
@@ -221,7 +254,7 @@ def _order(key: tuple[str, date | None]) -> tuple[int, str]:
     return rank, day.isoformat() if day else ""
 
 
-async def close_on_cancel(session: AsyncSession, b: Booking, keep_minor: int, actor: Actor) -> None:
+async def close_on_cancel(session: AsyncSession, b: Billable, keep_minor: int, actor: Actor) -> None:
     """Reverse every charge of the stay and charge what the cancellation policy keeps."""
     have = await _charged(session, b)
     for (cat, day), amount in sorted(have.items(), key=lambda kv: _order(kv[0])):
@@ -241,7 +274,7 @@ async def close_on_cancel(session: AsyncSession, b: Booking, keep_minor: int, ac
     await session.flush()
 
 
-async def post_payment(session: AsyncSession, b: Booking, payment: Any, actor: Actor) -> bool:
+async def post_payment(session: AsyncSession, b: Billable, payment: Any, actor: Actor) -> bool:
     """A succeeded payment lands once; ``False`` when it is there already."""
     exists = await session.scalar(
         select(FolioEntry.id).where(
@@ -265,7 +298,7 @@ async def post_payment(session: AsyncSession, b: Booking, payment: Any, actor: A
 
 
 async def post_refund(
-    session: AsyncSession, b: Booking, payment: Any, refund: Any, actor: Actor, *, reversal: bool = False
+    session: AsyncSession, b: Billable, payment: Any, refund: Any, actor: Actor, *, reversal: bool = False
 ) -> bool:
     category = "refund_reversal" if reversal else "refund"
     exists = await session.scalar(

@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.audit.service import Actor, record
 from innkeeper.billing import folio
+from innkeeper.billing.folio import Billable
 from innkeeper.billing.models import FolioKind, Invoice, InvoiceCounter
-from innkeeper.bookings.models import Booking
 from innkeeper.catalog.models import Property
 from innkeeper.kit.clock import utcnow
 from innkeeper.kit.db import insert_for
@@ -51,7 +51,7 @@ def display_number(prop: Property, number: int, kind: str) -> str:
     return f"{prefix}-{prop.slug.upper()}-{number:06d}"
 
 
-async def document(session: AsyncSession, b: Booking) -> dict[str, Any]:
+async def document(session: AsyncSession, b: Billable) -> dict[str, Any]:
     """The folio as an invoice body (not numbered): seller, buyer, lines, taxes, payments, totals."""
     prop = await session.get(Property, b.property_id)
     assert prop is not None
@@ -115,7 +115,7 @@ async def current(session: AsyncSession, booking_id: uuid.UUID) -> Invoice | Non
     return live[-1] if live else None
 
 
-async def issue(session: AsyncSession, b: Booking, actor: Actor) -> Invoice:
+async def issue(session: AsyncSession, b: Billable, actor: Actor) -> Invoice:
     """Issue (or return the live) invoice of the booking's folio as it stands."""
     existing = await current(session, b.id)
     if existing is not None:
@@ -154,7 +154,7 @@ async def issue(session: AsyncSession, b: Booking, actor: Actor) -> Invoice:
     return inv
 
 
-async def credit(session: AsyncSession, b: Booking, actor: Actor, reason: str | None) -> Invoice:
+async def credit(session: AsyncSession, b: Billable, actor: Actor, reason: str | None) -> Invoice:
     """A credit note reversing the live invoice (which stays as it was)."""
     original = await current(session, b.id)
     if original is None:
@@ -212,7 +212,7 @@ def invoice_to_api(inv: Invoice) -> dict[str, Any]:
     }
 
 
-async def view(session: AsyncSession, b: Booking) -> dict[str, Any]:
+async def view(session: AsyncSession, b: Billable) -> dict[str, Any]:
     """``GET /bookings/{id}/invoice``: the live invoice if one was issued, else the folio as a draft;
     always with the folio as it stands now."""
     inv = await current(session, b.id)

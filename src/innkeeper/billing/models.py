@@ -85,6 +85,16 @@ class WalletEntry(IdMixin, Base):
 # -- folios and invoices --------------------------------------------------------------------------------
 
 
+class SettlementStatus(StrEnum):
+    """A booking's ``payment_status``: how far its folio is paid (derived from the folio's totals)."""
+
+    unpaid = "unpaid"
+    partially_paid = "partially_paid"
+    paid = "paid"
+    partially_refunded = "partially_refunded"
+    refunded = "refunded"
+
+
 class FolioKind(StrEnum):
     charge = "charge"  # what the guest owes: nights, discounts (negative), taxes, fees, cancellation
     payment = "payment"  # money received (one row per succeeded payment)

@@ -1,26 +1,24 @@
-"""Wallet HTTP: the user's balance and ledger, card top-ups, admin adjustments and reconciliation."""
+"""Wallet HTTP: the user's balance and ledger, admin adjustments and reconciliation (card top-ups are
+a payment: ``payments.router``)."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
-from innkeeper.billing import reports, wallet
-from innkeeper.billing.models import EntryKind, EntryStatus, WalletEntry
-from innkeeper.identity.deps import ActorDep, Ctx, CurrentUser, PlatformAdmin, property_roles
-from innkeeper.identity.models import PropertyRole, User
-from innkeeper.kit.clock import utcnow
-from innkeeper.kit.errors import NotFound, ValidationFailed
+from innkeeper.billing import wallet
+from innkeeper.billing.models import WalletEntry
+from innkeeper.identity.deps import ActorDep, Ctx, CurrentUser, PlatformAdmin
+from innkeeper.identity.models import User
+from innkeeper.kit.errors import NotFound
 from innkeeper.kit.http import DbSession, UnitOfWorkRoute
 from innkeeper.kit.idempotency import Idempotent
 from innkeeper.kit.money import Money, check_currency
-from innkeeper.payments import service as payments
-from innkeeper.payments.errors import AmountInvalid
-from innkeeper.payments.schemas import MoneyIn, MoneyOut, PaymentOut
+from innkeeper.kit.schemas import AmountInvalid, MoneyIn, MoneyOut
 
 router = APIRouter(route_class=UnitOfWorkRoute, tags=["wallet"])
 
@@ -58,10 +56,6 @@ class WalletOut(BaseModel):
     total: int
 
 
-class TopUpIn(BaseModel):
-    amount: MoneyIn
-
-
 class AdjustmentIn(BaseModel):
     amount: MoneyIn = Field(description="Signed: negative takes money out of the wallet")
     reason: str = Field(min_length=3, max_length=500)
@@ -90,40 +84,6 @@ async def my_wallet(
         items=[EntryOut.of(e) for e in items],
         total=total,
     )
-
-
-@router.post(
-    "/users/me/wallet/top-ups",
-    response_model=PaymentOut,
-    status_code=status.HTTP_201_CREATED,
-    dependencies=[Idempotent],
-)
-async def top_up(
-    body: TopUpIn, session: DbSession, user: CurrentUser, actor: ActorDep, ctx: Ctx
-) -> PaymentOut:
-    """Add money by card: a pending credit that completes when the card payment succeeds."""
-    amount = body.amount.positive()
-    entry = await wallet.post(
-        session,
-        actor,
-        user_id=user.id,
-        amount=amount,
-        kind=EntryKind.credit,
-        status=EntryStatus.pending,
-        memo="card top-up",
-    )
-    payment = await payments.create_payment(
-        ctx,
-        session,
-        actor,
-        purpose_type=wallet.TOPUP,
-        purpose_id=entry.id,
-        amount=amount,
-        user_id=user.id,
-        description="Wallet top-up",
-    )
-    entry.reference_type, entry.reference_id = "payment", str(payment.id)
-    return PaymentOut.of(ctx, payment)
 
 
 admin = APIRouter(route_class=UnitOfWorkRoute, tags=["admin"], prefix="/admin")
@@ -162,29 +122,3 @@ async def reconcile(session: DbSession, _admin: PlatformAdmin) -> dict[str, Any]
             for m in mismatches
         ],
     }
-
-
-# -- reconciliation reports ----------------------------------------------------------------------------------
-
-
-@admin.get("/billing/reconcile")
-async def reconcile_all(session: DbSession, _admin: PlatformAdmin) -> dict[str, Any]:
-    """Every booking's folio against its payments and refunds, and every wallet against its ledger."""
-    checked, findings = await reports.reconcile(session)
-    return {"ok": not findings, "bookings_checked": checked, "findings": [f.to_api() for f in findings]}
-
-
-@router.get("/properties/{property_id}/reports/payments")
-async def payments_report(
-    property_id: uuid.UUID,
-    session: DbSession,
-    _staff: Annotated[User, Depends(property_roles(PropertyRole.owner, PropertyRole.manager))],
-    from_: Annotated[date | None, Query(alias="from")] = None,
-    to: date | None = None,
-) -> dict[str, Any]:
-    """Payments and refunds of the property's bookings per UTC day and gateway, for [from, to)."""
-    start, end = reports.day_range(from_, to, utcnow().date())
-    if end <= start or (end - start).days > 366:
-        raise ValidationFailed("Choose a range of 1 to 366 days", code="report.range")
-    items = await reports.payments_by_day(session, start, end, property_id=property_id)
-    return {"from": start.isoformat(), "to": end.isoformat(), "items": items, "total": len(items)}

@@ -21,13 +21,13 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.audit.service import Actor, record
+from innkeeper.billing.errors import InsufficientFunds
 from innkeeper.billing.models import EntryKind, EntryStatus, WalletAccount, WalletEntry
 from innkeeper.kit.clock import utcnow
 from innkeeper.kit.db import insert_for
 from innkeeper.kit.ids import new_id
 from innkeeper.kit.money import Money
-from innkeeper.payments import hooks
-from innkeeper.payments.errors import AmountInvalid, InsufficientFunds
+from innkeeper.kit.schemas import AmountInvalid
 
 
 async def account(
@@ -251,27 +251,3 @@ async def currencies(session: AsyncSession, user_id: uuid.UUID) -> list[WalletAc
             )
         ).all()
     )
-
-
-# Top-ups: a card payment whose purpose is a pending wallet credit -----------------------------------
-TOPUP = "wallet_topup"
-
-
-@hooks.on(TOPUP)
-async def _topup_outcome(session: AsyncSession, outcome: hooks.PaymentOutcome) -> None:
-    entry_id = uuid.UUID(outcome.payment.purpose_id)
-    if outcome.kind == "succeeded":
-        await settle(session, outcome.actor, entry_id, completed=True)
-    elif outcome.kind == "failed":
-        await settle(session, outcome.actor, entry_id, completed=False)
-    elif outcome.kind == "refunded" and outcome.refund is not None and outcome.payment.user_id:
-        # the card got the money back, so the wallet gives it up (refused if already spent)
-        await post(
-            session,
-            outcome.actor,
-            user_id=outcome.payment.user_id,
-            amount=-outcome.refund.amount,
-            kind=EntryKind.debit,
-            reference=("refund", outcome.refund.id),
-            memo="top-up refunded to card",
-        )

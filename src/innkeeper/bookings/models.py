@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from innkeeper.billing.models import SettlementStatus
 from innkeeper.kit.clock import utcnow
 from innkeeper.kit.db import Base, BigInt, IdMixin, JSONType, TimestampMixin
 
@@ -37,14 +38,6 @@ class Status(StrEnum):
 HOLD_STATES = frozenset({Status.reserved, Status.guests_added, Status.payment_pending})
 SOLD_STATES = frozenset({Status.confirmed, Status.checked_in, Status.checked_out, Status.no_show})
 FINAL_STATES = frozenset({Status.checked_out, Status.cancelled, Status.expired, Status.no_show})
-
-
-class PaymentStatus(StrEnum):
-    unpaid = "unpaid"
-    partially_paid = "partially_paid"
-    paid = "paid"
-    partially_refunded = "partially_refunded"
-    refunded = "refunded"
 
 
 class Source(StrEnum):
@@ -94,7 +87,7 @@ class Booking(IdMixin, TimestampMixin, Base):
     rooms: Mapped[int] = mapped_column(Integer)
     guests: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20), default=Status.reserved.value)
-    payment_status: Mapped[str] = mapped_column(String(20), default=PaymentStatus.unpaid.value)
+    payment_status: Mapped[str] = mapped_column(String(20), default=SettlementStatus.unpaid.value)
     currency: Mapped[str] = mapped_column(String(3))
     total_minor: Mapped[int] = mapped_column(BigInt)
     refund_due_minor: Mapped[int] = mapped_column(BigInt, default=0)
@@ -114,6 +107,11 @@ class Booking(IdMixin, TimestampMixin, Base):
     @property
     def sold_until(self) -> date:
         return self.release_from or self.checkout
+
+    @property
+    def charges_closed(self) -> bool:
+        """Cancelled or expired: the folio's stay charges were closed and are never posted again."""
+        return self.status in (Status.cancelled, Status.expired)
 
 
 class BookingGuest(IdMixin, Base):

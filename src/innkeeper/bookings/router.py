@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import EmailStr
 from sqlalchemy import func, select
 
-from innkeeper.billing import booking_payments, checkout, folio, invoices, pdf
+from innkeeper.billing import folio, invoices, pdf
 from innkeeper.bookings import access, lifecycle
 from innkeeper.bookings.access import Caller
 from innkeeper.bookings.errors import BookingNotFound, NotAllowed
@@ -30,11 +30,12 @@ from innkeeper.bookings.schemas import (
     SavedGuestIn,
     StaffBookingIn,
 )
+from innkeeper.bookings.service import cancel as cancelling
+from innkeeper.bookings.service import checkout, payment, stay
 from innkeeper.bookings.service import confirm as confirming
 from innkeeper.bookings.service import create as creating
 from innkeeper.bookings.service import guests as guesting
 from innkeeper.bookings.service import modify as modifying
-from innkeeper.bookings.service import stay
 from innkeeper.catalog.models import Room
 from innkeeper.catalog.service import get_property
 from innkeeper.identity.deps import ActorDep, Ctx, CurrentUser, OptionalUser, property_roles
@@ -217,7 +218,7 @@ async def cancel(
     data: CancelIn | None = None,
 ) -> dict[str, Any]:
     b = await access.load(session, booking_id, caller, lock=True)
-    refund = await confirming.cancel(ctx, session, b, actor, data.reason if data else None)
+    refund = await cancelling.cancel(ctx, session, b, actor, data.reason if data else None)
     return await _view(session, b, refund=refund)
 
 
@@ -328,7 +329,7 @@ async def check_out(
     b = await access.load(session, booking_id, Caller(user), lock=True, staff_roles=FRONT)
     lifecycle.require(b, Status.checked_in, action="check out")
     if data is not None and data.settle:
-        made = await booking_payments.settle(ctx, session, b, actor, user, method=data.settle)
+        made = await payment.settle(ctx, session, b, actor, user, method=data.settle)
         if any(p.status != PaymentStatus.succeeded for p in made):
             body = await _view(session, b)
             body["payments"] = [PaymentOut.of(ctx, p).model_dump(mode="json") for p in made]
@@ -357,7 +358,7 @@ async def pay(
     """Pay (part of) a booking; the booking becomes ``payment_pending`` and is confirmed when its
     payment policy is met."""
     b = await access.load(session, booking_id, caller, lock=True)
-    made = await booking_payments.pay_booking(
+    made = await payment.pay_booking(
         ctx,
         session,
         b,

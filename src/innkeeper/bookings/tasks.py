@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from innkeeper.bookings import notify
 from innkeeper.bookings.models import Booking, Status
-from innkeeper.bookings.service.confirm import mark_no_shows, sweep_expired
+from innkeeper.bookings.service.expiry import mark_no_shows, sweep_expired
 from innkeeper.catalog.models import Property
-from innkeeper.kit.clock import local_today, utcnow
 from innkeeper.context import AppContext
+from innkeeper.kit.clock import local_today, utcnow
 from innkeeper.kit.jobs import JobContext, registry
 
 

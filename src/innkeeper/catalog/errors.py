@@ -62,3 +62,8 @@ class BadImage(AppError):
     status = 422
     code = "image.invalid"
     title = "Not an accepted image"
+
+
+class RoomTypeNotFound(NotFound):
+    code = "room_type.not_found"
+    title = "No such room type"

@@ -9,10 +9,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.audit.service import Actor, record
-from innkeeper.catalog.errors import DuplicateCode, DuplicateRoom, RoomNotFound
+from innkeeper.catalog.errors import DuplicateCode, DuplicateRoom, RoomNotFound, RoomTypeNotFound
+from innkeeper.catalog.events import RoomsInServiceChanged, RoomTypeCreated
 from innkeeper.catalog.models import Property, Room, RoomStatus, RoomType
 from innkeeper.catalog.schemas import RoomIn, RoomPatch, RoomTypeIn, RoomTypePatch
-from innkeeper.inventory import service as inventory
+from innkeeper.kit import events
 from innkeeper.kit.errors import ValidationFailed
 from innkeeper.kit.money import Money
 
@@ -90,7 +91,7 @@ async def create_room_type(
     )
     session.add(rt)
     await session.flush()
-    await inventory.ensure_horizon(session, prop, rt, horizon_days)
+    await events.emit(session, RoomTypeCreated(prop, rt, horizon_days))
     record(
         session,
         actor,
@@ -126,7 +127,7 @@ async def list_room_types(session: AsyncSession, property_id: uuid.UUID) -> list
 async def update_room_type(
     session: AsyncSession, prop: Property, room_type_id: uuid.UUID, data: RoomTypePatch, actor: Actor
 ) -> RoomType:
-    rt = await inventory.room_type_of(session, prop.id, room_type_id)
+    rt = await room_type_of(session, prop.id, room_type_id)
     before = room_type_to_api(rt)
     for key in data.model_fields_set:
         value = getattr(data, key)
@@ -152,6 +153,16 @@ async def update_room_type(
     return rt
 
 
+async def room_type_of(session: AsyncSession, property_id: uuid.UUID, room_type_id: uuid.UUID) -> RoomType:
+    """A room type of this property (404 ``room_type.not_found`` for another property's)."""
+    room_type = await session.scalar(
+        select(RoomType).where(RoomType.id == room_type_id, RoomType.property_id == property_id)
+    )
+    if room_type is None:
+        raise RoomTypeNotFound("No such room type at this property")
+    return room_type
+
+
 async def get_room(
     session: AsyncSession, property_id: uuid.UUID, room_id: uuid.UUID, *, lock: bool = False
 ) -> Room:
@@ -175,7 +186,7 @@ async def list_rooms(session: AsyncSession, property_id: uuid.UUID) -> list[Room
 
 
 async def create_room(session: AsyncSession, prop: Property, data: RoomIn, actor: Actor) -> Room:
-    rt = await inventory.room_type_of(session, prop.id, data.room_type_id)
+    rt = await room_type_of(session, prop.id, data.room_type_id)
     if await session.scalar(select(Room.id).where(Room.property_id == prop.id, Room.number == data.number)):
         raise DuplicateRoom(f"Room {data.number} exists")
     room = Room(
@@ -189,7 +200,9 @@ async def create_room(session: AsyncSession, prop: Property, data: RoomIn, actor
     session.add(room)
     await session.flush()
     record(session, actor, "room.created", "room", room.id, property_id=prop.id, after=room_to_api(room))
-    await inventory.change_total(session, prop, rt.id, +1, actor, reason=f"room {room.number} added")
+    await events.emit(
+        session, RoomsInServiceChanged(prop, rt.id, +1, actor, reason=f"room {room.number} added")
+    )
     return room
 
 
@@ -207,8 +220,11 @@ async def update_room(
         raise ValidationFailed("status and housekeeping cannot be null")
     if data.status is not None and data.status != room.status:
         delta = -1 if data.status == RoomStatus.out_of_order.value else +1
-        await inventory.change_total(
-            session, prop, room.room_type_id, delta, actor, reason=f"room {room.number} {data.status}"
+        await events.emit(
+            session,
+            RoomsInServiceChanged(
+                prop, room.room_type_id, delta, actor, reason=f"room {room.number} {data.status}"
+            ),
         )
         room.status = data.status
     if data.housekeeping is not None:

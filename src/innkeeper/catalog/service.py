@@ -23,8 +23,8 @@ from innkeeper.catalog.errors import (
 )
 from innkeeper.catalog.models import Property, PropertyImage, Room, RoomStatus, RoomType
 from innkeeper.catalog.schemas import RESERVED_SLUGS, MemberIn, PropertyIn, PropertyPatch, fold_city
-from innkeeper.identity.models import PropertyMembership, PropertyRole, User
 from innkeeper.context import AppContext
+from innkeeper.identity.models import PropertyMembership, PropertyRole, User
 from innkeeper.kit.errors import ValidationFailed
 from innkeeper.kit.money import Money
 from innkeeper.notifications.service import send_email

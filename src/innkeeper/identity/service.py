@@ -11,12 +11,12 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.audit.service import Actor, record
+from innkeeper.context import AppContext
 from innkeeper.identity import errors
 from innkeeper.identity.models import AuthSession, OtpCode, RefreshToken, User
 from innkeeper.identity.schemas import LoginIn, OtpVerifyIn, SignupIn, UserPatch
 from innkeeper.kit import throttle
 from innkeeper.kit.clock import utcnow
-from innkeeper.context import AppContext
 from innkeeper.kit.db import advisory_lock, on_commit
 from innkeeper.kit.errors import NotFound, RateLimited, ValidationFailed
 from innkeeper.kit.metrics import LOGINS

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from innkeeper.kit.errors import Conflict, NotFound, ValidationFailed
+from innkeeper.kit.errors import Conflict, ValidationFailed
 
 
 class BelowSold(Conflict):
@@ -16,8 +16,3 @@ class Unavailable(Conflict):
 class OutsideHorizon(ValidationFailed):
     code = "inventory.outside_horizon"
     title = "Dates outside the bookable horizon"
-
-
-class RoomTypeNotFound(NotFound):
-    code = "room_type.not_found"
-    title = "No such room type"

@@ -19,7 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.audit.service import Actor, record
 from innkeeper.catalog.models import Property, Room, RoomStatus, RoomType
-from innkeeper.inventory.errors import BelowSold, OutsideHorizon, RoomTypeNotFound, Unavailable
+from innkeeper.catalog.rooms import room_type_of
+from innkeeper.inventory.errors import BelowSold, OutsideHorizon, Unavailable
 from innkeeper.inventory.models import InventoryDay
 from innkeeper.kit.clock import local_today
 from innkeeper.kit.db import insert_for
@@ -323,15 +324,6 @@ def day_to_api(day: InventoryDay) -> dict[str, Any]:
         "closed_to_arrival": day.closed_to_arrival,
         "closed_to_departure": day.closed_to_departure,
     }
-
-
-async def room_type_of(session: AsyncSession, property_id: uuid.UUID, room_type_id: uuid.UUID) -> RoomType:
-    room_type = await session.scalar(
-        select(RoomType).where(RoomType.id == room_type_id, RoomType.property_id == property_id)
-    )
-    if room_type is None:
-        raise RoomTypeNotFound("No such room type at this property")
-    return room_type
 
 
 @dataclass

@@ -5,16 +5,6 @@ from __future__ import annotations
 from innkeeper.kit.errors import AppError, BadRequest, Conflict, NotFound, ValidationFailed
 
 
-class AmountInvalid(ValidationFailed):
-    code = "payment.amount_invalid"
-    title = "Invalid amount"
-
-
-class CurrencyMismatch(ValidationFailed):
-    code = "payment.currency_mismatch"
-    title = "Wrong currency"
-
-
 class PaymentNotFound(NotFound):
     code = "payment.not_found"
     title = "No such payment"
@@ -33,11 +23,6 @@ class RefundExceeds(Conflict):
 class PaymentMethodUnavailable(ValidationFailed):
     code = "payment.method_unavailable"
     title = "Payment method unavailable"
-
-
-class InsufficientFunds(Conflict):
-    code = "wallet.insufficient_funds"
-    title = "Not enough money in the wallet"
 
 
 class WebhookSignatureInvalid(BadRequest):

@@ -6,19 +6,20 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, status
+from pydantic import BaseModel
 from sqlalchemy import func, select
 
 from innkeeper.audit.service import record
 from innkeeper.identity.deps import ActorDep, Ctx, CurrentUser, PlatformAdmin
 from innkeeper.kit.clock import utcnow
-from innkeeper.context import AppContext
 from innkeeper.kit.errors import NotFound
 from innkeeper.kit.http import DbSession, UnitOfWorkRoute
 from innkeeper.kit.idempotency import Idempotent
 from innkeeper.kit.jobs import enqueue
-from innkeeper.payments import service, webhooks
-from innkeeper.payments.errors import PaymentNotFound
-from innkeeper.payments.gateways.registry import gateway, simulated
+from innkeeper.kit.schemas import MoneyIn
+from innkeeper.payments import service, topup, webhooks
+from innkeeper.payments.errors import GatewayUnavailable, PaymentNotFound
+from innkeeper.payments.gateways.registry import gateway
 from innkeeper.payments.gateways.signing import HEADER
 from innkeeper.payments.models import EventStatus, Payment, WebhookEvent
 from innkeeper.payments.schemas import (
@@ -75,27 +76,34 @@ async def create_refund(
     return RefundOut.of(item)
 
 
-async def simulate_outcome(ctx: AppContext, session: Any, payment_id: uuid.UUID, outcome: str) -> WebhookAck:
-    """The simulated customer: build the event Stripe would send, sign it, and deliver it to the inbox
-    exactly as ``POST /webhooks/simulated`` does (signature verification included)."""
-    gw = simulated(ctx)
-    payment = await session.get(Payment, payment_id)
-    if payment is None or payment.provider != "simulated" or payment.gateway_ref is None:
-        raise PaymentNotFound("No simulated payment with this id")
-    event = gw.payment_event(
-        payment_id=payment.id, payment_ref=payment.gateway_ref, amount=payment.amount, outcome=outcome
-    )
-    body, signature = gw.signed(event)
-    stored, duplicate = await webhooks.ingest(ctx, session, "simulated", body, signature)
-    return WebhookAck(duplicate=duplicate, event_id=stored.event_id, status=stored.status)
-
-
 @router.post(
     "/payments/{payment_id}/simulate", response_model=WebhookAck, status_code=status.HTTP_202_ACCEPTED
 )
 async def simulate(payment_id: uuid.UUID, body: SimulateIn, session: DbSession, ctx: Ctx) -> WebhookAck:
     """Simulated provider only (404 otherwise). The payment id is the capability, as on the checkout page."""
-    return await simulate_outcome(ctx, session, payment_id, body.outcome)
+    if not ctx.settings.simulated_payments_allowed:  # production, unless allowed: anyone could pay
+        raise GatewayUnavailable("The simulated payment provider is not enabled")
+    stored, duplicate = await webhooks.simulate_outcome(ctx, session, payment_id, body.outcome)
+    return WebhookAck(duplicate=duplicate, event_id=stored.event_id, status=stored.status)
+
+
+class TopUpIn(BaseModel):
+    amount: MoneyIn
+
+
+@router.post(
+    "/users/me/wallet/top-ups",
+    response_model=PaymentOut,
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[Idempotent],
+    tags=["wallet"],
+)
+async def top_up(
+    body: TopUpIn, session: DbSession, user: CurrentUser, actor: ActorDep, ctx: Ctx
+) -> PaymentOut:
+    """Add money by card: a pending credit that completes when the card payment succeeds."""
+    payment = await topup.start_top_up(ctx, session, actor, user.id, body.amount.positive())
+    return PaymentOut.of(ctx, payment)
 
 
 #: Mounted under ``/api/v1`` *outside* the per-IP write budget: providers deliver in bursts (Stripe
@@ -148,4 +156,4 @@ async def retry_event(
     return webhooks.event_summary(row)
 
 
-__all__ = ["admin", "router", "simulate_outcome", "webhook_router"]
+__all__ = ["admin", "router", "webhook_router"]

@@ -7,29 +7,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from innkeeper.context import AppContext
-from innkeeper.kit.money import Money, check_currency
-from innkeeper.payments.errors import AmountInvalid
+from innkeeper.kit.schemas import MoneyIn, MoneyOut
 from innkeeper.payments.models import Payment, Refund
-
-
-class MoneyIn(BaseModel):
-    amount: str = Field(max_length=40, examples=["150.00"])
-    currency: str = Field(min_length=3, max_length=3, examples=["EUR"])
-
-    def money(self) -> Money:
-        currency = check_currency(self.currency)
-        return Money.parse({"amount": self.amount, "currency": currency}, currency)
-
-    def positive(self) -> Money:
-        value = self.money()
-        if value.minor <= 0:
-            raise AmountInvalid("The amount must be greater than zero")
-        return value
-
-
-class MoneyOut(BaseModel):
-    amount: str
-    currency: str
 
 
 class RefundIn(BaseModel):

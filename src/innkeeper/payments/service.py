@@ -23,14 +23,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from innkeeper.audit.service import Actor, record
 from innkeeper.billing import wallet
 from innkeeper.billing.models import EntryKind
-from innkeeper.kit.clock import utcnow
 from innkeeper.context import AppContext
+from innkeeper.kit.clock import utcnow
 from innkeeper.kit.jobs import enqueue
 from innkeeper.kit.money import Money
+from innkeeper.kit.schemas import AmountInvalid, CurrencyMismatch
 from innkeeper.payments import hooks
 from innkeeper.payments.errors import (
-    AmountInvalid,
-    CurrencyMismatch,
     NotRefundable,
     PaymentMethodUnavailable,
     PaymentNotFound,

@@ -25,15 +25,15 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.audit.service import Actor, record
-from innkeeper.kit.clock import utcnow
 from innkeeper.context import AppContext
+from innkeeper.kit.clock import utcnow
 from innkeeper.kit.db import insert_for
 from innkeeper.kit.jobs import enqueue
 from innkeeper.kit.money import Money
 from innkeeper.payments import hooks, service
-from innkeeper.payments.errors import WebhookUnknownPayment
+from innkeeper.payments.errors import PaymentNotFound, WebhookUnknownPayment
 from innkeeper.payments.gateways import GatewayEvent, parse_event
-from innkeeper.payments.gateways.registry import gateway
+from innkeeper.payments.gateways.registry import gateway, simulated
 from innkeeper.payments.models import (
     EventStatus,
     Payment,
@@ -240,3 +240,19 @@ def event_summary(row: WebhookEvent) -> dict[str, Any]:
         "received_at": row.received_at.isoformat(),
         "processed_at": row.processed_at.isoformat() if row.processed_at else None,
     }
+
+
+async def simulate_outcome(
+    ctx: AppContext, session: AsyncSession, payment_id: uuid.UUID, outcome: str
+) -> tuple[WebhookEvent, bool]:
+    """The simulated customer: build the event Stripe would send, sign it, and deliver it to the inbox
+    exactly as ``POST /webhooks/simulated`` does (signature verification included)."""
+    gw = simulated(ctx)
+    payment = await session.get(Payment, payment_id)
+    if payment is None or payment.provider != "simulated" or payment.gateway_ref is None:
+        raise PaymentNotFound("No simulated payment with this id")
+    event = gw.payment_event(
+        payment_id=payment.id, payment_ref=payment.gateway_ref, amount=payment.amount, outcome=outcome
+    )
+    body, signature = gw.signed(event)
+    return await ingest(ctx, session, "simulated", body, signature)

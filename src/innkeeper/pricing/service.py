@@ -17,11 +17,12 @@ from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.audit.service import Actor, record
+from innkeeper.catalog.errors import RoomTypeNotFound
 from innkeeper.catalog.models import Property, RoomType
-from innkeeper.catalog.rooms import parse_price
+from innkeeper.catalog.rooms import parse_price, room_type_of
 from innkeeper.identity.models import User
 from innkeeper.inventory import service as inventory
-from innkeeper.inventory.errors import RoomTypeNotFound, Unavailable
+from innkeeper.inventory.errors import Unavailable
 from innkeeper.inventory.schemas import parse_weekdays
 from innkeeper.inventory.stay import guests_per_room, validate_stay
 from innkeeper.kit.clock import local_today, utcnow
@@ -226,7 +227,7 @@ def rule_to_api(rule: RateRule) -> dict[str, Any]:
 
 async def create_rule(session: AsyncSession, prop: Property, data: RateRuleIn, actor: Actor) -> RateRule:
     if data.room_type_id is not None:
-        await inventory.room_type_of(session, prop.id, data.room_type_id)
+        await room_type_of(session, prop.id, data.room_type_id)
     mask = None
     days = parse_weekdays(data.weekdays)
     if days is not None:

@@ -16,14 +16,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.catalog import images
-from innkeeper.catalog.errors import PropertyNotFound
+from innkeeper.catalog.errors import PropertyNotFound, RoomTypeNotFound
 from innkeeper.catalog.models import Property, RoomType
 from innkeeper.catalog.rooms import room_type_to_api
 from innkeeper.catalog.schemas import fold_city
 from innkeeper.catalog.service import property_to_api
 from innkeeper.identity.models import User
 from innkeeper.inventory import service as inventory
-from innkeeper.inventory.errors import RoomTypeNotFound
 from innkeeper.inventory.stay import guests_per_room, validate_stay
 from innkeeper.kit.clock import local_today
 from innkeeper.kit.errors import ValidationFailed

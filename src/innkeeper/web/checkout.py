@@ -1,5 +1,5 @@
 """The simulated gateway's checkout page: ``checkout_url`` leads here; Pay / Fail deliver a signed
-webhook through the same inbox as Stripe's (see ``payments.router.simulate_outcome``)."""
+webhook through the same inbox as Stripe's (see ``payments.webhooks.simulate_outcome``)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from innkeeper.kit.http import DbSession, UnitOfWorkRoute
 from innkeeper.payments import service
 from innkeeper.payments.errors import PaymentNotFound
 from innkeeper.payments.gateways.registry import simulated
-from innkeeper.payments.router import simulate_outcome
+from innkeeper.payments.webhooks import simulate_outcome
 
 router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
 

@@ -1,32 +1,16 @@
-"""Confirm (held → sold), cancel under the policy, expire unpaid holds, mark no-shows."""
+"""Confirm a held booking: held → sold."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any
-
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.audit.service import Actor
-from innkeeper.bookings import holds, lifecycle, notify, policy
+from innkeeper.bookings import holds, lifecycle, notify
 from innkeeper.bookings.errors import BookingExpired
 from innkeeper.bookings.models import HOLD_STATES, Booking, Status
-from innkeeper.catalog.models import Property
-from innkeeper.kit.clock import local_today, utcnow
+from innkeeper.bookings.service.expiry import expire_if_lapsed
 from innkeeper.context import AppContext
-
-
-def hold_lapsed(b: Booking) -> bool:
-    return b.status in HOLD_STATES and b.expires_at is not None and b.expires_at <= utcnow()
-
-
-async def expire_if_lapsed(session: AsyncSession, b: Booking) -> bool:
-    """Expire a lapsed hold now (the caller holds the booking's lock)."""
-    if not hold_lapsed(b):
-        return False
-    await holds.apply(session, holds.expire(session, [b]))
-    return True
+from innkeeper.kit.clock import utcnow
 
 
 async def confirm(ctx: AppContext, session: AsyncSession, b: Booking, actor: Actor, *, reason: str) -> None:
@@ -39,97 +23,3 @@ async def confirm(ctx: AppContext, session: AsyncSession, b: Booking, actor: Act
     b.confirmed_at = utcnow()
     lifecycle.move(session, b, Status.confirmed, actor, "confirmed", data={"reason": reason})
     await notify.confirmation(ctx, session, b)
-
-
-async def paid_minor(session: AsyncSession, b: Booking) -> int:
-    """What the booking holds: payments minus refunds on its folio."""
-    from innkeeper.billing import folio
-
-    return (await folio.totals(session, b)).paid
-
-
-async def cancel(
-    ctx: AppContext, session: AsyncSession, b: Booking, actor: Actor, reason: str | None
-) -> dict[str, Any]:
-    """Cancel and give the rooms back. The refund due follows the policy snapshot taken at booking."""
-    if await expire_if_lapsed(session, b):
-        raise BookingExpired("The reservation has already expired")
-    lifecycle.require(
-        b, Status.reserved, Status.guests_added, Status.payment_pending, Status.confirmed, action="cancel"
-    )
-    prop = await session.get(Property, b.property_id)
-    assert prop is not None
-    now = utcnow()
-    hours = policy.hours_before_checkin(b.checkin, prop.check_in_time, prop.timezone, now)
-    percent = policy.refund_percent(b.cancellation_policy, hours) if b.status == Status.confirmed else 100
-    from innkeeper.billing import booking_payments
-
-    await holds.apply(session, holds.release(b))
-    refund, destination = await booking_payments.refund_on_cancel(ctx, session, b, prop, percent, actor)
-    b.refund_due_minor = refund.minor
-    b.cancelled_at = now
-    b.cancel_reason = reason
-    b.expires_at = None
-    lifecycle.move(
-        session,
-        b,
-        Status.cancelled,
-        actor,
-        "cancelled",
-        data={"reason": reason, "refund_percent": percent, "refund": refund.to_api()},
-    )
-    await notify.cancellation(ctx, session, b)
-    return {"amount": refund.to_api(), "percent": percent, "destination": destination}
-
-
-async def sweep_expired(session: AsyncSession, limit: int = 200) -> int:
-    """Expire every lapsed hold (the periodic job; correctness never depends on it)."""
-    due = list(
-        (
-            await session.scalars(
-                select(Booking)
-                .where(Booking.status.in_([s.value for s in HOLD_STATES]), Booking.expires_at <= utcnow())
-                .order_by(Booking.id)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            )
-        ).all()
-    )
-    if due:
-        await holds.apply(session, holds.expire(session, due))
-    return len(due)
-
-
-async def mark_no_shows(session: AsyncSession, limit: int = 500) -> int:
-    """Confirmed bookings whose arrival day is over at the property become no-shows; the nights from
-    the property's today on go back on sale (past nights stay sold)."""
-    latest_today = (utcnow() + timedelta(hours=14)).date()  # no time zone is further ahead than UTC+14
-    candidates = (
-        await session.execute(
-            select(Booking.id, Booking.checkin, Property.timezone)
-            .join(Property, Property.id == Booking.property_id)
-            .where(Booking.status == Status.confirmed.value, Booking.checkin < latest_today)
-            .order_by(Booking.checkin)
-            .limit(limit)
-        )
-    ).all()
-    due = {bid: local_today(tz) for bid, checkin, tz in candidates if checkin < local_today(tz)}
-    if not due:
-        return 0
-    bookings = (
-        await session.scalars(
-            select(Booking)
-            .where(Booking.id.in_(list(due)), Booking.status == Status.confirmed.value)
-            .order_by(Booking.id)
-            .with_for_update(skip_locked=True)
-        )
-    ).all()
-    actor = Actor.system("no-show")
-    for b in bookings:
-        before = holds.release(b)
-        b.release_from = min(due[b.id], b.checkout)
-        await holds.apply(session, [*before, *holds.occupy(b)])
-        lifecycle.move(
-            session, b, Status.no_show, actor, "no_show", data={"released_from": b.release_from.isoformat()}
-        )
-    return len(bookings)

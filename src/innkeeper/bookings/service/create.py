@@ -15,12 +15,13 @@ from innkeeper.bookings import holds, lifecycle
 from innkeeper.bookings.errors import InvalidBooking, NotAllowed, PriceChanged, PropertyInactive
 from innkeeper.bookings.models import Booking, Source, Status
 from innkeeper.bookings.schemas import BookingIn, StaffBookingIn
+from innkeeper.bookings.service.confirm import confirm
 from innkeeper.catalog.models import Property
+from innkeeper.context import AppContext
 from innkeeper.identity.models import User
 from innkeeper.inventory import service as inventory
 from innkeeper.inventory.errors import Unavailable
 from innkeeper.kit.clock import utcnow
-from innkeeper.context import AppContext
 from innkeeper.kit.db import dialect_insert, dialect_name
 from innkeeper.kit.ids import reference
 from innkeeper.kit.money import Money
@@ -185,7 +186,5 @@ async def create(
     reclaim = any(priced.days[d].held for d in stay_nights if d in priced.days)
     await holds.take(session, holds.take_held(booking), reclaim=reclaim)
     if confirm_now:
-        from innkeeper.bookings.service.confirm import confirm
-
         await confirm(ctx, session, booking, actor, reason="staff, pay at property")
     return booking, guest_token

@@ -13,9 +13,9 @@ from innkeeper.bookings import lifecycle
 from innkeeper.bookings.errors import BookingExpired, InvalidBooking
 from innkeeper.bookings.models import HOLD_STATES, Booking, BookingGuest, SavedGuest, Status
 from innkeeper.bookings.schemas import GuestIn, SavedGuestIn
-from innkeeper.bookings.service.confirm import expire_if_lapsed
-from innkeeper.identity.models import User
+from innkeeper.bookings.service.expiry import expire_if_lapsed
 from innkeeper.context import AppContext
+from innkeeper.identity.models import User
 from innkeeper.kit.errors import NotFound
 
 

@@ -11,15 +11,16 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.audit.service import Actor
-from innkeeper.billing import booking_payments, folio
+from innkeeper.billing import folio
 from innkeeper.bookings import holds, lifecycle
 from innkeeper.bookings.errors import BookingExpired, InvalidBooking
 from innkeeper.bookings.models import HOLD_STATES, Booking, Status
 from innkeeper.bookings.schemas import BookingIn, ModifyIn
-from innkeeper.bookings.service.confirm import expire_if_lapsed
+from innkeeper.bookings.service import payment
 from innkeeper.bookings.service.create import check_expected, price
-from innkeeper.identity.models import User
+from innkeeper.bookings.service.expiry import expire_if_lapsed
 from innkeeper.context import AppContext
+from innkeeper.identity.models import User
 from innkeeper.kit.money import Money
 from innkeeper.pricing.errors import PromoInvalid
 
@@ -77,7 +78,7 @@ async def modify(
     b.quote = quote.to_api()
     b.promo_code = quote.promo_code
     await folio.sync_charges(session, b, actor)  # adjusting rows for what changed
-    await booking_payments.after_modify(session, b)
+    await payment.after_modify(session, b)
     lifecycle.event(
         session, b, actor, "modified", from_status=b.status, data={"before": before, "after": _snapshot(b)}
     )

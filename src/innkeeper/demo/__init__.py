@@ -18,8 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.audit.service import Actor, record
-from innkeeper.identity.models import User
 from innkeeper.context import AppContext
+from innkeeper.demo.catalog import load_catalog
+from innkeeper.identity.models import User
 from innkeeper.kit.security import hash_password
 
 
@@ -57,8 +58,6 @@ async def ensure_user(session: AsyncSession, account: DemoAccount) -> User:
 
 
 async def load_demo(ctx: AppContext) -> dict[str, int]:
-    from innkeeper.catalog.demo import load_catalog
-
     created = 0
     users: list[User] = []
     async with ctx.db.unit_of_work() as session:

@@ -1,4 +1,4 @@
-"""Where bookings and payments meet — the one place (payments never import bookings).
+"""Paying for a booking: the booking's use case over the payments and folio ledgers below it.
 
 * :func:`pay_booking` starts a payment (card, wallet, or wallet + card) for a booking;
 * the ``hooks.on("booking")`` handler puts each outcome on the folio, keeps ``payment_status``, and
@@ -24,19 +24,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.audit.service import Actor, record
 from innkeeper.billing import folio
-from innkeeper.bookings import holds, lifecycle
+from innkeeper.bookings import holds, lifecycle, notify
 from innkeeper.bookings.errors import BookingExpired, IllegalTransition
 from innkeeper.bookings.models import HOLD_STATES, Booking, Status
+from innkeeper.bookings.service import checkout
+from innkeeper.bookings.service.expiry import expire_if_lapsed
 from innkeeper.catalog.models import Property
+from innkeeper.context import AppContext
 from innkeeper.identity.models import User
 from innkeeper.inventory.errors import Unavailable
 from innkeeper.kit.clock import utcnow
-from innkeeper.context import AppContext
 from innkeeper.kit.jobs import JobContext, enqueue, registry
 from innkeeper.kit.money import Money
+from innkeeper.kit.schemas import AmountInvalid, CurrencyMismatch
 from innkeeper.payments import hooks
 from innkeeper.payments import service as payments
-from innkeeper.payments.errors import AmountInvalid, CurrencyMismatch, PaymentMethodUnavailable
+from innkeeper.payments.errors import PaymentMethodUnavailable
 from innkeeper.payments.models import Payment, PaymentMethod, PaymentStatus
 
 PURPOSE = "booking"
@@ -105,8 +108,6 @@ async def pay_booking(
     caller may see (locked). ``from_wallet`` with ``method="card"``: that part from the wallet, the
     rest by card. Refuses a cancelled or expired booking, an amount of zero, above the balance, or in
     another currency; nothing is moved then."""
-    from innkeeper.bookings.service.confirm import expire_if_lapsed
-
     if await expire_if_lapsed(session, b):
         raise BookingExpired("The reservation has expired")
     if b.status not in PAYABLE:
@@ -396,8 +397,6 @@ def _actor(payload: dict[str, Any], name: str) -> Actor:
 
 @registry.handler(CONFIRMATION_JOB)
 async def send_confirmation(job: JobContext, payload: dict[str, Any]) -> None:
-    from innkeeper.bookings import notify
-
     app: AppContext = job.services["app"]
     async with app.db.unit_of_work() as session:
         b = await session.get(Booking, uuid.UUID(payload["booking_id"]))
@@ -415,8 +414,6 @@ async def refund_excess_job(job: JobContext, payload: dict[str, Any]) -> None:
 
 @registry.handler(CHECKOUT_JOB)
 async def complete_checkout_job(job: JobContext, payload: dict[str, Any]) -> None:
-    from innkeeper.billing import checkout
-
     app: AppContext = job.services["app"]
     async with app.db.unit_of_work() as session:
         b = await _lock(session, uuid.UUID(payload["booking_id"]))

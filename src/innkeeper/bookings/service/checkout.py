@@ -8,6 +8,7 @@ from innkeeper.audit.service import Actor
 from innkeeper.billing import invoices, pdf
 from innkeeper.billing.models import Invoice
 from innkeeper.bookings.models import Booking
+from innkeeper.bookings.service import stay
 from innkeeper.catalog.models import Property
 from innkeeper.context import AppContext
 from innkeeper.notifications.service import Attachment, send_email
@@ -15,8 +16,6 @@ from innkeeper.notifications.service import Attachment, send_email
 
 async def finish(ctx: AppContext, session: AsyncSession, b: Booking, actor: Actor) -> Invoice:
     """Check out (409 while the folio has a balance), issue the invoice, e-mail it after commit."""
-    from innkeeper.bookings.service import stay
-
     await stay.check_out(session, b, actor)
     inv = await invoices.issue(session, b, actor)
     await email_invoice(ctx, session, b, inv)

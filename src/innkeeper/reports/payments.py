@@ -20,9 +20,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.billing import folio, wallet
-from innkeeper.billing.booking_payments import PURPOSE
 from innkeeper.billing.models import FolioEntry
 from innkeeper.bookings.models import Booking, Status
+from innkeeper.bookings.service.payment import PURPOSE
 from innkeeper.kit.money import Money
 from innkeeper.payments.models import Payment, PaymentStatus, Refund, RefundStatus
 

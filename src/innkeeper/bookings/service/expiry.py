@@ -1,0 +1,79 @@
+"""Holds that lapse and arrivals that never come: expire unpaid holds, mark no-shows."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from innkeeper.audit.service import Actor
+from innkeeper.bookings import holds, lifecycle
+from innkeeper.bookings.models import HOLD_STATES, Booking, Status
+from innkeeper.catalog.models import Property
+from innkeeper.kit.clock import local_today, utcnow
+
+
+def hold_lapsed(b: Booking) -> bool:
+    return b.status in HOLD_STATES and b.expires_at is not None and b.expires_at <= utcnow()
+
+
+async def expire_if_lapsed(session: AsyncSession, b: Booking) -> bool:
+    """Expire a lapsed hold now (the caller holds the booking's lock)."""
+    if not hold_lapsed(b):
+        return False
+    await holds.apply(session, holds.expire(session, [b]))
+    return True
+
+
+async def sweep_expired(session: AsyncSession, limit: int = 200) -> int:
+    """Expire every lapsed hold (the periodic job; correctness never depends on it)."""
+    due = list(
+        (
+            await session.scalars(
+                select(Booking)
+                .where(Booking.status.in_([s.value for s in HOLD_STATES]), Booking.expires_at <= utcnow())
+                .order_by(Booking.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
+    )
+    if due:
+        await holds.apply(session, holds.expire(session, due))
+    return len(due)
+
+
+async def mark_no_shows(session: AsyncSession, limit: int = 500) -> int:
+    """Confirmed bookings whose arrival day is over at the property become no-shows; the nights from
+    the property's today on go back on sale (past nights stay sold)."""
+    latest_today = (utcnow() + timedelta(hours=14)).date()  # no time zone is further ahead than UTC+14
+    candidates = (
+        await session.execute(
+            select(Booking.id, Booking.checkin, Property.timezone)
+            .join(Property, Property.id == Booking.property_id)
+            .where(Booking.status == Status.confirmed.value, Booking.checkin < latest_today)
+            .order_by(Booking.checkin)
+            .limit(limit)
+        )
+    ).all()
+    due = {bid: local_today(tz) for bid, checkin, tz in candidates if checkin < local_today(tz)}
+    if not due:
+        return 0
+    bookings = (
+        await session.scalars(
+            select(Booking)
+            .where(Booking.id.in_(list(due)), Booking.status == Status.confirmed.value)
+            .order_by(Booking.id)
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
+    actor = Actor.system("no-show")
+    for b in bookings:
+        before = holds.release(b)
+        b.release_from = min(due[b.id], b.checkout)
+        await holds.apply(session, [*before, *holds.occupy(b)])
+        lifecycle.move(
+            session, b, Status.no_show, actor, "no_show", data={"released_from": b.release_from.isoformat()}
+        )
+    return len(bookings)

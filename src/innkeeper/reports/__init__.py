@@ -1,0 +1,1 @@
+"""Reports: read-only figures across bookings, folios, payments and inventory (above every ledger)."""
