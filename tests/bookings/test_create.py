@@ -247,7 +247,7 @@ async def test_counter_changes_are_all_or_nothing_and_say_why(
     and change nothing."""
     import pytest as _pytest
 
-    from innkeeper.bookings import holds
+    from innkeeper.bookings import nightly as holds
     from innkeeper.inventory.errors import Unavailable
 
     h = await hotel(client, rooms=1)

@@ -86,3 +86,9 @@ def move(
     before = booking.status
     booking.status = to.value
     event(session, booking, actor, action, from_status=before, data=data)
+
+
+def mark_expired(session: AsyncSession, booking: Booking) -> None:
+    """An unpaid hold lapsed (its inventory is given back by the caller, through its allocation)."""
+    move(session, booking, Status.expired, Actor.system("expiry"), "expired")
+    booking.expires_at = None

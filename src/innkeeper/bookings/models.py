@@ -109,6 +109,11 @@ class Booking(IdMixin, TimestampMixin, Base):
         return self.release_from or self.checkout
 
     @property
+    def kind(self) -> str:
+        """What it books: ``stay`` (nights of a room type); hourly slots join with their own kind."""
+        return "stay"
+
+    @property
     def charges_closed(self) -> bool:
         """Cancelled or expired: the folio's stay charges were closed and are never posted again."""
         return self.status in (Status.cancelled, Status.expired)

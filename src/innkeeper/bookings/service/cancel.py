@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.audit.service import Actor
-from innkeeper.bookings import holds, lifecycle, notify, policy
+from innkeeper.bookings import lifecycle, notify, policy
+from innkeeper.bookings.allocation import allocation_for
 from innkeeper.bookings.errors import BookingExpired
 from innkeeper.bookings.models import Booking, Status
 from innkeeper.bookings.service import payment
@@ -31,7 +32,7 @@ async def cancel(
     now = utcnow()
     hours = policy.hours_before_checkin(b.checkin, prop.check_in_time, prop.timezone, now)
     percent = policy.refund_percent(b.cancellation_policy, hours) if b.status == Status.confirmed else 100
-    await holds.apply(session, holds.release(b))
+    await allocation_for(b).release(session, [b])
     refund, destination = await payment.refund_on_cancel(ctx, session, b, prop, percent, actor)
     b.refund_due_minor = refund.minor
     b.cancelled_at = now

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.audit.service import Actor
-from innkeeper.bookings import holds, lifecycle, notify
+from innkeeper.bookings import lifecycle, notify
+from innkeeper.bookings.allocation import allocation_for
 from innkeeper.bookings.errors import BookingExpired
 from innkeeper.bookings.models import HOLD_STATES, Booking, Status
 from innkeeper.bookings.service.expiry import expire_if_lapsed
@@ -18,7 +19,7 @@ async def confirm(ctx: AppContext, session: AsyncSession, b: Booking, actor: Act
     if await expire_if_lapsed(session, b):
         raise BookingExpired("The reservation expired before it was confirmed")
     lifecycle.require(b, *HOLD_STATES, action="confirm")
-    await holds.apply(session, holds.held_to_sold(b))
+    await allocation_for(b).confirm(session, b)
     b.expires_at = None
     b.confirmed_at = utcnow()
     lifecycle.move(session, b, Status.confirmed, actor, "confirmed", data={"reason": reason})

@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.audit.service import Actor
 from innkeeper.billing import folio
-from innkeeper.bookings import holds, lifecycle
+from innkeeper.bookings import lifecycle
+from innkeeper.bookings.allocation import allocation_for
 from innkeeper.bookings.errors import InvalidBooking, NotAllowed, PriceChanged, PropertyInactive
 from innkeeper.bookings.models import Booking, Source, Status
 from innkeeper.bookings.schemas import BookingIn, StaffBookingIn
@@ -25,6 +26,7 @@ from innkeeper.kit.clock import utcnow
 from innkeeper.kit.db import dialect_insert, dialect_name
 from innkeeper.kit.ids import reference
 from innkeeper.kit.money import Money
+from innkeeper.kit.schemas import MoneyIn
 from innkeeper.kit.security import hash_token, random_token
 from innkeeper.pricing import service as pricing
 from innkeeper.pricing.engine import Quote
@@ -61,10 +63,10 @@ async def price(
     return result
 
 
-def check_expected(expected: object, quote: Quote) -> None:
+def check_expected(expected: MoneyIn | None, quote: Quote) -> None:
     if expected is None:
         return
-    wanted = Money.parse(expected, quote.currency)
+    wanted = expected.resolve(quote.currency, field="expected_total")
     if wanted.minor != quote.total:
         raise PriceChanged(
             f"The total is now {Money(quote.total, quote.currency)}, not {wanted}",
@@ -180,11 +182,7 @@ async def create(
         "created",
         data={"total": Money(quote.total, quote.currency).to_api(), "source": booking.source},
     )
-    # No night held when the quote read them: then no expired hold can be waiting there to be reclaimed
-    # (a hold placed since is not expired), so the search for them is skipped.
-    stay_nights = holds.nights(booking.checkin, booking.checkout)
-    reclaim = any(priced.days[d].held for d in stay_nights if d in priced.days)
-    await holds.take(session, holds.take_held(booking), reclaim=reclaim)
+    await allocation_for(booking).hold(session, booking, seen=priced.days)
     if confirm_now:
         await confirm(ctx, session, booking, actor, reason="staff, pay at property")
     return booking, guest_token

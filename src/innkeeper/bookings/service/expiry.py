@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.audit.service import Actor
-from innkeeper.bookings import holds, lifecycle
+from innkeeper.bookings import lifecycle
+from innkeeper.bookings.allocation import allocation_for
 from innkeeper.bookings.models import HOLD_STATES, Booking, Status
 from innkeeper.catalog.models import Property
 from innkeeper.kit.clock import local_today, utcnow
@@ -18,11 +20,22 @@ def hold_lapsed(b: Booking) -> bool:
     return b.status in HOLD_STATES and b.expires_at is not None and b.expires_at <= utcnow()
 
 
+async def expire(session: AsyncSession, bookings: list[Booking]) -> None:
+    """Lapsed holds become ``expired`` and give their inventory back (the caller holds their locks)."""
+    by_kind: dict[str, list[Booking]] = defaultdict(list)
+    for b in bookings:
+        by_kind[b.kind].append(b)
+    for group in by_kind.values():
+        await allocation_for(group[0]).release(session, group)
+    for b in bookings:
+        lifecycle.mark_expired(session, b)
+
+
 async def expire_if_lapsed(session: AsyncSession, b: Booking) -> bool:
     """Expire a lapsed hold now (the caller holds the booking's lock)."""
     if not hold_lapsed(b):
         return False
-    await holds.apply(session, holds.expire(session, [b]))
+    await expire(session, [b])
     return True
 
 
@@ -40,7 +53,7 @@ async def sweep_expired(session: AsyncSession, limit: int = 200) -> int:
         ).all()
     )
     if due:
-        await holds.apply(session, holds.expire(session, due))
+        await expire(session, due)
     return len(due)
 
 
@@ -70,9 +83,10 @@ async def mark_no_shows(session: AsyncSession, limit: int = 500) -> int:
     ).all()
     actor = Actor.system("no-show")
     for b in bookings:
-        before = holds.release(b)
+        allocation = allocation_for(b)
+        before = allocation.footprint(b)
         b.release_from = min(due[b.id], b.checkout)
-        await holds.apply(session, [*before, *holds.occupy(b)])
+        await allocation.move(session, b, before, reclaim=False)
         lifecycle.move(
             session, b, Status.no_show, actor, "no_show", data={"released_from": b.release_from.isoformat()}
         )

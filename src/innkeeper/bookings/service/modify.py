@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.audit.service import Actor
 from innkeeper.billing import folio
-from innkeeper.bookings import holds, lifecycle
+from innkeeper.bookings import lifecycle
+from innkeeper.bookings.allocation import allocation_for
 from innkeeper.bookings.errors import BookingExpired, InvalidBooking
 from innkeeper.bookings.models import HOLD_STATES, Booking, Status
 from innkeeper.bookings.schemas import BookingIn, ModifyIn
@@ -69,11 +70,12 @@ async def modify(
     room_type, quote = priced.room_type, priced.quote
     check_expected(data.expected_total, quote)
     before = _snapshot(b)
-    old = holds.release(b)
+    allocation = allocation_for(b)
+    old = allocation.footprint(b)
     b.room_type_id, b.checkin, b.checkout = room_type.id, request.checkin, request.checkout
     b.rooms, b.guests = request.rooms, request.guests
     b.release_from = None
-    await holds.take(session, holds.occupy(b), extra=old)
+    await allocation.move(session, b, old)
     b.total_minor = quote.total
     b.quote = quote.to_api()
     b.promo_code = quote.promo_code

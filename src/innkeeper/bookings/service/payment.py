@@ -24,7 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.audit.service import Actor, record
 from innkeeper.billing import folio
-from innkeeper.bookings import holds, lifecycle, notify
+from innkeeper.bookings import lifecycle, notify
+from innkeeper.bookings.allocation import allocation_for
 from innkeeper.bookings.errors import BookingExpired, IllegalTransition
 from innkeeper.bookings.models import HOLD_STATES, Booking, Status
 from innkeeper.bookings.service import checkout
@@ -233,7 +234,7 @@ async def _after_money_in(session: AsyncSession, b: Booking, p: Payment, actor: 
         await _late_success(session, b, actor)
     t = await folio.totals(session, b)
     if b.status in HOLD_STATES and policy_met(b, t):
-        await holds.apply(session, holds.held_to_sold(b))
+        await allocation_for(b).confirm(session, b)
         b.expires_at = None
         b.confirmed_at = utcnow()
         lifecycle.move(
@@ -261,10 +262,9 @@ async def _late_success(session: AsyncSession, b: Booking, actor: Actor) -> None
     (never oversell), else reverse the charges so that the refund job gives everything back."""
     t = await folio.totals(session, b)
     if policy_met(b, t):
-        wanted = [holds.Delta(b.room_type_id, d, sold=b.rooms) for d in holds.nights(b.checkin, b.checkout)]
         try:
             async with session.begin_nested():
-                await holds.take(session, wanted)
+                await allocation_for(b).retake(session, b)
         except (Unavailable, IntegrityError):
             pass
         else:

@@ -18,7 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.audit.service import Actor
-from innkeeper.bookings import holds, lifecycle
+from innkeeper.bookings import lifecycle
+from innkeeper.bookings.allocation import allocation_for
 from innkeeper.bookings.errors import IllegalTransition, RoomNotReady, RoomUnavailable
 from innkeeper.bookings.models import Booking, RoomAssignment, Status
 from innkeeper.catalog.errors import RoomNotFound
@@ -251,9 +252,10 @@ async def check_out(session: AsyncSession, b: Booking, actor: Actor) -> None:
         )
     ).all()
     if departure < b.checkout:
-        before = holds.release(b)
+        allocation = allocation_for(b)
+        before = allocation.footprint(b)
         b.release_from = departure
-        await holds.apply(session, [*before, *holds.occupy(b)])
+        await allocation.move(session, b, before, reclaim=False)
     for a in assignments:
         if a.end_date > departure:
             a.end_date = max(departure, a.start_date + timedelta(days=1))

@@ -1,4 +1,5 @@
-"""Moving rooms between inventory counters on behalf of bookings (invariants 1-3).
+"""The nightly allocation: a stay takes nights of a room type from the ``inventory_days`` counters
+(invariants 1-3). The engine reaches it only through :class:`NightlyAllocation` (``bookings.allocation``).
 
 Lock order, everywhere: booking rows first (by id), then inventory rows by (room type, date) in one
 ``SELECT … FOR UPDATE ORDER BY room_type_id, date``. Counters then change with conditional UPDATEs
@@ -19,9 +20,8 @@ from typing import Any
 from sqlalchemy import Date, Integer, Uuid, bindparam, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from innkeeper.audit.service import Actor
 from innkeeper.bookings import lifecycle
-from innkeeper.bookings.models import HOLD_STATES, SOLD_STATES, Booking, Status
+from innkeeper.bookings.models import HOLD_STATES, SOLD_STATES, Booking
 from innkeeper.inventory.errors import Unavailable
 from innkeeper.inventory.models import InventoryDay
 from innkeeper.kit.clock import utcnow
@@ -162,13 +162,11 @@ async def due_holds(
 
 
 def expire(session: AsyncSession, bookings: list[Booking]) -> list[Delta]:
-    """Mark held bookings expired; returns the inventory to give back (apply it with the rest)."""
+    """Mark lapsed holds expired; returns the inventory to give back (apply it with the rest)."""
     deltas: list[Delta] = []
-    actor = Actor.system("expiry")
     for b in bookings:
         deltas += release(b)
-        lifecycle.move(session, b, Status.expired, actor, "expired")
-        b.expires_at = None
+        lifecycle.mark_expired(session, b)
     return deltas
 
 
@@ -185,3 +183,33 @@ async def take(
     else:
         reclaimed = []
     await apply(session, [*reclaimed, *extra, *wanted])
+
+
+class NightlyAllocation:
+    """:class:`~innkeeper.bookings.allocation.Allocation` for stays: ``rooms`` rooms of a room type on
+    every night from ``checkin`` to ``checkout`` (to ``release_from`` once nights were given back)."""
+
+    kind = "stay"
+
+    def footprint(self, b: Booking) -> list[Delta]:
+        return release(b)
+
+    async def hold(self, session: AsyncSession, b: Booking, *, seen: Any = None) -> None:
+        # ``seen``: the quote's read of the nights (date -> inventory row). With no room held on any of
+        # them then, no lapsed hold can be waiting there (a hold placed since has not lapsed), so the
+        # search for holds to reclaim is skipped.
+        stay = nights(b.checkin, b.checkout)
+        reclaim = seen is None or any(seen[d].held for d in stay if d in seen)
+        await take(session, take_held(b), reclaim=reclaim)
+
+    async def confirm(self, session: AsyncSession, b: Booking) -> None:
+        await apply(session, held_to_sold(b))
+
+    async def release(self, session: AsyncSession, bookings: Iterable[Booking]) -> None:
+        await apply(session, [d for b in bookings for d in release(b)])
+
+    async def move(self, session: AsyncSession, b: Booking, before: Any, *, reclaim: bool = True) -> None:
+        await take(session, occupy(b), extra=before, reclaim=reclaim)
+
+    async def retake(self, session: AsyncSession, b: Booking) -> None:
+        await take(session, [Delta(b.room_type_id, d, sold=b.rooms) for d in nights(b.checkin, b.checkout)])
