@@ -11,8 +11,6 @@ from sqlalchemy.exc import IntegrityError
 
 from innkeeper.audit.models import AuditEntry
 from innkeeper.context import AppContext
-from innkeeper.inventory import service as inventory
-from innkeeper.inventory.errors import Unavailable
 from innkeeper.inventory.models import InventoryDay
 from innkeeper.kit.clock import clock
 from innkeeper.kit.jobs import JobRunner
@@ -109,26 +107,6 @@ async def test_database_check_refuses_oversell(ctx: AppContext, client: httpx.As
         await set_sold(ctx, rt["id"], 1, sold=1, held=1)
     with pytest.raises(IntegrityError):
         await set_sold(ctx, rt["id"], 1, sold=-1)
-
-
-async def test_take_rooms_locks_in_date_order_and_refuses_what_is_not_there(
-    ctx: AppContext, client: httpx.AsyncClient
-) -> None:
-    owner = await user(client)
-    _prop, rt = await make_hotel(client, owner, rooms=2)
-    rt_id = uuid.UUID(rt["id"])
-    async with ctx.db.unit_of_work() as session:
-        await inventory.take_rooms(session, rt_id, day(5), day(8), 2)
-        assert await inventory.available_rooms(session, rt_id, day(5), day(8)) == 0
-        assert await inventory.available_rooms(session, rt_id, day(8), day(9)) == 2
-    with pytest.raises(Unavailable):
-        async with ctx.db.unit_of_work() as session:
-            await inventory.take_rooms(session, rt_id, day(7), day(9), 1)
-    async with ctx.db.unit_of_work(write=False) as session:  # the failed attempt left nothing behind
-        assert await inventory.available_rooms(session, rt_id, day(8), day(9)) == 2
-    with pytest.raises(Unavailable):  # beyond the horizon: missing days are never available
-        async with ctx.db.unit_of_work() as session:
-            await inventory.take_rooms(session, rt_id, day(364), day(366), 1)
 
 
 async def test_bulk_update_with_weekday_filter_is_audited(client: httpx.AsyncClient, ctx: AppContext) -> None:

@@ -8,13 +8,20 @@ import httpx
 import pytest
 from sqlalchemy import update
 
+from innkeeper.bookings.nightly import Delta, apply, nights
 from innkeeper.context import AppContext
 from innkeeper.identity.models import User
-from innkeeper.inventory import service as inventory
 from innkeeper.kit.clock import clock
 from innkeeper.pricing import service as pricing
 from tests.catalog_support import add_room_type, create_property, d, day, freeze, make_admin, make_hotel, user
 from tests.helpers import API, assert_problem, bearer, signup
+
+
+async def take_rooms(
+    session: Any, room_type_id: uuid.UUID, checkin: Any, checkout: Any, rooms: int, as_: str
+) -> None:
+    """Hold or sell ``rooms`` of a type on [checkin, checkout) through the booking engine's counters."""
+    await apply(session, [Delta(room_type_id, night, **{as_: rooms}) for night in nights(checkin, checkout)])
 
 
 @pytest.fixture(autouse=True)
@@ -102,7 +109,7 @@ async def test_restrictions_and_sales_show_at_once(client: httpx.AsyncClient, ct
     assert (await search(client, city="lisbon"))["total"] == 1
     # a sale of the only room on one night of the stay removes the hotel from the next search
     async with ctx.db.unit_of_work() as session:
-        await inventory.take_rooms(session, uuid.UUID(rt["id"]), day(11), day(12), 1, column="sold")
+        await take_rooms(session, uuid.UUID(rt["id"]), day(11), day(12), 1, "sold")
     assert (await search(client, city="lisbon"))["total"] == 0
     assert (await search(client, city="lisbon", checkin=d(12), checkout=d(14)))["total"] == 1
     cases = [
@@ -154,7 +161,7 @@ async def test_search_price_equals_quote_total_equals_booking_price(
         assert r.status_code == 201, r.text
     await put_inventory(client, owner, prop, rt, **{"from": d(11), "to": d(12), "price": "150.00"})
     async with ctx.db.unit_of_work() as session:  # two of three rooms taken on night 12: occupancy 66 %
-        await inventory.take_rooms(session, uuid.UUID(rt["id"]), day(12), day(13), 2)
+        await take_rooms(session, uuid.UUID(rt["id"]), day(12), day(13), 2, "held")
     guest_tokens = await signup(client)
     async with ctx.db.unit_of_work() as session:
         await session.execute(
@@ -277,7 +284,7 @@ async def test_calendar_shows_prices_and_availability(client: httpx.AsyncClient,
     await put_inventory(client, owner, prop, rt, **{"from": d(3), "to": d(4), "price": "150.00"})
     await put_inventory(client, owner, prop, rt, **{"from": d(4), "to": d(5), "closed": True})
     async with ctx.db.unit_of_work() as session:
-        await inventory.take_rooms(session, uuid.UUID(rt["id"]), day(2), day(3), 1)
+        await take_rooms(session, uuid.UUID(rt["id"]), day(2), day(3), 1, "held")
     r = await client.get(
         f"{API}/properties/{prop['slug']}/calendar",
         params={"room_type_id": rt["id"], "from": d(1), "to": d(5)},

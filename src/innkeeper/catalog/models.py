@@ -91,7 +91,8 @@ class Property(IdMixin, TimestampMixin, Base):
     description: Mapped[str | None] = mapped_column(Text)
     is_active: Mapped[bool] = mapped_column(Boolean, default=False)
     #: bumped in the same transaction as any change to the property's room types or rate rules (see
-    #: ``catalog.versioning``): search caches those per process and checks this number on every request
+    #: :func:`bump_catalog_versions` below): search caches those per process and checks this number on
+    #: every request
     catalog_version: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     # policies (used by bookings and billing)
     payment_policy: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)

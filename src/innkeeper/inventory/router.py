@@ -12,20 +12,20 @@ from pydantic import ValidationError
 from innkeeper.catalog.models import Property
 from innkeeper.catalog.rooms import parse_price
 from innkeeper.catalog.service import get_property
-from innkeeper.identity.deps import ActorDep, Ctx, property_roles
-from innkeeper.identity.models import PropertyRole
+from innkeeper.identity.deps import ActorDep, Ctx, property_action
+from innkeeper.identity.permissions import Action
 from innkeeper.inventory import service
 from innkeeper.inventory.schemas import InventoryUpdateIn, parse_weekdays
 from innkeeper.kit.errors import ValidationFailed
-from innkeeper.kit.http import DbSession, UnitOfWorkRoute, _field_errors
+from innkeeper.kit.http import DbSession, UnitOfWorkRoute, field_errors
 
 router = APIRouter(route_class=UnitOfWorkRoute, tags=["inventory"])
 
-Managers = Depends(property_roles(PropertyRole.owner, PropertyRole.manager))
-Desk = Depends(property_roles(PropertyRole.owner, PropertyRole.manager, PropertyRole.front_desk))
+ViewInventory = Depends(property_action(Action.inventory_view))
+ManageInventory = Depends(property_action(Action.inventory_manage))
 
 
-@router.get("/properties/{property_id}/inventory", dependencies=[Desk])
+@router.get("/properties/{property_id}/inventory", dependencies=[ViewInventory])
 async def read_inventory(
     property_id: uuid.UUID,
     session: DbSession,
@@ -48,7 +48,7 @@ def _changes(prop: Property, body: InventoryUpdateIn) -> list[service.DayChange]
     try:
         ranges = body.ranges()
     except ValidationError as exc:
-        raise ValidationFailed("The request has invalid fields", errors=_field_errors(exc.errors())) from exc
+        raise ValidationFailed("The request has invalid fields", errors=field_errors(exc.errors())) from exc
     except ValueError as exc:
         raise ValidationFailed(
             str(exc), errors=[{"field": "items", "message": str(exc), "type": "shape"}]
@@ -75,7 +75,7 @@ def _changes(prop: Property, body: InventoryUpdateIn) -> list[service.DayChange]
     return changes
 
 
-@router.put("/properties/{property_id}/inventory", dependencies=[Managers])
+@router.put("/properties/{property_id}/inventory", dependencies=[ManageInventory])
 async def update_inventory(
     property_id: uuid.UUID, body: InventoryUpdateIn, session: DbSession, ctx: Ctx, actor: ActorDep
 ) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from innkeeper.audit.service import Actor, record
 from innkeeper.catalog.models import Property, Room, RoomStatus, RoomType
 from innkeeper.catalog.rooms import room_type_of
-from innkeeper.inventory.errors import BelowSold, OutsideHorizon, Unavailable
+from innkeeper.inventory.errors import BelowSold, OutsideHorizon
 from innkeeper.inventory.models import InventoryDay
 from innkeeper.kit.clock import local_today
 from innkeeper.kit.db import insert_for
@@ -273,36 +273,6 @@ async def available_rooms(
     if len(days) != (checkout - checkin).days:
         return 0
     return max(0, min(d.available for d in days.values()))
-
-
-async def take_rooms(
-    session: AsyncSession,
-    room_type_id: uuid.UUID,
-    checkin: date,
-    checkout: date,
-    rooms: int,
-    *,
-    column: str = "held",
-) -> None:
-    """For the booking engine: lock the nights in date order, then add ``rooms`` to ``held`` (or ``sold``)
-    with a conditional UPDATE per night; 409 ``inventory.unavailable`` when any night lacks the rooms."""
-    days = await lock_days(session, room_type_id, checkin, checkout)
-    if len(days) != (checkout - checkin).days:
-        raise Unavailable("Some nights are not on sale")
-    target = getattr(InventoryDay, column)
-    for day in days:
-        result = await session.execute(
-            update(InventoryDay)
-            .where(
-                InventoryDay.id == day.id,
-                InventoryDay.closed.is_(False),
-                InventoryDay.total - InventoryDay.sold - InventoryDay.held >= rooms,
-            )
-            .values({column: target + rooms})
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise Unavailable(f"Not enough rooms on {day.date.isoformat()}")
 
 
 # -- staff: read and bulk update -------------------------------------------------------------------------

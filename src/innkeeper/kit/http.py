@@ -5,12 +5,12 @@
   success whose data was not stored. Errors roll everything back (unless the error says
   ``keep_changes``, e.g. a counted failed login).
 * :class:`RequestContextMiddleware` gives every request an id (``X-Request-ID``), binds it to the
-  logs and records Prometheus metrics.
+  logs, writes the access line, records Prometheus metrics, and refuses before any route a body over
+  the limit, a malformed ``Content-Length`` and NUL characters in any text input (``kit.text_input``).
 """
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from collections.abc import Callable, Coroutine
@@ -29,13 +29,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from innkeeper.kit import idempotency
+from innkeeper.kit import idempotency, outage
 from innkeeper.kit.clock import utcnow
 from innkeeper.kit.errors import (
     PROBLEM_CONTENT_TYPE,
     AppError,
     BadRequest,
     Conflict,
+    PayloadTooLarge,
     ServiceUnavailable,
     UnsupportedMediaType,
     ValidationFailed,
@@ -43,6 +44,7 @@ from innkeeper.kit.errors import (
 )
 from innkeeper.kit.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from innkeeper.kit.security import decode_access_token
+from innkeeper.kit.text_input import nul_field_in_form, nul_field_in_headers, nul_field_in_json, nul_refusal
 
 log = structlog.get_logger(__name__)
 
@@ -64,7 +66,7 @@ def problem_response(request: Request | None, exc: AppError) -> JSONResponse:
     return JSONResponse(body, status_code=exc.status, headers=exc.headers, media_type=PROBLEM_CONTENT_TYPE)
 
 
-def _field_errors(errors: list[Any]) -> list[dict[str, Any]]:
+def field_errors(errors: list[Any]) -> list[dict[str, Any]]:
     out = []
     for err in errors:
         loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header")]
@@ -79,6 +81,7 @@ def _field_errors(errors: list[Any]) -> list[dict[str, Any]]:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    outage.install_outage_handlers(app, problem_response)  # 503, not 500, for pool and Redis outages
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> Response:
         return problem_response(request, exc)
@@ -96,7 +99,7 @@ def install_error_handlers(app: FastAPI) -> None:
         ) and request.headers.get("content-type", "").split(";")[0].strip() not in ("application/json", ""):
             return problem_response(request, UnsupportedMediaType("Send the body as application/json"))
         return problem_response(
-            request, ValidationFailed("The request has invalid fields", errors=_field_errors(errors))
+            request, ValidationFailed("The request has invalid fields", errors=field_errors(errors))
         )
 
     @app.exception_handler(StarletteHTTPException)
@@ -115,7 +118,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ResponseValidationError)
     @app.exception_handler(Exception)
     async def _unhandled(request: Request, exc: Exception) -> Response:
-        log.error("request.unhandled_error", path=request.url.path, exc_info=exc)
+        log.error("request.unhandled_error", route=route_template(request.scope), exc_info=exc)
         error = AppError(
             "An unexpected error occurred; quote the request id when reporting it.",
             code="internal",
@@ -237,28 +240,23 @@ def route_template(scope: Scope) -> str:
     return "/".join("{" + by_value[seg] + "}" if seg in by_value else seg for seg in scope["path"].split("/"))
 
 
-async def _send_problem(send: Send, status: int, code: str, detail: str, request_id: str) -> None:
-    body = json.dumps(
-        {
-            "type": f"https://innkeeper.dev/problems/{code.replace('.', '/')}",
-            "title": status_title(status),
-            "status": status,
-            "detail": detail,
-            "code": code,
-            "request_id": request_id,
-        }
-    ).encode()
+async def _send_problem(send: Send, error: AppError, request_id: str, instance: str | None) -> None:
+    """Answer from the middleware, before any route: the same problem+json the handlers render."""
+    body = {**error.to_problem(instance), "request_id": request_id}
+    payload = orjson.dumps(body)
+    headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in error.headers.items()]
     await send(
         {
             "type": "http.response.start",
-            "status": status,
+            "status": error.status,
             "headers": [
                 (b"content-type", PROBLEM_CONTENT_TYPE.encode()),
-                (b"content-length", str(len(body)).encode()),
+                (b"content-length", str(len(payload)).encode()),
+                *headers,
             ],
         }
     )
-    await send({"type": "http.response.body", "body": body})
+    await send({"type": "http.response.body", "body": payload})
 
 
 class ReadRoute(UnitOfWorkRoute):
@@ -267,8 +265,32 @@ class ReadRoute(UnitOfWorkRoute):
     statement_reads = True
 
 
+#: bodies the middleware reads whole to check for NUL characters (a missing type is read as JSON)
+_TEXT_BODY_TYPES = (b"application/json", b"application/x-www-form-urlencoded", b"")
+
+
+def _content_type(headers: dict[bytes, bytes]) -> bytes:
+    return headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+
+
+def _refuse_before_body(scope: Scope, headers: dict[bytes, bytes], limit: int) -> AppError | None:
+    """What is wrong with the request line and headers: Content-Length, NUL characters."""
+    declared = headers.get(b"content-length")
+    if declared is not None:
+        declared = declared.strip()  # servers may pass optional whitespace through (httptools does)
+        if not declared.isdigit():
+            return BadRequest("Invalid Content-Length", code="request.bad")
+        if int(declared) > limit:
+            return PayloadTooLarge(f"The request body exceeds {limit} bytes")
+    if "\x00" in scope["path"]:
+        return nul_refusal("path")
+    field = nul_field_in_form(scope.get("query_string") or b"") or nul_field_in_headers(scope["headers"])
+    return nul_refusal(field) if field else None
+
+
 class RequestContextMiddleware:
-    """Request id, log context, metrics and the request body size limit, as plain ASGI."""
+    """Request id, log context, access log, metrics, the request body size limit and the NUL check,
+    as plain ASGI."""
 
     def __init__(self, app: ASGIApp, max_body_bytes: int = 1_048_576) -> None:
         self.app = app
@@ -278,7 +300,8 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
+        headers = dict(scope.get("headers") or [])
+        incoming = headers.get(b"x-request-id", b"").decode("latin-1")
         request_id = incoming if 0 < len(incoming) <= 128 and incoming.isprintable() else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
         structlog.contextvars.clear_contextvars()
@@ -294,7 +317,23 @@ class RequestContextMiddleware:
                 message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
             await send(message)
 
-        declared = dict(scope.get("headers") or []).get(b"content-length")
+        try:
+            refusal = _refuse_before_body(scope, headers, self.max_body_bytes)
+            if refusal is None and scope["method"] not in SAFE_METHODS:
+                if _content_type(headers) in _TEXT_BODY_TYPES or _content_type(headers).endswith(b"+json"):
+                    refusal, receive = await self._read_text_body(receive, _content_type(headers))
+                else:
+                    receive = self._limited(receive)
+            if refusal is not None:
+                instance = None if "\x00" in scope["path"] else scope["path"]
+                await _send_problem(send_with_id, refusal, request_id, instance)
+                return
+            await self.app(scope, receive, send_with_id)
+        finally:
+            self._record(scope, status, time.perf_counter() - started)
+
+    def _limited(self, receive: Receive) -> Receive:
+        """A streamed body (uploads): counted while the endpoint reads it, refused past the limit."""
         limit = self.max_body_bytes
         received = 0
 
@@ -307,22 +346,46 @@ class RequestContextMiddleware:
                     raise StarletteHTTPException(413, f"The request body exceeds {limit} bytes")
             return message
 
-        try:
-            if declared is not None and (not declared.isdigit() or int(declared) > limit):
-                too_big = declared.isdigit()
-                await _send_problem(
-                    send_with_id,
-                    413 if too_big else 400,
-                    "request.too_large" if too_big else "request.bad",
-                    f"The request body exceeds {limit} bytes" if too_big else "Invalid Content-Length",
-                    request_id,
-                )
-                return
-            await self.app(scope, limited_receive, send_with_id)
-        finally:
-            path = route_template(scope)
-            elapsed = time.perf_counter() - started
-            HTTP_REQUESTS.labels(scope["method"], path, str(status)).inc()
-            HTTP_LATENCY.labels(scope["method"], path).observe(elapsed)
-            if status >= 500:
-                log.warning("request.failed", method=scope["method"], path=path, status=status)
+        return limited_receive
+
+    async def _read_text_body(self, receive: Receive, content_type: bytes) -> tuple[AppError | None, Receive]:
+        """Read a JSON or form body whole (it is parsed whole anyway), refuse it when too large or
+        when a string in it holds a NUL, and hand the endpoint a ``receive`` that replays it."""
+        messages: list[Message] = []
+        size = 0
+        while True:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":
+                break  # the client went away: the endpoint sees that
+            size += len(message.get("body", b""))
+            if size > self.max_body_bytes:
+                return PayloadTooLarge(f"The request body exceeds {self.max_body_bytes} bytes"), receive
+            if not message.get("more_body", False):
+                break
+        body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.request")
+        form = content_type == b"application/x-www-form-urlencoded"
+        field = nul_field_in_form(body) if form else nul_field_in_json(body)
+        if field is not None:
+            return nul_refusal(field), receive
+        if messages[-1]["type"] == "http.request":
+            messages = [{"type": "http.request", "body": body, "more_body": False}]
+
+        async def replay() -> Message:
+            return messages.pop(0) if messages else await receive()
+
+        return None, replay
+
+    @staticmethod
+    def _record(scope: Scope, status: int, elapsed: float) -> None:
+        """Metrics and the access line: the route template, never the path or query values."""
+        route = route_template(scope)
+        HTTP_REQUESTS.labels(scope["method"], route, str(status)).inc()
+        HTTP_LATENCY.labels(scope["method"], route).observe(elapsed)
+        (log.warning if status >= 500 else log.info)(
+            "http.request",
+            method=scope["method"],
+            route=route,
+            status=status,
+            duration_ms=round(elapsed * 1000, 2),
+        )

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from innkeeper.context import AppContext
 from innkeeper.kit.schemas import MoneyIn, MoneyOut
 from innkeeper.payments.models import Payment, Refund
+from innkeeper.payments.service import checkout_url
 
 
 class RefundIn(BaseModel):
@@ -60,8 +61,6 @@ class PaymentOut(BaseModel):
 
     @classmethod
     def of(cls, ctx: AppContext, payment: Payment, *, show_secret: bool = True) -> PaymentOut:
-        from innkeeper.payments.service import checkout_url
-
         return cls(
             id=payment.id,
             status=payment.status,

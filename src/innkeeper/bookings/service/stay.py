@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.audit.service import Actor
+from innkeeper.billing import folio
 from innkeeper.bookings import lifecycle
 from innkeeper.bookings.allocation import allocation_for
 from innkeeper.bookings.errors import IllegalTransition, RoomNotReady, RoomUnavailable
@@ -229,8 +230,6 @@ async def check_out(session: AsyncSession, b: Booking, actor: Actor) -> None:
     """Check out; leaving before the booked departure gives the remaining nights back to inventory
     (the night of arrival stays sold). Rooms become dirty."""
     lifecycle.require(b, Status.checked_in, action="check out")
-    from innkeeper.billing import folio
-
     await folio.sync_charges(session, b, actor)
     due = (await folio.totals(session, b)).balance_due
     if due > 0:
