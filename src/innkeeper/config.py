@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import ipaddress
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"  # noqa: S105 - refused outside development
+#: lets production start with development defaults (the simulated gateway, no SMTP, console SMS)
+UNSAFE_FLAG = "INNKEEPER_UNSAFE_ALLOW_DEVELOPMENT_DEFAULTS"
 PROJECT_ROOT = Path.cwd()
 
 
@@ -19,10 +23,31 @@ class Env(StrEnum):
     production = "production"
 
 
+def local_url(host: str, port: int) -> str:
+    """``http://host:port`` for a listening address (a wildcard address becomes the loopback one)."""
+    if host in ("", "0.0.0.0", "::"):  # noqa: S104 - compared, not bound
+        host = "127.0.0.1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def is_loopback_url(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
+
+
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="INNKEEPER_", extra="ignore")
+    # an empty variable is an unset one (compose passes ``VAR=`` from an .env file as it is)
+    model_config = SettingsConfigDict(env_prefix="INNKEEPER_", extra="ignore", env_ignore_empty=True)
 
     env: Env = Env.development
+    #: production starts despite the development defaults listed by ``development_defaults``
+    unsafe_allow_development_defaults: bool = False
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     database_url: str = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'innkeeper.db'}"
@@ -31,10 +56,24 @@ class Settings(BaseSettings):
     database_echo: bool = False
     #: a pooled PostgreSQL connection idle this long is pinged before use (0: before every use)
     database_ping_idle_seconds: float = Field(5.0, ge=0)
+    #: PostgreSQL: the longest a statement waits for a lock (row, advisory) before the request is
+    #: answered 503 ``database.busy`` (0: no limit)
+    database_lock_timeout_ms: int = Field(10_000, ge=0)
+    #: PostgreSQL: the longest a statement runs before it is cancelled (503 ``database.timeout``; 0: no limit)
+    database_statement_timeout_ms: int = Field(30_000, ge=0)
+    #: PostgreSQL: seconds to open a connection before the request is answered 503
+    database_connect_timeout_seconds: float = Field(5.0, gt=0)
+    #: SQLite: the longest a writer waits for the database lock before the request is answered 503
+    database_sqlite_busy_timeout_ms: int = Field(30_000, ge=0)
     redis_url: str | None = None
+    #: connect and read timeout of every Redis call
+    redis_timeout_seconds: float = Field(0.5, gt=0)
+    #: after a failed Redis call, each process uses the fallbacks this long before trying Redis again
+    redis_retry_seconds: float = Field(5.0, ge=0)
     secret_key: str = DEV_SECRET_KEY
     encryption_keys: str | None = None
-    public_url: str = "http://127.0.0.1:8000"
+    #: the address users reach, for links in messages; unset: ``http://{host}:{port}``
+    public_url: str = ""
     log_level: str = "INFO"
     log_json: bool | None = None  # default: JSON in production, console otherwise
 
@@ -144,8 +183,60 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _default_public_url(self) -> Settings:
+        if not self.public_url:
+            self.public_url = local_url(self.host, self.port)
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_development_defaults_in_production(self) -> Settings:
+        if not self.is_production:
+            return self
+        refused = self.development_defaults()
+        public_secret = self.secret_key == DEV_SECRET_KEY
+        if public_secret:  # no flag allows it: anyone could sign an administrator's access token
+            refused.insert(0, "INNKEEPER_SECRET_KEY is the public development value (never allowed)")
+        if public_secret or (refused and not self.unsafe_allow_development_defaults):
+            raise ValueError(
+                "INNKEEPER_ENV=production refuses to start with development defaults:\n"
+                + "".join(f"  - {line}\n" for line in refused)
+                + f"Set each of them, or set {UNSAFE_FLAG}=true to start anyway on a host without real"
+                " guests or money (it never allows the development secret key)."
+            )
+        return self
+
+    def development_defaults(self) -> list[str]:
+        """The development defaults in effect that production refuses unless ``UNSAFE_FLAG`` is set."""
+        found: list[str] = []
+        if self.payment_provider == "simulated":
+            found.append(
+                "INNKEEPER_PAYMENT_PROVIDER=simulated: anyone can mark a payment paid"
+                " (POST /payments/{id}/simulate); use stripe"
+            )
+        if not self.smtp_url:
+            found.append(
+                "INNKEEPER_SMTP_URL is unset: e-mail would only reach the development outbox"
+                " (/dev/outbox), which production neither keeps nor serves"
+            )
+        if self.sms_provider == "console":
+            found.append("INNKEEPER_SMS_PROVIDER=console: text messages (sign-in codes) would only be logged")
+        if is_loopback_url(self.public_url):
+            found.append(
+                f"INNKEEPER_PUBLIC_URL is {self.public_url}, a loopback address (unset, it is made of"
+                " INNKEEPER_HOST and INNKEEPER_PORT): links in messages would not reach anyone"
+            )
+        return found
+
+    @property
+    def simulated_payments_allowed(self) -> bool:
+        """The simulated gateway lets anyone pay with nothing: outside production, or when allowed."""
+        return self.payment_provider == "simulated" and (
+            not self.is_production or self.unsafe_allow_development_defaults
+        )
+
+    @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
-        if self.env != Env.development and self.secret_key == DEV_SECRET_KEY:
+        if self.env == Env.test and self.secret_key == DEV_SECRET_KEY:
             raise ValueError(
                 "INNKEEPER_SECRET_KEY is the development default; set a real secret outside development"
             )

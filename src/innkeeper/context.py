@@ -12,6 +12,7 @@ from innkeeper.domains import load_handlers
 from innkeeper.kit.cache import Cache, NullCache, RedisCache
 from innkeeper.kit.crypto import Crypto
 from innkeeper.kit.db import Database
+from innkeeper.kit.outage import BackendGuard
 from innkeeper.kit.ratelimit import RateLimiter
 from innkeeper.kit.security import configure_password_hashing
 from innkeeper.kit.storage import Storage, storage_from_settings
@@ -36,7 +37,18 @@ class AppContext:
             memory_kib=settings.password_memory_kib,
             parallelism=settings.password_parallelism,
         )
-        redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+        redis = (
+            Redis.from_url(
+                settings.redis_url,
+                # a dead Redis costs a call this long at most, and only one call per process every
+                # ``redis_retry_seconds`` (the cache and the limiter share one breaker)
+                socket_connect_timeout=settings.redis_timeout_seconds,
+                socket_timeout=settings.redis_timeout_seconds,
+            )
+            if settings.redis_url
+            else None
+        )
+        redis_guard = BackendGuard("redis", retry_seconds=settings.redis_retry_seconds)
         return cls(
             settings=settings,
             db=Database(
@@ -45,9 +57,13 @@ class AppContext:
                 pool_size=settings.database_pool_size,
                 max_overflow=settings.database_max_overflow,
                 ping_idle_seconds=settings.database_ping_idle_seconds,
+                lock_timeout_ms=settings.database_lock_timeout_ms,
+                statement_timeout_ms=settings.database_statement_timeout_ms,
+                connect_timeout=settings.database_connect_timeout_seconds,
+                sqlite_busy_timeout=settings.database_sqlite_busy_timeout_ms / 1000,
             ),
-            cache=RedisCache(redis) if redis is not None else NullCache(),
-            limiter=RateLimiter(settings.redis_url),
+            cache=RedisCache(redis, guard=redis_guard) if redis is not None else NullCache(),
+            limiter=RateLimiter(settings.redis_url, redis=redis, guard=redis_guard),
             crypto=Crypto.from_settings(settings.secret_key, settings.encryption_keys),
             redis=redis,
             storage=storage_from_settings(settings),

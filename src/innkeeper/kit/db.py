@@ -6,6 +6,11 @@
   units of work (the documented aiosqlite recipe), so writers queue on the database lock up front
   instead of failing with "database is locked" half-way through.
 * PostgreSQL: asyncpg with a sized pool; ``SELECT … FOR UPDATE`` / ``SKIP LOCKED`` work as usual.
+  Every connection starts with ``lock_timeout`` and ``statement_timeout`` set, so no request waits
+  without bound on a lock or a runaway statement.
+* Outages: a lost or unreachable database, a lock or statement timeout, SQLite's busy timeout are
+  raised as the 503 problems of :mod:`innkeeper.kit.outage` (with ``Retry-After``), not as driver
+  errors that would end as 500s.
 """
 
 from __future__ import annotations
@@ -22,13 +27,14 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, DateTime, MetaData, TypeDecorator, event, text
 from sqlalchemy import exc as exc_module
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection, ExceptionContext, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import Uuid
 
 from innkeeper.kit.clock import utcnow
 from innkeeper.kit.ids import new_id
+from innkeeper.kit.outage import database_problem, warn_database_problem
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -109,7 +115,14 @@ class Database:
         max_overflow: int = 10,
         sqlite_busy_timeout: float = 30.0,
         ping_idle_seconds: float = 5.0,
+        lock_timeout_ms: int = 0,
+        statement_timeout_ms: int = 0,
+        connect_timeout: float = 60.0,
     ) -> None:
+        """``lock_timeout_ms``, ``statement_timeout_ms`` (PostgreSQL; 0: no limit): the longest a
+        statement waits for a lock, or runs, before it fails (503). ``connect_timeout``: seconds to
+        open a PostgreSQL connection. ``sqlite_busy_timeout``: seconds a SQLite writer waits for the
+        database lock."""
         self.url = url
         parsed = make_url(url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
@@ -120,11 +133,20 @@ class Database:
             kwargs["connect_args"] = {"timeout": sqlite_busy_timeout}
         else:
             kwargs.update(pool_size=pool_size, max_overflow=max_overflow, pool_recycle=1800)
+            kwargs["connect_args"] = {
+                "timeout": connect_timeout,
+                # sent with the connection start-up: no extra round trip
+                "server_settings": {
+                    "lock_timeout": str(int(lock_timeout_ms)),
+                    "statement_timeout": str(int(statement_timeout_ms)),
+                },
+            }
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             _configure_sqlite(self.engine, busy_timeout_ms=int(sqlite_busy_timeout * 1000))
         else:
             _ping_when_idle(self.engine, ping_idle_seconds)
+        _raise_outages_as_problems(self.engine)
         #: Reads on SQLite take no write lock; everything else begins IMMEDIATE.
         self.read_engine = self.engine.execution_options(innkeeper_read_only=True)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
@@ -179,7 +201,7 @@ def _ping_when_idle(engine: AsyncEngine, idle_seconds: float) -> None:
     on checkout only when it has sat unused for ``idle_seconds`` (``pool_pre_ping`` pings on every
     checkout: two extra round trips per request). A dead one is replaced before the request sees it;
     the pool retries with a fresh connection. A connection that dies while in steady use (a database
-    restart under load) fails its current request once and the pool is invalidated."""
+    restart under load) fails its current request once (503) and the pool is invalidated."""
     pool = engine.sync_engine.pool
     dialect = engine.sync_engine.dialect
 
@@ -199,6 +221,38 @@ def _ping_when_idle(engine: AsyncEngine, idle_seconds: float) -> None:
             raise exc_module.DisconnectionError("connection failed its ping") from exc
         if not alive:
             raise exc_module.DisconnectionError("connection failed its ping")
+
+
+def _raise_outages_as_problems(engine: AsyncEngine) -> None:
+    """Raise an outage (connection lost or refused, lock or statement timeout, SQLite busy) as its
+    503 problem in place of the driver's error, for every caller of this engine. SQLAlchemy's
+    documented way to substitute an exception; the connection is still invalidated as usual."""
+
+    @event.listens_for(engine.sync_engine, "do_connect")
+    def _connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+        # a refused or timed-out connect raises OSError, which SQLAlchemy hands on unwrapped, past
+        # ``handle_error``: translate it here, where every new connection is opened
+        try:
+            return dialect.connect(*cargs, **cparams)
+        except Exception as exc:
+            problem = database_problem(exc, connecting=True)
+            if problem is None:
+                raise
+            warn_database_problem(problem, exc)
+            raise problem from exc
+
+    @event.listens_for(engine.sync_engine, "handle_error")
+    def _on_error(context: ExceptionContext) -> BaseException | None:
+        if context.is_pre_ping:  # the pool's own liveness check handles these
+            return None
+        problem = database_problem(
+            context.original_exception,
+            is_disconnect=context.is_disconnect,
+            connecting=context.connection is None,
+        )
+        if problem is not None:
+            warn_database_problem(problem, context.original_exception)
+        return problem
 
 
 def _configure_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:

