@@ -112,5 +112,32 @@ async def make_hotel(
     return prop, rt
 
 
+async def invite(
+    client: httpx.AsyncClient, headers: dict[str, str], property_id: str, email: str, role: str
+) -> dict[str, Any]:
+    r = await client.post(
+        f"{API}/properties/{property_id}/members", headers=headers, json={"email": email, "role": role}
+    )
+    assert r.status_code == 201, r.text
+    data: dict[str, Any] = r.json()
+    return data
+
+
+async def add_member(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    property_id: str,
+    member: dict[str, Any],
+    role: str,
+) -> dict[str, Any]:
+    """Make ``member`` (the tokens ``signup`` returned) staff the only way there is: ``headers`` (an
+    owner) invites the member's address, and the member, signed in, accepts."""
+    invitation = await invite(client, headers, property_id, member["user"]["email"], role)
+    r = await client.post(f"{API}/users/me/invitations/{invitation['id']}/accept", headers=bearer(member))
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "accepted"
+    return invitation
+
+
 def minor(money: dict[str, str]) -> str:
     return money["amount"]

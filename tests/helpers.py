@@ -26,6 +26,12 @@ async def signup(
     return data
 
 
+def client_at(app: Any, ip: str) -> httpx.AsyncClient:
+    """Another client of the test's app, calling from ``ip`` (the ``client`` fixture is 203.0.113.7)."""
+    transport = httpx.ASGITransport(app=app, client=(ip, 50000))
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+
 def bearer(tokens: dict[str, Any]) -> dict[str, str]:
     return {"Authorization": f"Bearer {tokens['access_token']}"}
 

@@ -1,15 +1,18 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 
 from innkeeper.audit.models import AuditEntry
 from innkeeper.context import AppContext
 from innkeeper.identity.models import AuthSession, User
+from innkeeper.identity.service import ACCOUNT_CEILING_FACTOR, LOGIN_BACKOFF_BASE
 from innkeeper.kit.clock import clock
-from tests.helpers import API, PASSWORD, assert_problem, bearer, signup, unique_email
+from tests.helpers import API, PASSWORD, assert_problem, bearer, client_at, signup, unique_email
 
 
 async def count_users(ctx: AppContext) -> int:
@@ -76,27 +79,78 @@ async def test_login_and_enumeration_resistance(client: httpx.AsyncClient) -> No
     assert a == b  # the same answer whether or not the account exists
 
 
-async def test_failed_logins_are_limited_per_account(client: httpx.AsyncClient, ctx: AppContext) -> None:
+async def test_failed_logins_slow_their_source_down_not_the_owner(
+    app: Any, client: httpx.AsyncClient, ctx: AppContext
+) -> None:
+    """Failures count per account *and* source: the guessing address waits, longer after each failure
+    once it has used its allowance, while the owner logs in from elsewhere."""
+    clock.freeze()
     email = unique_email()
     await signup(client, email=email)
-    for _ in range(ctx.settings.login_failures_per_window):
-        r = await client.post(f"{API}/auth/login", json={"email": email, "password": "not the password"})
-        assert r.status_code == 401
-    blocked = await client.post(f"{API}/auth/login", json={"email": email, "password": PASSWORD})
-    body = assert_problem(blocked, 429, "rate_limited")
-    retry = int(blocked.headers["Retry-After"])
-    assert 0 < retry <= ctx.settings.login_failure_window_seconds
-    assert body["retry_after"] == retry
-    # an unknown account is limited the same way (no enumeration through the limiter)
-    for _ in range(ctx.settings.login_failures_per_window):
-        await client.post(f"{API}/auth/login", json={"email": "ghost@example.com", "password": "x" * 10})
-    assert (
-        await client.post(f"{API}/auth/login", json={"email": "ghost@example.com", "password": "x" * 10})
-    ).status_code == 429
-    clock.advance(timedelta(seconds=ctx.settings.login_failure_window_seconds + 1))
-    assert (
-        await client.post(f"{API}/auth/login", json={"email": email, "password": PASSWORD})
-    ).status_code == 200
+    wrong = {"email": email, "password": "not the password"}
+    right = {"email": email, "password": PASSWORD}
+    async with client_at(app, "198.51.100.66") as attacker:
+        for _ in range(ctx.settings.login_failures_per_window):
+            assert_problem(await attacker.post(f"{API}/auth/login", json=wrong), 401)
+        waits = []
+        for _ in range(4):
+            # even the right password waits at this address: it proves nothing after so many guesses
+            blocked = await attacker.post(f"{API}/auth/login", json=right)
+            body = assert_problem(blocked, 429, "rate_limited")
+            waits.append(int(blocked.headers["Retry-After"]))
+            assert body["retry_after"] == waits[-1]
+            # the owner, at their own address, is not locked out
+            assert (await client.post(f"{API}/auth/login", json=right)).status_code == 200
+            clock.advance(timedelta(seconds=waits[-1] - 1))
+            assert (await attacker.post(f"{API}/auth/login", json=wrong)).status_code == 429
+            clock.advance(timedelta(seconds=1))
+            # the wait is over: the next try is heard, and counted again
+            assert_problem(await attacker.post(f"{API}/auth/login", json=wrong), 401)
+    base = int(LOGIN_BACKOFF_BASE.total_seconds())
+    assert waits == [base, 2 * base, 4 * base, 8 * base]
+
+
+async def test_unknown_accounts_are_throttled_like_real_ones(
+    client: httpx.AsyncClient, ctx: AppContext
+) -> None:
+    clock.freeze()
+    email = unique_email()
+    await signup(client, email=email)
+    answers = []
+    for address in (email, "ghost@example.com"):
+        for _ in range(ctx.settings.login_failures_per_window):
+            await client.post(f"{API}/auth/login", json={"email": address, "password": "x" * 10})
+        blocked = await client.post(f"{API}/auth/login", json={"email": address, "password": "x" * 10})
+        body = assert_problem(blocked, 429, "rate_limited")
+        body.pop("request_id")
+        answers.append((body, blocked.headers["Retry-After"]))
+    assert answers[0] == answers[1]  # no enumeration through the throttle
+
+
+@pytest.mark.parametrize("settings_overrides", [{"login_failures_per_window": 2}])
+async def test_guessing_from_many_addresses_slows_new_addresses_never_known_ones(
+    app: Any, client: httpx.AsyncClient, ctx: AppContext
+) -> None:
+    """The account's failures from everywhere meet a soft ceiling (``ACCOUNT_CEILING_FACTOR`` times the
+    per-source allowance): addresses the account never logged in from then wait; its known ones never."""
+    clock.freeze()
+    email = unique_email()
+    await signup(client, email=email)  # from 203.0.113.7, now a known address of the account
+    free = ctx.settings.login_failures_per_window
+    right = {"email": email, "password": PASSWORD}
+    for bot in range(ACCOUNT_CEILING_FACTOR):
+        async with client_at(app, f"198.51.100.{bot + 1}") as guesser:
+            for _ in range(free):  # each address stays within its own allowance
+                r = await guesser.post(f"{API}/auth/login", json={"email": email, "password": "guess " * 2})
+                assert_problem(r, 401)
+    async with client_at(app, "192.0.2.50") as travelling:  # the owner on a network never used before
+        blocked = await travelling.post(f"{API}/auth/login", json=right)
+        assert_problem(blocked, 429, "rate_limited")
+        assert int(blocked.headers["Retry-After"]) == int(LOGIN_BACKOFF_BASE.total_seconds())
+        assert (await client.post(f"{API}/auth/login", json=right)).status_code == 200
+        # soft: once the wait is over, the new address gets in too
+        clock.advance(LOGIN_BACKOFF_BASE)
+        assert (await travelling.post(f"{API}/auth/login", json=right)).status_code == 200
 
 
 async def test_logout_kills_access_token_on_next_request(client: httpx.AsyncClient) -> None:

@@ -1,7 +1,7 @@
 """Staff endpoints for properties, members, room types, rooms and images.
 
-Every ``/properties/{property_id}/…`` route depends on ``property_roles(...)``: that is the one place
-that scopes staff to their properties (404 for strangers, 403 for a member with the wrong role)."""
+Every ``/properties/{property_id}/…`` route depends on ``property_action(...)``: that is the one place
+that scopes staff to their properties (404 for strangers, 403 for a member whose role may not)."""
 
 from __future__ import annotations
 
@@ -11,34 +11,72 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Request, Response, UploadFile, status
 
 from innkeeper.catalog import images, rooms, service
+from innkeeper.catalog.errors import (
+    BadImage,
+    DuplicateCode,
+    DuplicateRoom,
+    ImageNotFound,
+    LastOwner,
+    MemberExists,
+    MemberNotFound,
+    NotReady,
+    PropertyNotFound,
+    RoomNotFound,
+    RoomTypeNotFound,
+    SlugTaken,
+)
 from innkeeper.catalog.schemas import (
+    ImageOut,
+    InvitationOut,
     MemberIn,
+    MemberOut,
     PropertyIn,
+    PropertyManageOut,
+    PropertyOut,
     PropertyPatch,
     RoomIn,
+    RoomOut,
     RoomPatch,
     RoomTypeIn,
+    RoomTypeOut,
     RoomTypePatch,
+    RoomTypeWithRoomsOut,
+    StaffPropertyOut,
 )
-from innkeeper.identity.deps import ActorDep, Ctx, CurrentUser, property_roles
-from innkeeper.identity.models import PropertyRole
+from innkeeper.identity.deps import ActorDep, Ctx, CurrentUser, property_action
+from innkeeper.identity.errors import InvitationClosed, InvitationNotFound
+from innkeeper.identity.permissions import Action
 from innkeeper.kit.http import DbSession, UnitOfWorkRoute
-from innkeeper.kit.pagination import PageParams
+from innkeeper.kit.pagination import ListOf, PageParams
+from innkeeper.kit.problems import BODY, JSON_WRITE, problem_responses
 
-router = APIRouter(route_class=UnitOfWorkRoute, tags=["properties"])
+router = APIRouter(route_class=UnitOfWorkRoute, tags=["properties"], responses=problem_responses(422))
+#: what ``property_action`` answers: 401 signed out, 404 to a stranger, 403 to a member whose role may not
+SCOPED = (401, PropertyNotFound, (403, "auth.role"))
+# Routes answering a property set ``response_model_exclude_unset``: its policies are stored with only
+# the keys sent (``{"mode": "prepay"}``), and the answer shows them so, without added nulls.
 
-R = PropertyRole
-Owners = Depends(property_roles(R.owner))
-Managers = Depends(property_roles(R.owner, R.manager))
-Staff = Depends(property_roles(R.owner, R.manager, R.front_desk, R.housekeeping))
-AnyMember = Depends(property_roles())
+ViewProperty = Depends(property_action(Action.property_view))
+ManageProperty = Depends(property_action(Action.property_manage))
+ViewMembers = Depends(property_action(Action.members_view))
+ManageMembers = Depends(property_action(Action.members_manage))
+ViewRooms = Depends(property_action(Action.rooms_view))
+Housekeeping = Depends(property_action(Action.rooms_housekeeping))
+ManageRooms = Depends(property_action(Action.rooms_manage))
 
 
 async def _write_limit(ctx: Ctx, user: CurrentUser) -> None:
     await ctx.limiter.hit(ctx.settings.write_rate_limit, "write", str(user.id))
 
 
-@router.post("/properties", status_code=status.HTTP_201_CREATED, dependencies=[Depends(_write_limit)])
+@router.post(
+    "/properties",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[Depends(_write_limit)],
+    response_model=PropertyOut,
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, *JSON_WRITE, SlugTaken),
+)
 async def create_property(
     data: PropertyIn, session: DbSession, user: CurrentUser, actor: ActorDep
 ) -> dict[str, Any]:
@@ -46,13 +84,24 @@ async def create_property(
     return service.property_to_api(prop)
 
 
-@router.get("/staff/properties")
+@router.get(
+    "/staff/properties",
+    response_model=ListOf[StaffPropertyOut],
+    response_model_exclude_unset=True,
+    responses=problem_responses(401),
+)
 async def my_properties(session: DbSession, user: CurrentUser, page: PageParams) -> dict[str, Any]:
     rows, total = await service.list_properties_for(session, user, page.limit, page.offset)
     return {"items": [{**service.property_to_api(p), "role": role} for p, role in rows], "total": total}
 
 
-@router.get("/properties/{property_id}/manage", dependencies=[AnyMember])
+@router.get(
+    "/properties/{property_id}/manage",
+    dependencies=[ViewProperty],
+    response_model=PropertyManageOut,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*SCOPED),
+)
 async def staff_view(property_id: uuid.UUID, session: DbSession) -> dict[str, Any]:
     prop = await service.get_property(session, property_id)
     data = service.property_to_api(prop, images=await images.list_images(session, prop.id))
@@ -60,7 +109,13 @@ async def staff_view(property_id: uuid.UUID, session: DbSession) -> dict[str, An
     return data
 
 
-@router.patch("/properties/{property_id}", dependencies=[Managers])
+@router.patch(
+    "/properties/{property_id}",
+    dependencies=[ManageProperty],
+    response_model=PropertyOut,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*SCOPED, *JSON_WRITE, SlugTaken),
+)
 async def update_property(
     property_id: uuid.UUID, data: PropertyPatch, session: DbSession, actor: ActorDep
 ) -> dict[str, Any]:
@@ -68,13 +123,25 @@ async def update_property(
     return service.property_to_api(await service.update_property(session, prop, data, actor))
 
 
-@router.post("/properties/{property_id}/activate", dependencies=[Managers])
+@router.post(
+    "/properties/{property_id}/activate",
+    dependencies=[ManageProperty],
+    response_model=PropertyOut,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*SCOPED, 429, NotReady),
+)
 async def activate(property_id: uuid.UUID, session: DbSession, actor: ActorDep) -> dict[str, Any]:
     prop = await service.get_property(session, property_id)
     return service.property_to_api(await service.set_active(session, prop, True, actor))
 
 
-@router.post("/properties/{property_id}/deactivate", dependencies=[Managers])
+@router.post(
+    "/properties/{property_id}/deactivate",
+    dependencies=[ManageProperty],
+    response_model=PropertyOut,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*SCOPED, 429),
+)
 async def deactivate(property_id: uuid.UUID, session: DbSession, actor: ActorDep) -> dict[str, Any]:
     prop = await service.get_property(session, property_id)
     return service.property_to_api(await service.set_active(session, prop, False, actor))
@@ -83,16 +150,29 @@ async def deactivate(property_id: uuid.UUID, session: DbSession, actor: ActorDep
 # -- members ------------------------------------------------------------------------------------------
 
 
-@router.get("/properties/{property_id}/members", dependencies=[Managers])
+@router.get(
+    "/properties/{property_id}/members",
+    dependencies=[ViewMembers],
+    response_model=ListOf[MemberOut],
+    responses=problem_responses(*SCOPED),
+)
 async def list_members(property_id: uuid.UUID, session: DbSession) -> dict[str, Any]:
     items = await service.list_members(session, property_id)
     return {"items": items, "total": len(items)}
 
 
-@router.post("/properties/{property_id}/members", status_code=status.HTTP_201_CREATED, dependencies=[Owners])
+@router.post(
+    "/properties/{property_id}/members",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[ManageMembers],
+    response_model=InvitationOut,
+    responses=problem_responses(*SCOPED, *JSON_WRITE, MemberExists),
+)
 async def add_member(
     property_id: uuid.UUID, data: MemberIn, session: DbSession, ctx: Ctx, actor: ActorDep
 ) -> dict[str, Any]:
+    """Invite the address: the same answer whether or not it has an account; the member is active once
+    the invitee accepts (``POST /users/me/invitations/{id}/accept``)."""
     prop = await service.get_property(session, property_id)
     return await service.add_member(ctx, session, prop, data, actor)
 
@@ -100,7 +180,9 @@ async def add_member(
 @router.delete(
     "/properties/{property_id}/members/{user_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    dependencies=[Owners],
+    dependencies=[ManageMembers],
+    response_class=Response,
+    responses=problem_responses(*SCOPED, 429, MemberNotFound, LastOwner),
 )
 async def remove_member(
     property_id: uuid.UUID, user_id: uuid.UUID, session: DbSession, actor: ActorDep
@@ -110,17 +192,41 @@ async def remove_member(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
+@router.delete(
+    "/properties/{property_id}/invitations/{invitation_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    dependencies=[ManageMembers],
+    response_class=Response,
+    responses=problem_responses(*SCOPED, 429, InvitationNotFound, InvitationClosed),
+)
+async def revoke_invitation(
+    property_id: uuid.UUID, invitation_id: uuid.UUID, session: DbSession, actor: ActorDep
+) -> Response:
+    prop = await service.get_property(session, property_id)
+    await service.revoke_invitation(session, prop, invitation_id, actor)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
 # -- room types and rooms ---------------------------------------------------------------------------------
 
 
-@router.get("/properties/{property_id}/room-types", dependencies=[Staff])
+@router.get(
+    "/properties/{property_id}/room-types",
+    dependencies=[ViewRooms],
+    response_model=ListOf[RoomTypeWithRoomsOut],
+    responses=problem_responses(*SCOPED),
+)
 async def list_room_types(property_id: uuid.UUID, session: DbSession) -> dict[str, Any]:
     items = await rooms.list_room_types(session, property_id)
     return {"items": items, "total": len(items)}
 
 
 @router.post(
-    "/properties/{property_id}/room-types", status_code=status.HTTP_201_CREATED, dependencies=[Managers]
+    "/properties/{property_id}/room-types",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[ManageRooms],
+    response_model=RoomTypeWithRoomsOut,
+    responses=problem_responses(*SCOPED, *JSON_WRITE, DuplicateCode),
 )
 async def create_room_type(
     property_id: uuid.UUID, data: RoomTypeIn, session: DbSession, ctx: Ctx, actor: ActorDep
@@ -130,7 +236,12 @@ async def create_room_type(
     return rooms.room_type_to_api(rt, rooms=0)
 
 
-@router.patch("/properties/{property_id}/room-types/{room_type_id}", dependencies=[Managers])
+@router.patch(
+    "/properties/{property_id}/room-types/{room_type_id}",
+    dependencies=[ManageRooms],
+    response_model=RoomTypeOut,
+    responses=problem_responses(*SCOPED, RoomTypeNotFound, *JSON_WRITE),
+)
 async def update_room_type(
     property_id: uuid.UUID, room_type_id: uuid.UUID, data: RoomTypePatch, session: DbSession, actor: ActorDep
 ) -> dict[str, Any]:
@@ -138,13 +249,24 @@ async def update_room_type(
     return rooms.room_type_to_api(await rooms.update_room_type(session, prop, room_type_id, data, actor))
 
 
-@router.get("/properties/{property_id}/rooms", dependencies=[Staff])
+@router.get(
+    "/properties/{property_id}/rooms",
+    dependencies=[ViewRooms],
+    response_model=ListOf[RoomOut],
+    responses=problem_responses(*SCOPED),
+)
 async def list_rooms(property_id: uuid.UUID, session: DbSession) -> dict[str, Any]:
     items = [rooms.room_to_api(r) for r in await rooms.list_rooms(session, property_id)]
     return {"items": items, "total": len(items)}
 
 
-@router.post("/properties/{property_id}/rooms", status_code=status.HTTP_201_CREATED, dependencies=[Managers])
+@router.post(
+    "/properties/{property_id}/rooms",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[ManageRooms],
+    response_model=RoomOut,
+    responses=problem_responses(*SCOPED, RoomTypeNotFound, *JSON_WRITE, DuplicateRoom),
+)
 async def create_room(
     property_id: uuid.UUID, data: RoomIn, session: DbSession, actor: ActorDep
 ) -> dict[str, Any]:
@@ -152,7 +274,13 @@ async def create_room(
     return rooms.room_to_api(await rooms.create_room(session, prop, data, actor))
 
 
-@router.patch("/properties/{property_id}/rooms/{room_id}", dependencies=[Staff])
+@router.patch(
+    "/properties/{property_id}/rooms/{room_id}",
+    dependencies=[Housekeeping],
+    response_model=RoomOut,
+    # 409: taking a room out of order would leave fewer rooms than are sold
+    responses=problem_responses(*SCOPED, RoomNotFound, *JSON_WRITE, (409, "inventory.below_sold")),
+)
 async def update_room(
     property_id: uuid.UUID, room_id: uuid.UUID, data: RoomPatch, session: DbSession, actor: ActorDep
 ) -> dict[str, Any]:
@@ -163,7 +291,21 @@ async def update_room(
 # -- images -------------------------------------------------------------------------------------------------
 
 
-@router.post("/properties/{property_id}/images", status_code=status.HTTP_201_CREATED, dependencies=[Managers])
+@router.post(
+    "/properties/{property_id}/images",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[ManageProperty],
+    response_model=ImageOut,
+    responses=problem_responses(
+        *SCOPED,
+        *BODY,
+        429,
+        BadImage,
+        (409, "image.too_many"),
+        (413, "image.too_large"),
+        (415, "image.unsupported_type"),
+    ),
+)
 async def upload_image(
     property_id: uuid.UUID, file: Annotated[UploadFile, File()], session: DbSession, ctx: Ctx, actor: ActorDep
 ) -> dict[str, Any]:
@@ -172,7 +314,12 @@ async def upload_image(
     return service.image_to_api(await images.upload(ctx, session, prop, data, actor))
 
 
-@router.get("/properties/{property_id}/images", dependencies=[AnyMember])
+@router.get(
+    "/properties/{property_id}/images",
+    dependencies=[ViewProperty],
+    response_model=ListOf[ImageOut],
+    responses=problem_responses(*SCOPED),
+)
 async def list_images(property_id: uuid.UUID, session: DbSession) -> dict[str, Any]:
     items = [service.image_to_api(i) for i in await images.list_images(session, property_id)]
     return {"items": items, "total": len(items)}
@@ -181,7 +328,9 @@ async def list_images(property_id: uuid.UUID, session: DbSession) -> dict[str, A
 @router.delete(
     "/properties/{property_id}/images/{image_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    dependencies=[Managers],
+    dependencies=[ManageProperty],
+    response_class=Response,
+    responses=problem_responses(*SCOPED, 429, ImageNotFound),
 )
 async def delete_image(
     property_id: uuid.UUID, image_id: uuid.UUID, session: DbSession, ctx: Ctx, actor: ActorDep
@@ -191,7 +340,18 @@ async def delete_image(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/images/{image_id}", tags=["catalog"])
+#: the bytes of an image, in the type sniffed from them at upload
+IMAGE_ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The image",
+        "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in images.EXTENSIONS},
+    },
+    304: {"description": "Not modified (``If-None-Match`` named the image's ETag)"},
+    **problem_responses(422, ImageNotFound),
+}
+
+
+@router.get("/images/{image_id}", tags=["catalog"], response_class=Response, responses=IMAGE_ANSWERS)
 async def serve_image(image_id: uuid.UUID, request: Request, session: DbSession, ctx: Ctx) -> Response:
     image, data = await images.fetch(ctx, session, image_id)
     etag = f'"{image.sha256}"'

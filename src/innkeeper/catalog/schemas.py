@@ -1,4 +1,5 @@
-"""Request bodies for properties, members, room types, rooms. Outputs are built in ``catalog.views``."""
+"""Request bodies for properties, members, room types, rooms, and the answers' shapes (built as dicts
+by ``catalog.service`` and ``catalog.rooms``)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,10 @@ from typing import Annotated, Any, Literal
 from babel import Locale
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from innkeeper.identity.schemas import Email
 from innkeeper.kit.money import known_currencies
+from innkeeper.kit.outputs import ClockTime, DecimalText, Instant, Out
+from innkeeper.kit.schemas import MoneyIn, MoneyOut
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 #: Slugs that would shadow fixed paths under /properties.
@@ -81,9 +85,6 @@ Country = Annotated[str, AfterValidator(check_country)]
 Currency = Annotated[str, AfterValidator(check_currency_code)]
 Amenities = Annotated[list[str], Field(max_length=60), AfterValidator(_clean_amenities)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
-#: A money value as sent: {"amount": "150.00", "currency": "EUR"} or "150.00"; parsed by the service
-#: against the property's currency (Money.parse), so a wrong currency is a 422 there.
-MoneyIn = dict[str, Any] | str | int
 Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
 
 
@@ -163,9 +164,11 @@ class PropertyPatch(PropertyFields):
 
 
 class MemberIn(BaseModel):
+    """An invitation to work at the property; the member is active once the invitee accepts."""
+
     model_config = ConfigDict(extra="forbid")
-    email: Annotated[str, Field(min_length=3, max_length=320)]
-    role: Literal["manager", "front_desk", "housekeeping", "moderator"]
+    email: Email
+    role: Literal["manager", "front_desk", "housekeeping", "moderator", "professional"]
 
 
 class RoomTypeIn(BaseModel):
@@ -203,3 +206,120 @@ class RoomPatch(BaseModel):
     status: Literal["available", "out_of_order"] | None = None
     housekeeping: Literal["clean", "dirty", "inspected"] | None = None
     floor: int | None = Field(None, ge=-10, le=300)
+
+
+# -- answers: the shapes ``catalog.service.property_to_api`` and friends build ------------------------------
+
+
+class PaymentPolicyOut(Out):
+    mode: str = Field(examples=["prepay"])
+    deposit_percent: int | None = None
+
+
+class CancellationPolicyOut(Out):
+    preset: str = Field(examples=["moderate"])
+    free_until_hours: int | None = None
+    tiers: list[RefundTier] | None = None
+
+
+class ImageOut(Out):
+    id: uuid.UUID
+    url: str = Field(examples=["/api/v1/images/0190d7a4-0000-7000-8000-000000000000"])
+    content_type: str
+    size_bytes: int
+    position: int
+
+
+class PublicPropertyFields(Out):
+    """A property as anyone may see it. Policies are stored as sent: only the keys given appear."""
+
+    id: uuid.UUID
+    slug: str
+    kind: str = Field(examples=["hotel"])
+    name: str
+    city: str
+    country: str
+    address: str | None
+    latitude: float | None
+    longitude: float | None
+    timezone: str
+    currency: str
+    check_in_time: ClockTime
+    check_out_time: ClockTime
+    star_rating: int | None
+    rating: DecimalText | None = Field(description="Average of published reviews, one decimal")
+    amenities: list[str]
+    description: str | None
+    payment_policy: PaymentPolicyOut | None
+    cancellation_policy: CancellationPolicyOut | None
+    refund_destination: str
+    vat_percent: DecimalText
+    vat_included: bool
+    city_tax: MoneyOut
+    city_tax_max_nights: int | None
+    images: list[ImageOut]
+
+
+class PropertyOut(PublicPropertyFields):
+    """A property as its staff see it."""
+
+    is_active: bool
+    created_at: Instant
+
+
+class StaffPropertyOut(PropertyOut):
+    role: str | None = Field(description="The caller's role there (none for a platform admin)")
+
+
+class RoomTypeOut(Out):
+    id: uuid.UUID
+    property_id: uuid.UUID
+    code: str
+    name: str
+    capacity: int
+    base_price: MoneyOut
+    bed_config: str | None
+    size_sqm: int | None
+    amenities: list[str]
+    description: str | None
+
+
+class RoomTypeWithRoomsOut(RoomTypeOut):
+    rooms: int = Field(description="Rooms of this type in service")
+
+
+class PropertyManageOut(PropertyOut):
+    room_types: list[RoomTypeWithRoomsOut]
+
+
+class RoomOut(Out):
+    id: uuid.UUID
+    property_id: uuid.UUID
+    room_type_id: uuid.UUID
+    number: str
+    floor: int | None
+    status: str = Field(examples=["available"])
+    housekeeping: str = Field(examples=["clean"])
+
+
+class InvitationOut(Out):
+    """The answer to an invitation: the same whether or not the address has an account."""
+
+    id: uuid.UUID
+    email: str
+    role: str
+    status: Literal["invited"]
+    expires_at: Instant
+
+
+class MemberOut(Out):
+    """An active member, or a pending invitation (``status: "invited"``: no user, no name)."""
+
+    id: uuid.UUID = Field(description="The membership, or the invitation (to revoke it)")
+    user_id: uuid.UUID | None
+    email: str | None
+    full_name: str | None
+    role: str
+    status: Literal["active", "invited"]
+    created_at: Instant
+    expires_at: Instant | None = Field(description="When a pending invitation lapses")

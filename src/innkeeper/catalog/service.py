@@ -1,4 +1,4 @@
-"""Properties and their staff. Scoping lives in ``identity.deps.property_roles``; every child query here
+"""Properties and their staff. Scoping lives in ``identity.deps.property_action``; every child query here
 is also filtered by ``property_id`` so another property's room or room type is simply not found."""
 
 from __future__ import annotations
@@ -19,15 +19,15 @@ from innkeeper.catalog.errors import (
     NotReady,
     PropertyNotFound,
     SlugTaken,
-    UserNotFound,
 )
 from innkeeper.catalog.models import Property, PropertyImage, Room, RoomStatus, RoomType
+from innkeeper.catalog.rooms import parse_price
 from innkeeper.catalog.schemas import RESERVED_SLUGS, MemberIn, PropertyIn, PropertyPatch, fold_city
 from innkeeper.context import AppContext
-from innkeeper.identity.models import PropertyMembership, PropertyRole, User
+from innkeeper.identity import invitations
+from innkeeper.identity.models import PropertyInvitation, PropertyMembership, PropertyRole, User
 from innkeeper.kit.errors import ValidationFailed
 from innkeeper.kit.money import Money
-from innkeeper.notifications.service import send_email
 
 
 def property_to_api(prop: Property, *, images: list[PropertyImage] | None = None) -> dict[str, Any]:
@@ -117,9 +117,7 @@ def _apply_fields(prop: Property, data: PropertyIn | PropertyPatch, fields: set[
         elif key == "vat_percent":
             prop.vat_bp = int((value or Decimal(0)) * 100)
         elif key == "city_tax":
-            prop.city_tax_minor = (
-                _nonnegative(Money.parse(value, prop.currency), "city_tax") if value is not None else 0
-            )
+            prop.city_tax_minor = parse_price(value, prop.currency, "city_tax") if value is not None else 0
         elif key == "city":
             prop.city = value
             prop.city_key = fold_city(value)
@@ -129,16 +127,6 @@ def _apply_fields(prop: Property, data: PropertyIn | PropertyPatch, fields: set[
             continue
         else:
             setattr(prop, key, value)
-
-
-def _nonnegative(money: Money, field: str) -> int:
-    if money.minor < 0:
-        raise ValidationFailed(
-            f"{field} must not be negative",
-            code="money.negative",
-            errors=[{"field": field, "message": "must not be negative", "type": "negative"}],
-        )
-    return money.minor
 
 
 async def create_property(session: AsyncSession, user: User, data: PropertyIn, actor: Actor) -> Property:
@@ -273,15 +261,33 @@ async def list_properties_for(
 
 def member_to_api(membership: PropertyMembership, user: User) -> dict[str, Any]:
     return {
+        "id": str(membership.id),
         "user_id": str(user.id),
         "email": user.email,
         "full_name": user.full_name,
         "role": membership.role,
+        "status": "active",
         "created_at": membership.created_at.isoformat(),
+        "expires_at": None,
+    }
+
+
+def pending_member_to_api(invitation: PropertyInvitation) -> dict[str, Any]:
+    """A pending invitation in the members list: the address and role only, never an account's name."""
+    return {
+        "id": str(invitation.id),
+        "user_id": None,
+        "email": invitation.email,
+        "full_name": None,
+        "role": invitation.role,
+        "status": "invited",
+        "created_at": invitation.created_at.isoformat(),
+        "expires_at": invitation.expires_at.isoformat(),
     }
 
 
 async def list_members(session: AsyncSession, property_id: uuid.UUID) -> list[dict[str, Any]]:
+    """Active members first, then the invitations still waiting for an answer."""
     rows = (
         await session.execute(
             select(PropertyMembership, User)
@@ -290,38 +296,39 @@ async def list_members(session: AsyncSession, property_id: uuid.UUID) -> list[di
             .order_by(PropertyMembership.created_at)
         )
     ).all()
-    return [member_to_api(m, u) for m, u in rows]
+    pending = await invitations.pending_for_property(session, property_id)
+    return [member_to_api(m, u) for m, u in rows] + [pending_member_to_api(i) for i in pending]
 
 
 async def add_member(
     ctx: AppContext, session: AsyncSession, prop: Property, data: MemberIn, actor: Actor
 ) -> dict[str, Any]:
-    email = data.email.strip().lower()
-    user = await session.scalar(select(User).where(User.email == email))
-    if user is None:
-        raise UserNotFound("Ask them to sign up first, then invite them again")
-    existing = await session.scalar(
-        select(PropertyMembership).where(
-            PropertyMembership.property_id == prop.id, PropertyMembership.user_id == user.id
-        )
+    """Invite ``data.email``: the answer and the work are the same whether or not it has an account
+    (``identity.invitations``). Only an address already working here is refused, which the members
+    list shows the inviter anyway."""
+    current = await session.scalar(
+        select(PropertyMembership.role)
+        .join(User, User.id == PropertyMembership.user_id)
+        .where(PropertyMembership.property_id == prop.id, User.email == data.email)
     )
-    if existing is not None:
-        raise MemberExists(f"Already {existing.role} here")
-    membership = PropertyMembership(property_id=prop.id, user_id=user.id, role=data.role)
-    session.add(membership)
-    await session.flush()
-    record(
-        session, actor, "membership.granted", "user", user.id, property_id=prop.id, after={"role": data.role}
-    )
-    send_email(
+    if current is not None:
+        raise MemberExists(f"Already {current} here")
+    invitation = await invitations.invite(
         ctx,
         session,
-        to=email,
-        subject=f"You now work at {prop.name}",
-        body=f"You have been added to {prop.name} as {data.role.replace('_', ' ')}. "
-        f"Sign in at {ctx.settings.public_url} to start.",
+        property_id=prop.id,
+        property_name=prop.name,
+        email=data.email,
+        role=data.role,
+        actor=actor,
     )
-    return member_to_api(membership, user)
+    return invitations.for_inviter(invitation)
+
+
+async def revoke_invitation(
+    session: AsyncSession, prop: Property, invitation_id: uuid.UUID, actor: Actor
+) -> None:
+    await invitations.revoke(session, prop.id, invitation_id, actor)
 
 
 async def remove_member(session: AsyncSession, prop: Property, user_id: uuid.UUID, actor: Actor) -> None:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from innkeeper.kit.errors import AppError, Conflict, Unauthorized, ValidationFailed
+from innkeeper.kit.errors import AppError, Conflict, NotFound, Unauthorized, ValidationFailed
 
 
 class EmailTaken(Conflict):
@@ -45,3 +45,24 @@ class AccountDisabled(AppError):
     status = 403
     code = "identity.account_disabled"
     title = "Account disabled"
+
+
+class InvitationNotFound(NotFound):
+    code = "invitation.not_found"
+    title = "No such invitation"
+
+
+class InvitationClosed(Conflict):
+    code = "invitation.not_pending"
+    title = "The invitation was already answered, revoked, or has expired"
+
+
+class InvitationLinkRequired(AppError):
+    status = 403
+    code = "invitation.link_required"
+    title = "Open the link in the invitation e-mail to answer it"
+
+
+class AlreadyMember(Conflict):
+    code = "invitation.already_member"
+    title = "Already a member of this property"

@@ -17,6 +17,8 @@ class PropertyRole(StrEnum):
     front_desk = "front_desk"
     housekeeping = "housekeeping"
     moderator = "moderator"
+    #: books out their own hourly resource: its schedule, exceptions and bookings only
+    professional = "professional"
 
 
 #: Roles that manage the property itself (settings, staff, rates).
@@ -92,3 +94,40 @@ class PropertyMembership(IdMixin, Base):
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     role: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class InvitationStatus(StrEnum):
+    invited = "invited"
+    accepted = "accepted"
+    declined = "declined"
+    revoked = "revoked"
+
+
+class PropertyInvitation(IdMixin, TimestampMixin, Base):
+    """An offer of a role at a property, made to an e-mail address. It grants nothing until the holder
+    of that address, signed in, accepts it: only then is a :class:`PropertyMembership` created.
+
+    One row per (property, e-mail): inviting the address again renews this row (role, token, expiry),
+    whatever became of the earlier offer."""
+
+    __tablename__ = "property_invitations"
+    __table_args__ = (
+        UniqueConstraint("property_id", "email"),
+        Index("ix_property_invitations_email", "email"),
+    )
+
+    property_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("properties.id", ondelete="CASCADE"))
+    #: the property's name when invited: shown to the invitee (identity does not read the catalog)
+    property_name: Mapped[str] = mapped_column(String(200))
+    #: normalised (stripped, lower case), as ``users.email`` is stored
+    email: Mapped[str] = mapped_column(String(320))
+    role: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default=InvitationStatus.invited.value)
+    #: SHA-256 of the token in the e-mailed link: proof that whoever answers reads that mailbox
+    token_hash: Mapped[str] = mapped_column(String(64))
+    #: the account that held the address when the invitation was (last) sent; that account may answer
+    #: without the link's token, any other (an account made or renamed to the address later) needs it
+    invitee_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    invited_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    expires_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]

@@ -112,3 +112,30 @@ class SessionOut(BaseModel):
 class SessionList(BaseModel):
     items: list[SessionOut]
     total: int
+
+
+class InvitationAnswerIn(BaseModel):
+    """The token from the e-mailed link: needed when the account did not hold the invited address when
+    the invitation was sent (``link_required`` in the list)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    token: Annotated[str, StringConstraints(min_length=10, max_length=200)] | None = None
+
+
+class MyInvitationOut(BaseModel):
+    id: uuid.UUID
+    property_id: uuid.UUID
+    property_name: str
+    role: str
+    status: str = Field(examples=["invited"])
+    expires_at: datetime
+    link_required: bool = Field(
+        description="Answering needs the token from the e-mailed link (the account is newer than the "
+        "invitation, or took the address since)"
+    )
+
+
+class MyInvitationList(BaseModel):
+    items: list[MyInvitationOut]
+    total: int

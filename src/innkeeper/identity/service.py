@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.audit.service import Actor, record
+from innkeeper.config import Settings
 from innkeeper.context import AppContext
 from innkeeper.identity import errors
 from innkeeper.identity.models import AuthSession, OtpCode, RefreshToken, User
@@ -128,25 +129,71 @@ async def signup(ctx: AppContext, session: AsyncSession, data: SignupIn, actor: 
     return await _issue(ctx, session, user, device_info=data.device_info, ip=actor.ip)
 
 
-async def login(ctx: AppContext, session: AsyncSession, data: LoginIn, actor: Actor) -> IssuedTokens:
-    settings = ctx.settings
-    key = throttle.throttle_key("login", data.email)
-    await advisory_lock(session, key)
-    await throttle.check(
-        session,
-        key,
-        limit=settings.login_failures_per_window,
-        window=timedelta(seconds=settings.login_failure_window_seconds),
-        message="Too many failed logins for this account; try again later",
+#: The first wait after too many failed logins from one source; it doubles with each further failure.
+LOGIN_BACKOFF_BASE = timedelta(seconds=60)
+#: Failed logins to one account from all sources together beyond which sources the account has never
+#: logged in from wait too: this many times the per-source allowance. A soft ceiling against guessing
+#: from many addresses, which never stops the owner at an address they have logged in from before.
+ACCOUNT_CEILING_FACTOR = 10
+
+
+def login_backoffs(settings: Settings) -> tuple[throttle.Backoff, throttle.Backoff]:
+    """(per account and source, per account): the free failures, then waits doubling from
+    :data:`LOGIN_BACKOFF_BASE` up to the window."""
+    window = timedelta(seconds=settings.login_failure_window_seconds)
+    base = min(LOGIN_BACKOFF_BASE, window)
+    free = settings.login_failures_per_window
+    return throttle.Backoff(free, window, base), throttle.Backoff(free * ACCOUNT_CEILING_FACTOR, window, base)
+
+
+async def _known_source(session: AsyncSession, email: str, ip: str | None) -> bool:
+    """Whether the account has logged in from ``ip`` before (the same query for an unknown address)."""
+    if not ip:
+        return False
+    found = await session.scalar(
+        select(AuthSession.id)
+        .join(User, User.id == AuthSession.user_id)
+        .where(User.email == email, AuthSession.ip == ip)
+        .limit(1)
     )
+    return found is not None
+
+
+async def _login_wait(
+    session: AsyncSession, settings: Settings, email: str, ip: str | None, keys: tuple[str, str]
+) -> int:
+    """Seconds before this source may try this account again: its own failures count first, then the
+    account's failures from everywhere, except at an address the account has logged in from."""
+    per_source, per_account = login_backoffs(settings)
+    source_key, account_key = keys
+    wait = await throttle.wait_left(session, source_key, per_source)
+    if wait:
+        return wait
+    wait = await throttle.wait_left(session, account_key, per_account)
+    if wait and await _known_source(session, email, ip):
+        return 0
+    return wait
+
+
+async def login(ctx: AppContext, session: AsyncSession, data: LoginIn, actor: Actor) -> IssuedTokens:
+    """Failed logins are counted per (account, source address) and per account, never as a lock: the
+    source that fails gets exponentially growing waits, while the owner elsewhere still logs in."""
+    source_key = throttle.throttle_key("login", f"{data.email}\n{actor.ip}")
+    account_key = throttle.throttle_key("login-account", data.email)
+    await advisory_lock(session, account_key)
+    wait = await _login_wait(session, ctx.settings, data.email, actor.ip, (source_key, account_key))
+    if wait:
+        raise RateLimited("Too many failed logins; try again later", retry_after=wait)
     user = await session.scalar(select(User).where(User.email == data.email))
     # verify_password runs the same argon2 work for unknown accounts (timing-safe)
     ok = verify_password(data.password, user.password_hash if user else None)
     if not ok or user is None or not user.is_active:
-        throttle.hit(session, key)
+        throttle.hit(session, source_key)
+        throttle.hit(session, account_key)
         LOGINS.labels("password", "failed").inc()
         raise errors.InvalidCredentials("E-mail or password is wrong")
-    await throttle.clear(session, key)
+    # the account's own count stays: a guesser elsewhere must not get a fresh allowance from it
+    await throttle.clear(session, source_key)
     LOGINS.labels("password", "ok").inc()
     record(session, actor, "user.login", "user", user.id, after={"method": "password"})
     return await _issue(ctx, session, user, device_info=data.device_info, ip=actor.ip)
