@@ -165,6 +165,7 @@ async def test_deposit_wallet_and_card_then_cancel_refunds_to_wallet_by_tiers(
     seen = await get(client, b["id"], me)
     assert seen["status"] == "cancelled" and seen["payment_status"] == "partially_refunded"
     assert seen["paid"] == eur("16.50") and seen["balance_due"] == eur("0.00")
+    assert seen["refund_due"] == eur("0.00")  # it landed in the wallet: nothing is due any more
     wallet = (await client.get(f"{API}/users/me/wallet", headers=me)).json()
     assert wallet["balance"] == eur("49.51")  # 20.00 - 20.00 paid + 49.51 refunded
     folio = (await client.get(f"{API}/bookings/{b['id']}/folio", headers=me)).json()
@@ -307,3 +308,19 @@ async def test_success_after_cancellation_is_refunded_in_full(
     assert payment["amount_refunded"] == eur("200.00")
     await assert_counters_match_bookings(ctx)
     await assert_reconciled(ctx)
+
+
+async def test_a_card_refund_is_due_until_it_lands(
+    client: httpx.AsyncClient, ctx: AppContext, runner: JobRunner
+) -> None:
+    h = await hotel(client)
+    await policies(client, h, cancellation_policy={"preset": "flexible"})
+    me, _ = await customer(client, ctx)
+    b = await book(client, h, me)
+    p = await pay(client, b["id"], me)
+    await simulate(client, runner, p["id"])
+    r = await client.post(f"{API}/bookings/{b['id']}/cancel", headers=me, json={})
+    assert r.json()["refund"] == {"amount": eur("200.00"), "percent": 100, "destination": "card"}
+    await runner.drain()
+    seen = await get(client, b["id"], me)  # the simulated card refunds at once
+    assert seen["payment_status"] == "refunded" and seen["refund_due"] == eur("0.00")

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import subprocess
-import sys
 from typing import Any
 
 import httpx
@@ -20,6 +16,7 @@ from innkeeper.reports import payments as reports
 from tests.billing.support import customer, eur, pay, policies, simulate
 from tests.bookings.support import book, hotel
 from tests.catalog_support import TODAY, d, freeze, make_admin
+from tests.cli_support import run_cli
 from tests.helpers import API, assert_problem
 
 
@@ -66,20 +63,13 @@ async def test_report_per_day_and_gateway_and_reconciliation(
     body = (await client.get(f"{API}/admin/billing/reconcile", headers=admin)).json()
     assert body == {"ok": True, "bookings_checked": 2, "findings": []}
 
-    env = {
-        **os.environ,
-        "INNKEEPER_ENV": "test",
-        "INNKEEPER_SECRET_KEY": settings.secret_key,
-        "INNKEEPER_DATABASE_URL": settings.database_url,
-    }
-    cmd = [sys.executable, "-m", "innkeeper.cli", "reconcile-billing"]
-    done = await asyncio.to_thread(subprocess.run, cmd, env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
+    done = await run_cli(settings, "reconcile-billing")
+    assert done.exit_code == 0, done.output
     # a tampered cache is found
     async with ctx.db.unit_of_work() as session:
         await session.execute(
             update(Booking).where(Booking.reference == paid["reference"]).values(payment_status="unpaid")
         )
-    done = await asyncio.to_thread(subprocess.run, cmd, env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 1 and "disagree" in done.stderr, (done.stdout, done.stderr)
+    done = await run_cli(settings, "reconcile-billing")
+    assert done.exit_code == 1 and "disagree" in done.stderr, (done.stdout, done.stderr)
     assert "payment_status" in done.stdout

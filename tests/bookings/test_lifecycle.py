@@ -16,6 +16,7 @@ from innkeeper.kit.clock import clock
 from innkeeper.kit.jobs import JobRunner
 from tests.bookings.support import assert_counters_match_bookings, book, counters, hotel, stay
 from tests.catalog_support import NOW, d, day, freeze, user
+from tests.cli_support import run_cli
 from tests.helpers import API, assert_problem
 
 
@@ -432,11 +433,6 @@ async def test_illegal_transitions(client: httpx.AsyncClient) -> None:
 
 
 async def test_rotate_keys_cli(client: httpx.AsyncClient, ctx: AppContext, settings: Any) -> None:
-    import asyncio
-    import os
-    import subprocess
-    import sys
-
     from cryptography.fernet import Fernet
 
     from innkeeper.kit.crypto import Crypto, derive_key
@@ -450,22 +446,9 @@ async def test_rotate_keys_cli(client: httpx.AsyncClient, ctx: AppContext, setti
         json=[{"name": "A", "id_document_type": "passport", "id_document_number": "Q555666"}],
     )
     new_key = Fernet.generate_key().decode()
-    env = {
-        **os.environ,
-        "INNKEEPER_ENV": "test",
-        "INNKEEPER_SECRET_KEY": settings.secret_key,
-        "INNKEEPER_DATABASE_URL": settings.database_url,
-        "INNKEEPER_ENCRYPTION_KEYS": f"{new_key},{derive_key(settings.secret_key)}",
-    }
-    done = await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "-m", "innkeeper.cli", "rotate-keys"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
+    keys = f"{new_key},{derive_key(settings.secret_key)}"
+    done = await run_cli(settings, "rotate-keys", INNKEEPER_ENCRYPTION_KEYS=keys)
+    assert done.exit_code == 0, done.output
     async with ctx.db.unit_of_work(write=False) as session:
         sealed = await session.scalar(select(BookingGuest.id_document_number_enc))
     assert sealed is not None and Crypto([new_key]).open(sealed) == "Q555666"

@@ -1,9 +1,5 @@
 from __future__ import annotations
 
-import asyncio
-import os
-import subprocess
-import sys
 import uuid
 from typing import Any
 
@@ -12,6 +8,7 @@ from sqlalchemy import select, update
 
 from innkeeper.context import AppContext
 from innkeeper.identity.models import User
+from tests.cli_support import run_cli
 from tests.helpers import API, PASSWORD, signup
 
 
@@ -25,31 +22,14 @@ async def make_admin(client: httpx.AsyncClient, ctx: AppContext) -> dict[str, An
 
 
 async def test_create_admin_cli(ctx: AppContext, settings: Any, client: httpx.AsyncClient) -> None:
-    env = {
-        **os.environ,
-        "INNKEEPER_ENV": "test",
-        "INNKEEPER_SECRET_KEY": settings.secret_key,
-        "INNKEEPER_DATABASE_URL": settings.database_url,
-    }
-    cmd = [
-        sys.executable,
-        "-m",
-        "innkeeper.cli",
-        "create-admin",
-        "--email",
-        "Root@Example.com",
-        "--password",
-        PASSWORD,
-    ]
-    done = await asyncio.to_thread(subprocess.run, cmd, env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
+    args = ("create-admin", "--email", "Root@Example.com", "--password")
+    done = await run_cli(settings, *args, PASSWORD)
+    assert done.exit_code == 0, done.output
     async with ctx.db.unit_of_work(write=False) as session:
         user = await session.scalar(select(User).where(User.email == "root@example.com"))
     assert user is not None and user.is_platform_admin
     login = await client.post(f"{API}/auth/login", json={"email": "root@example.com", "password": PASSWORD})
     assert login.status_code == 200
     assert "platform_admin" in login.json()["user"]["roles"]
-    weak = await asyncio.to_thread(
-        subprocess.run, [*cmd[:-1], "short"], env=env, capture_output=True, text=True, timeout=120
-    )
-    assert weak.returncode == 2
+    weak = await run_cli(settings, *args, "short")
+    assert weak.exit_code == 2 and "at least 10 characters" in weak.output, weak.output

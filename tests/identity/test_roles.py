@@ -1,4 +1,6 @@
-"""``property_roles``: the one dependency that scopes staff endpoints to the caller's properties."""
+"""Roles at a property: the one table of who may do what (``identity.permissions``), checked against
+``shared/API.md``, and ``property_action``, the one dependency that scopes staff endpoints by it.
+Every real staff route is checked against the table in ``tests/catalog/test_isolation.py``."""
 
 from __future__ import annotations
 
@@ -11,30 +13,69 @@ from fastapi import APIRouter, Depends
 
 from innkeeper.catalog.models import Property
 from innkeeper.context import AppContext
-from innkeeper.identity.deps import property_roles
+from innkeeper.identity.deps import property_action
 from innkeeper.identity.models import PropertyMembership, PropertyRole
+from innkeeper.identity.permissions import BOOKER_ACTIONS, ROLE_ACTIONS, Action, permits, roles_for
 from innkeeper.kit.http import UnitOfWorkRoute
 from tests.helpers import assert_problem, bearer, signup
 from tests.identity.test_admin import make_admin
 
+R = PropertyRole
+BOOKING_ACTIONS = frozenset(a for a in Action if a.value.startswith("booking."))
+
+router = APIRouter(route_class=UnitOfWorkRoute)
+
+
+@router.get("/__staff/{property_id}/rates", dependencies=[Depends(property_action(Action.rates_manage))])
+async def rates(property_id: uuid.UUID) -> dict[str, str]:
+    return {"property_id": str(property_id)}
+
+
+@router.get("/__staff/{property_id}/rooms", dependencies=[Depends(property_action(Action.rooms_view))])
+async def rooms(property_id: uuid.UUID) -> dict[str, str]:
+    return {"property_id": str(property_id)}
+
 
 @pytest.fixture
-def staff_app(app: Any) -> Any:
-    router = APIRouter(route_class=UnitOfWorkRoute)
+def extra_routers() -> tuple[APIRouter, ...]:
+    """The two endpoints above join the app when it is built (and the built app is reused)."""
+    return (router,)
 
-    @router.get(
-        "/__staff/{property_id}/rates",
-        dependencies=[Depends(property_roles(PropertyRole.owner, PropertyRole.manager))],
-    )
-    async def rates(property_id: uuid.UUID) -> dict[str, str]:
-        return {"property_id": str(property_id)}
 
-    @router.get("/__staff/{property_id}/rooms", dependencies=[Depends(property_roles())])
-    async def rooms(property_id: uuid.UUID) -> dict[str, str]:
-        return {"property_id": str(property_id)}
+def test_every_role_has_its_actions() -> None:
+    assert set(ROLE_ACTIONS) == set(PropertyRole)
+    assert not permits("janitor", Action.rooms_view)  # an unknown role may do nothing
 
-    app.include_router(router)
-    return app
+
+def test_the_table_says_what_api_md_says() -> None:
+    # owner, manager: everything at their property
+    assert ROLE_ACTIONS[R.owner] == ROLE_ACTIONS[R.manager] == frozenset(Action)
+    # front desk: bookings, guests, check-in/out, payments at the desk; reports read-only
+    desk = ROLE_ACTIONS[R.front_desk]
+    assert desk >= BOOKING_ACTIONS | {Action.reports_view, Action.rooms_view}
+    assert not desk & {
+        Action.property_manage,
+        Action.members_view,
+        Action.members_manage,
+        Action.rooms_manage,
+        Action.inventory_manage,
+        Action.rates_manage,
+    }
+    # housekeeping: the rooms list and their housekeeping status only; moderator: reviews only
+    assert ROLE_ACTIONS[R.housekeeping] == {
+        Action.property_view,
+        Action.rooms_view,
+        Action.rooms_housekeeping,
+    }
+    assert ROLE_ACTIONS[R.moderator] == {Action.property_view, Action.reviews_moderate}
+    for role in (R.housekeeping, R.moderator):
+        assert not ROLE_ACTIONS[role] & BOOKING_ACTIONS, role
+    assert roles_for(Action.booking_view) >= {R.owner, R.manager, R.front_desk}
+    assert not roles_for(Action.booking_view) & {R.housekeeping, R.moderator}
+
+
+def test_a_booker_may_see_change_and_pay_but_not_do_the_desks_work() -> None:
+    assert BOOKER_ACTIONS == {Action.booking_view, Action.booking_change, Action.booking_payment}
 
 
 async def add_member(
@@ -65,17 +106,21 @@ async def make_property(ctx: AppContext, name: str) -> uuid.UUID:
         return prop.id
 
 
-async def test_property_roles(staff_app: Any, client: httpx.AsyncClient, ctx: AppContext) -> None:
+async def test_property_action(client: httpx.AsyncClient, ctx: AppContext) -> None:
     hotel, other_hotel = await make_property(ctx, "Hotel"), await make_property(ctx, "Other")
-    owner, desk, stranger = await signup(client), await signup(client), await signup(client)
-    await add_member(ctx, hotel, owner, PropertyRole.owner)
-    await add_member(ctx, hotel, desk, PropertyRole.front_desk)
-    await add_member(ctx, other_hotel, stranger, PropertyRole.owner)
+    owner, desk, keeper, moderator, stranger = [await signup(client) for _ in range(5)]
+    await add_member(ctx, hotel, owner, R.owner)
+    await add_member(ctx, hotel, desk, R.front_desk)
+    await add_member(ctx, hotel, keeper, R.housekeeping)
+    await add_member(ctx, hotel, moderator, R.moderator)
+    await add_member(ctx, other_hotel, stranger, R.owner)
     admin = await make_admin(client, ctx)
 
     assert (await client.get(f"/__staff/{hotel}/rates", headers=bearer(owner))).status_code == 200
-    assert (await client.get(f"/__staff/{hotel}/rooms", headers=bearer(desk))).status_code == 200
-    assert_problem(await client.get(f"/__staff/{hotel}/rates", headers=bearer(desk)), 403, "auth.role")
+    for member in (desk, keeper):
+        assert (await client.get(f"/__staff/{hotel}/rooms", headers=bearer(member))).status_code == 200
+        assert_problem(await client.get(f"/__staff/{hotel}/rates", headers=bearer(member)), 403, "auth.role")
+    assert_problem(await client.get(f"/__staff/{hotel}/rooms", headers=bearer(moderator)), 403, "auth.role")
     # another tenant's property does not exist for them
     for path in ("rates", "rooms"):
         assert_problem(

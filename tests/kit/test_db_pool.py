@@ -60,3 +60,12 @@ async def test_statement_reads_run_without_a_transaction_on_postgres(backend: st
     assert a == b  # one transaction
     a, b = await two_nows(statement_reads=True)
     assert a < b
+
+
+async def test_a_failed_statement_keeps_its_parameters_out_of_the_error(ctx: AppContext) -> None:
+    """Error texts reach logs and the jobs table's ``last_error``: no bound value (an e-mail, a hash)
+    may ride along, unless SQL echo was asked for."""
+    with pytest.raises(Exception) as failed:
+        async with ctx.db.unit_of_work() as session:
+            await session.execute(text("INSERT INTO no_such_table VALUES (:v)"), {"v": "canary@example.com"})
+    assert "no_such_table" in str(failed.value) and "canary@example.com" not in str(failed.value)

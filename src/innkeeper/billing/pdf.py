@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from fpdf import FPDF
-
 
 def _t(value: Any) -> str:
     return str(value if value is not None else "").encode("latin-1", "replace").decode("latin-1")
@@ -21,6 +19,8 @@ def _m(money: dict[str, str]) -> str:
 
 def render(doc: dict[str, Any]) -> bytes:
     """``doc``: an invoice snapshot (or a draft folio document) as :mod:`invoices` builds it."""
+    from fpdf import FPDF  # imported here: fpdf2 (with Pillow, fontTools) costs ~0.3 s at every start
+
     pdf = FPDF(format="A4")
     pdf.set_title(_t(doc.get("number") or f"Folio {doc.get('reference')}"))
     pdf.set_creator("Innkeeper")

@@ -4,56 +4,24 @@ a payment: ``payments.router``)."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
 from innkeeper.billing import wallet
-from innkeeper.billing.models import WalletEntry
+from innkeeper.billing.errors import InsufficientFunds
+from innkeeper.billing.schemas import EntryOut, WalletOut, WalletReconcileOut
 from innkeeper.identity.deps import ActorDep, Ctx, CurrentUser, PlatformAdmin
 from innkeeper.identity.models import User
 from innkeeper.kit.errors import NotFound
 from innkeeper.kit.http import DbSession, UnitOfWorkRoute
 from innkeeper.kit.idempotency import Idempotent
 from innkeeper.kit.money import Money, check_currency
-from innkeeper.kit.schemas import AmountInvalid, MoneyIn, MoneyOut
+from innkeeper.kit.problems import IDEMPOTENT, JSON_WRITE, problem_responses
+from innkeeper.kit.schemas import AmountInvalid, CurrencyMismatch, MoneyIn, MoneyOut
 
-router = APIRouter(route_class=UnitOfWorkRoute, tags=["wallet"])
-
-
-class EntryOut(BaseModel):
-    id: uuid.UUID
-    kind: str
-    status: str
-    amount: MoneyOut
-    reference_type: str | None
-    reference_id: str | None
-    memo: str | None
-    created_at: datetime
-    completed_at: datetime | None
-
-    @classmethod
-    def of(cls, entry: WalletEntry) -> EntryOut:
-        return cls(
-            id=entry.id,
-            kind=entry.kind,
-            status=entry.status,
-            amount=MoneyOut(**entry.amount.to_api()),
-            reference_type=entry.reference_type,
-            reference_id=entry.reference_id,
-            memo=entry.memo,
-            created_at=entry.created_at,
-            completed_at=entry.completed_at,
-        )
-
-
-class WalletOut(BaseModel):
-    balance: MoneyOut
-    balances: list[MoneyOut]
-    items: list[EntryOut]
-    total: int
+router = APIRouter(route_class=UnitOfWorkRoute, tags=["wallet"], responses=problem_responses(401, 422))
 
 
 class AdjustmentIn(BaseModel):
@@ -86,7 +54,12 @@ async def my_wallet(
     )
 
 
-admin = APIRouter(route_class=UnitOfWorkRoute, tags=["admin"], prefix="/admin")
+admin = APIRouter(
+    route_class=UnitOfWorkRoute,
+    tags=["admin"],
+    prefix="/admin",
+    responses=problem_responses(401, (403, "auth.admin_only")),
+)
 
 
 @admin.post(
@@ -94,20 +67,34 @@ admin = APIRouter(route_class=UnitOfWorkRoute, tags=["admin"], prefix="/admin")
     response_model=EntryOut,
     status_code=status.HTTP_201_CREATED,
     dependencies=[Idempotent],
+    responses=problem_responses(
+        *JSON_WRITE,
+        (404, "identity.user_not_found"),
+        AmountInvalid,
+        CurrencyMismatch,
+        InsufficientFunds,
+        *IDEMPOTENT,
+    ),
 )
 async def adjust(
-    user_id: uuid.UUID, body: AdjustmentIn, session: DbSession, _admin: PlatformAdmin, actor: ActorDep
+    user_id: uuid.UUID,
+    body: AdjustmentIn,
+    session: DbSession,
+    _admin: PlatformAdmin,
+    actor: ActorDep,
+    ctx: Ctx,
 ) -> EntryOut:
     if await session.get(User, user_id) is None:
         raise NotFound("No such user", code="identity.user_not_found")
-    amount: Money = body.amount.money()
+    currency = await wallet.currency_of(session, user_id, body.amount, ctx.settings.wallet_default_currency)
+    amount = body.amount.resolve(currency, mismatch=CurrencyMismatch)
     if amount.minor == 0:
         raise AmountInvalid("An adjustment needs a non-zero amount")
     entry = await wallet.adjust(session, actor, user_id=user_id, amount=amount, reason=body.reason)
     return EntryOut.of(entry)
 
 
-@admin.get("/wallets/reconcile")
+@admin.get("/wallets/reconcile", response_model=WalletReconcileOut)
 async def reconcile(session: DbSession, _admin: PlatformAdmin) -> dict[str, Any]:
     mismatches = await wallet.reconcile(session)
     return {

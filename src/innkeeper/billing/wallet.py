@@ -27,7 +27,7 @@ from innkeeper.kit.clock import utcnow
 from innkeeper.kit.db import insert_for
 from innkeeper.kit.ids import new_id
 from innkeeper.kit.money import Money
-from innkeeper.kit.schemas import AmountInvalid
+from innkeeper.kit.schemas import AmountInvalid, MoneyIn
 
 
 async def account(
@@ -63,10 +63,8 @@ async def _apply(session: AsyncSession, acct: WalletAccount, delta: int) -> None
         .values(balance_minor=WalletAccount.balance_minor + delta, updated_at=utcnow())
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise InsufficientFunds(
-            f"The wallet holds {acct.balance}; {Money(-delta, acct.currency)} is more than that",
-            balance=acct.balance.to_api(),
-        )
+        # no balance in the answer: staff taking a guest's wallet at the desk must not learn it
+        raise InsufficientFunds(f"The wallet does not hold {Money(-delta, acct.currency)}")
     await session.refresh(acct)
 
 
@@ -251,3 +249,12 @@ async def currencies(session: AsyncSession, user_id: uuid.UUID) -> list[WalletAc
             )
         ).all()
     )
+
+
+async def currency_of(session: AsyncSession, user_id: uuid.UUID, money: MoneyIn, default: str) -> str:
+    """The wallet a money input is for: the currency it names, else (a bare amount) the user's only
+    wallet's currency, else ``default`` (``INNKEEPER_WALLET_DEFAULT_CURRENCY``)."""
+    if money.currency is not None:
+        return money.currency
+    accounts = await currencies(session, user_id)
+    return accounts[0].currency if len(accounts) == 1 else default

@@ -1,7 +1,9 @@
 """Who may see or change a booking — the one place bookings are scoped (invariant 7).
 
-A customer sees their own bookings, a guest without an account the one their ``guest_token`` opens,
-staff the bookings of their properties, platform admins all. Anything else is 404.
+Every booking route names the :class:`~innkeeper.identity.permissions.Action` it performs. The
+booking's own customer (or the guest holding its ``guest_token``) may do the booker's actions
+(``BOOKER_ACTIONS``: view, change, pay); staff of the booking's property may do what their role allows
+(``ROLE_ACTIONS``) and get 403 for the rest; platform admins may do everything. Anyone else gets 404.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.bookings.errors import BookingNotFound
 from innkeeper.bookings.models import Booking
-from innkeeper.identity.models import PropertyMembership, PropertyRole, User
+from innkeeper.identity.models import PropertyMembership, User
+from innkeeper.identity.permissions import BOOKER_ACTIONS, Action, permits, role_at, roles_for
 from innkeeper.kit.errors import Forbidden
 from innkeeper.kit.security import constant_time_equal, hash_token
 
@@ -26,11 +29,13 @@ class Caller:
     guest_token: str | None = None
 
 
-async def _role(session: AsyncSession, user: User, property_id: uuid.UUID) -> str | None:
-    return await session.scalar(
-        select(PropertyMembership.role).where(
-            PropertyMembership.property_id == property_id, PropertyMembership.user_id == user.id
-        )
+def _is_booker(booking: Booking, caller: Caller) -> bool:
+    if caller.user is not None and booking.user_id == caller.user.id:
+        return True
+    return bool(
+        caller.guest_token
+        and booking.guest_token_hash
+        and constant_time_equal(booking.guest_token_hash, hash_token(caller.guest_token))
     )
 
 
@@ -39,12 +44,13 @@ async def load(
     booking_id: uuid.UUID,
     caller: Caller,
     *,
+    action: Action,
     lock: bool = False,
-    staff_roles: tuple[PropertyRole, ...] | None = None,
 ) -> Booking:
-    """The booking if ``caller`` may see it (locked ``FOR UPDATE`` when ``lock``), else 404.
+    """The booking if ``caller`` may do ``action`` with it (locked ``FOR UPDATE`` when ``lock``).
 
-    ``staff_roles``: the action is staff-only; members with another role get 403."""
+    404 when the caller is neither its booker nor staff of its property (or is its booker and the
+    action is staff-only); 403 when they are staff whose role may not do ``action``."""
     stmt = select(Booking).where(Booking.id == booking_id)
     if lock:
         stmt = stmt.with_for_update()
@@ -54,28 +60,24 @@ async def load(
     user = caller.user
     if user is not None and user.is_platform_admin:
         return booking
-    role = await _role(session, user, booking.property_id) if user is not None else None
-    if staff_roles is not None:
-        if role is None:
-            raise BookingNotFound()
-        if role not in {r.value for r in staff_roles}:
-            raise Forbidden("Your role at this property does not allow this", code="auth.role")
+    if action in BOOKER_ACTIONS and _is_booker(booking, caller):
         return booking
-    if role is not None or (user is not None and booking.user_id == user.id):
-        return booking
-    if (
-        caller.guest_token
-        and booking.guest_token_hash
-        and constant_time_equal(booking.guest_token_hash, hash_token(caller.guest_token))
-    ):
-        return booking
-    raise BookingNotFound()
+    role = await role_at(session, user.id, booking.property_id) if user is not None else None
+    if role is None:
+        raise BookingNotFound()
+    if not permits(role, action):
+        raise Forbidden("Your role at this property does not allow this", code="auth.role")
+    return booking
 
 
 def visible_to(user: User) -> Select[Any]:
-    """Bookings a signed-in user may list: their own and those of properties they work at."""
+    """Bookings a signed-in user may list: their own, and those of the properties where their role
+    may view bookings."""
     stmt = select(Booking)
     if user.is_platform_admin:
         return stmt
-    staff_of = select(PropertyMembership.property_id).where(PropertyMembership.user_id == user.id)
+    staff_of = select(PropertyMembership.property_id).where(
+        PropertyMembership.user_id == user.id,
+        PropertyMembership.role.in_([r.value for r in roles_for(Action.booking_view)]),
+    )
     return stmt.where(or_(Booking.user_id == user.id, Booking.property_id.in_(staff_of)))

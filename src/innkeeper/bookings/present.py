@@ -1,12 +1,17 @@
-"""The API view of a booking."""
+"""The API views of a booking and of what hangs off it (the shapes of ``bookings.schemas``' ``*Out``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from innkeeper.bookings.models import Booking, BookingGuest
+from innkeeper.billing.folio import Totals
+from innkeeper.bookings.models import Booking, BookingEvent, BookingGuest, RoomAssignment, SavedGuest, Status
 from innkeeper.kit.crypto import mask
 from innkeeper.kit.money import Money
+
+
+def _masked(last4: str | None) -> str | None:
+    return mask("0000" + last4) if last4 else None
 
 
 def guest_to_api(g: BookingGuest) -> dict[str, Any]:
@@ -15,21 +20,27 @@ def guest_to_api(g: BookingGuest) -> dict[str, Any]:
         "name": g.name,
         "age": g.age,
         "id_document_type": g.id_document_type,
-        "id_document_number": mask("0000" + g.id_document_last4) if g.id_document_last4 else None,
+        "id_document_number": _masked(g.id_document_last4),
         "saved_guest_id": str(g.saved_guest_id) if g.saved_guest_id else None,
     }
 
 
+def new_booking_totals(b: Booking) -> Totals:
+    """The folio of a booking made in this request: it charges exactly the quote, nothing is paid."""
+    return Totals(b.currency, b.total_minor, 0, 0)
+
+
 def booking_to_api(
     b: Booking,
+    totals: Totals,
     *,
-    paid_minor: int = 0,
-    balance_due_minor: int | None = None,
     guests: list[BookingGuest] | None = None,
     guest_token: str | None = None,
     refund: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    total = Money(b.total_minor, b.currency)
+    """The booking with its money read from its folio ``totals`` (never a stored number); nothing is
+    due on a cancelled or expired booking."""
+    due = 0 if b.status in (Status.expired, Status.cancelled) else totals.balance_due
     out: dict[str, Any] = {
         "id": str(b.id),
         "reference": b.reference,
@@ -45,11 +56,9 @@ def booking_to_api(
         "guests": b.guests,
         "source": b.source,
         "contact": {"name": b.contact_name, "email": b.contact_email, "phone": b.contact_phone},
-        "total": total.to_api(),
-        "paid": Money(paid_minor, b.currency).to_api(),
-        "balance_due": Money(
-            max(0, b.total_minor - paid_minor) if balance_due_minor is None else balance_due_minor, b.currency
-        ).to_api(),
+        "total": Money(b.total_minor, b.currency).to_api(),
+        "paid": Money(totals.paid, b.currency).to_api(),
+        "balance_due": Money(due, b.currency).to_api(),
         "refund_due": Money(b.refund_due_minor, b.currency).to_api(),
         "promo_code": b.promo_code,
         "quote": b.quote,
@@ -68,3 +77,37 @@ def booking_to_api(
     if refund is not None:
         out["refund"] = refund
     return out
+
+
+def event_to_api(e: BookingEvent) -> dict[str, Any]:
+    return {
+        "at": e.at.isoformat(),
+        "action": e.action,
+        "from_status": e.from_status,
+        "to_status": e.to_status,
+        "actor_user_id": str(e.actor_user_id) if e.actor_user_id else None,
+        "ip": e.actor_ip,
+        "data": e.data,
+    }
+
+
+def assignment_to_api(a: RoomAssignment, number: str) -> dict[str, Any]:
+    return {
+        "room_id": str(a.room_id),
+        "number": number,
+        "start_date": a.start_date.isoformat(),
+        "end_date": a.end_date.isoformat(),
+        "active": a.active and a.ended_at is None,
+        "reason": a.reason,
+    }
+
+
+def saved_guest_to_api(p: SavedGuest) -> dict[str, Any]:
+    return {
+        "id": str(p.id),
+        "name": p.name,
+        "age": p.age,
+        "id_document_type": p.id_document_type,
+        "id_document_number": _masked(p.id_document_last4),
+        "created_at": p.created_at.isoformat(),
+    }

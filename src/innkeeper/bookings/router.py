@@ -1,4 +1,7 @@
-"""HTTP layer for bookings (thin: parse, scope through ``access``, call a service, present)."""
+"""HTTP layer for bookings (thin: parse, scope through ``access``, call a service, present).
+
+Every booking route names the action it performs (``identity.permissions.Action``); ``access.load``
+decides from it who may (the booker, staff whose role allows it, platform admins)."""
 
 from __future__ import annotations
 
@@ -7,45 +10,78 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
-from fastapi.responses import JSONResponse
 from pydantic import EmailStr
-from sqlalchemy import func, select
 
 from innkeeper.billing import folio, invoices, pdf
+from innkeeper.billing.errors import InsufficientFunds
+from innkeeper.billing.invoices import InvoiceConflict
 from innkeeper.bookings import access, lifecycle
 from innkeeper.bookings.access import Caller
-from innkeeper.bookings.errors import BookingNotFound, NotAllowed
-from innkeeper.bookings.models import Booking, BookingEvent, RoomAssignment, Status
-from innkeeper.bookings.present import booking_to_api
+from innkeeper.bookings.errors import (
+    BookingExpired,
+    BookingNotFound,
+    IllegalTransition,
+    InvalidBooking,
+    NotAllowed,
+    PriceChanged,
+    PropertyInactive,
+    RoomNotReady,
+    RoomUnavailable,
+)
+from innkeeper.bookings.models import Booking, Status
+from innkeeper.bookings.present import (
+    assignment_to_api,
+    booking_to_api,
+    event_to_api,
+    new_booking_totals,
+    saved_guest_to_api,
+)
 from innkeeper.bookings.schemas import (
     AssignIn,
+    BookingCancelledOut,
+    BookingCreatedOut,
+    BookingDetailOut,
+    BookingEventOut,
     BookingIn,
+    BookingOut,
+    BookingPaymentOut,
     CancelIn,
+    CheckedOutOut,
     CheckInIn,
     CheckOutIn,
     CreditNoteIn,
+    FolioOut,
     GuestIn,
+    InvoiceOut,
+    InvoiceViewOut,
     ModifyIn,
     PayIn,
+    RoomAssignmentOut,
     SavedGuestIn,
+    SavedGuestOut,
     StaffBookingIn,
 )
 from innkeeper.bookings.service import cancel as cancelling
-from innkeeper.bookings.service import checkout, payment, stay
+from innkeeper.bookings.service import checkout, payment, queries, stay
 from innkeeper.bookings.service import confirm as confirming
 from innkeeper.bookings.service import create as creating
 from innkeeper.bookings.service import guests as guesting
 from innkeeper.bookings.service import modify as modifying
-from innkeeper.catalog.models import Room
+from innkeeper.catalog.errors import RoomNotFound, RoomTypeNotFound
 from innkeeper.catalog.service import get_property
-from innkeeper.identity.deps import ActorDep, Ctx, CurrentUser, OptionalUser, property_roles
-from innkeeper.identity.models import PropertyRole, User
-from innkeeper.kit.crypto import mask
-from innkeeper.kit.http import DbSession, UnitOfWorkRoute, fast_json
+from innkeeper.identity.deps import ActorDep, Ctx, CurrentUser, OptionalUser, property_action
+from innkeeper.identity.models import User
+from innkeeper.identity.permissions import Action
+from innkeeper.inventory.errors import OutsideHorizon, Unavailable
+from innkeeper.kit.http import DbSession, UnitOfWorkRoute
 from innkeeper.kit.idempotency import Idempotent
-from innkeeper.kit.pagination import PageParams
+from innkeeper.kit.pagination import ListOf, PageParams
+from innkeeper.kit.problems import JSON_WRITE, ProblemSpec, problem_responses
+from innkeeper.kit.schemas import CurrencyMismatch
+from innkeeper.payments.errors import PaymentMethodUnavailable
 from innkeeper.payments.models import PaymentStatus
 from innkeeper.payments.schemas import PaymentOut
+from innkeeper.pricing.errors import PromoInvalid
 
 router = APIRouter(route_class=UnitOfWorkRoute, tags=["bookings"])
 
@@ -57,10 +93,28 @@ GuestToken = Annotated[
         description="The guest_token of a booking made without an account",
     ),
 ]
-FRONT = (PropertyRole.owner, PropertyRole.manager, PropertyRole.front_desk)
-
-
 QueryToken = Annotated[str | None, Query(alias="guest_token", max_length=100)]
+
+#: a booking the caller may not see (404), or may see but not act on with their role (403); an id
+#: that is no UUID (422)
+#: (401: a bearer token that is malformed, expired or revoked; a guest token or none is no 401)
+SCOPED: tuple[ProblemSpec, ...] = (401, BookingNotFound, (403, "auth.role"), 422)
+#: a staff-only route: a bearer token is required
+STAFF: tuple[ProblemSpec, ...] = SCOPED
+#: a change the booking's status or lapsed hold refuses
+STATE: tuple[ProblemSpec, ...] = (IllegalTransition, BookingExpired)
+#: why a stay cannot be sold as asked
+UNSELLABLE: tuple[ProblemSpec, ...] = (
+    Unavailable,
+    (409, "inventory.restricted"),
+    PriceChanged,
+    NotAllowed,
+    RoomTypeNotFound,
+    PropertyInactive,
+    InvalidBooking,
+    PromoInvalid,
+    OutsideHorizon,
+)
 
 
 async def _caller(user: OptionalUser, x_guest: GuestToken = None, q_guest: QueryToken = None) -> Caller:
@@ -71,40 +125,45 @@ async def _caller(user: OptionalUser, x_guest: GuestToken = None, q_guest: Query
 CallerDep = Annotated[Caller, Depends(_caller)]
 
 
-async def _view(session: DbSession, b: Booking, *, with_guests: bool = True, **extra: Any) -> dict[str, Any]:
-    """The booking with its money read from the folio (never a stored number)."""
-    t = await folio.totals(session, b)
+async def _view(session: DbSession, b: Booking, **extra: Any) -> dict[str, Any]:
+    """The booking with its guests and its money read from the folio (never a stored number)."""
     return booking_to_api(
         b,
-        paid_minor=t.paid,
-        balance_due_minor=0 if b.status in (Status.expired, Status.cancelled) else t.balance_due,
-        guests=await guesting.booking_guests(session, b.id) if with_guests else None,
+        await folio.totals(session, b),
+        guests=await guesting.booking_guests(session, b.id),
         **extra,
     )
 
 
-@router.post("/bookings", status_code=status.HTTP_201_CREATED, dependencies=[Idempotent])
+@router.post(
+    "/bookings",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[Idempotent],
+    response_model=BookingCreatedOut,
+    response_model_exclude_unset=True,  # guest_token only for a booking made without an account
+    responses=problem_responses(*JSON_WRITE, *UNSELLABLE),
+)
 async def create_booking(
     data: BookingIn, ctx: Ctx, session: DbSession, user: OptionalUser, actor: ActorDep
-) -> Response:
+) -> dict[str, Any]:
     booking, token = await creating.create(ctx, session, data, user=user, actor=actor)
-    # just created: its folio charges exactly the quote and nothing is paid, and it has no guests yet,
-    # so there is nothing to read back (a test compares this with GET /bookings/{id})
-    view = booking_to_api(
-        booking, paid_minor=0, balance_due_minor=booking.total_minor, guests=[], guest_token=token
-    )
-    return fast_json(view, status.HTTP_201_CREATED)
+    # just created: nothing to read back (a test compares this with GET /bookings/{id})
+    return booking_to_api(booking, new_booking_totals(booking), guests=[], guest_token=token)
 
 
 @router.post(
-    "/properties/{property_id}/bookings", status_code=status.HTTP_201_CREATED, dependencies=[Idempotent]
+    "/properties/{property_id}/bookings",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[Idempotent],
+    response_model=BookingDetailOut,
+    responses=problem_responses(*JSON_WRITE, 401, 403, 404, *UNSELLABLE),
 )
 async def staff_create_booking(
     property_id: uuid.UUID,
     data: StaffBookingIn,
     ctx: Ctx,
     session: DbSession,
-    user: Annotated[User, Depends(property_roles(*FRONT))],
+    user: Annotated[User, Depends(property_action(Action.booking_create))],
     actor: ActorDep,
 ) -> dict[str, Any]:
     prop = await get_property(session, property_id)
@@ -112,7 +171,7 @@ async def staff_create_booking(
     return await _view(session, booking)
 
 
-@router.get("/bookings")
+@router.get("/bookings", response_model=ListOf[BookingOut], responses=problem_responses(401, 422))
 async def list_bookings(
     session: DbSession,
     user: CurrentUser,
@@ -122,77 +181,58 @@ async def list_bookings(
     checkin_from: date | None = None,
     checkin_to: date | None = None,
 ) -> dict[str, Any]:
-    stmt = access.visible_to(user)
-    if status_:
-        stmt = stmt.where(Booking.status == status_)
-    if property_id:
-        stmt = stmt.where(Booking.property_id == property_id)
-    if checkin_from:
-        stmt = stmt.where(Booking.checkin >= checkin_from)
-    if checkin_to:
-        stmt = stmt.where(Booking.checkin < checkin_to)
-    total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = (
-        await session.scalars(
-            stmt.order_by(Booking.checkin.desc(), Booking.id.desc()).limit(page.limit).offset(page.offset)
-        )
-    ).all()
-    return {"items": [await _view(session, b, with_guests=False) for b in rows], "total": int(total or 0)}
+    """The caller's bookings and those of the properties where their role may see bookings."""
+    filters = queries.BookingFilters(status_, property_id, checkin_from, checkin_to)
+    rows, total = await queries.list_bookings(session, user, filters, limit=page.limit, offset=page.offset)
+    return {"items": [booking_to_api(b, totals) for b, totals in rows], "total": total}
 
 
-@router.get("/bookings/lookup")
+@router.get(
+    "/bookings/lookup",
+    response_model=BookingDetailOut,
+    responses=problem_responses(422, BookingNotFound),
+)
 async def lookup(
     session: DbSession, reference: Annotated[str, Query(min_length=4, max_length=16)], email: EmailStr
 ) -> dict[str, Any]:
-    b = await session.scalar(
-        select(Booking).where(func.upper(Booking.reference) == reference.strip().upper())
-    )
+    """A guest's booking without an account, by its reference (any case) and contact e-mail."""
+    b = await queries.by_reference(session, reference)
     if b is None or b.contact_email.lower() != str(email).lower():
         raise BookingNotFound("No booking with this reference and e-mail")
     return await _view(session, b)
 
 
-@router.get("/bookings/{booking_id}")
+@router.get("/bookings/{booking_id}", response_model=BookingDetailOut, responses=problem_responses(*SCOPED))
 async def get_booking(
     booking_id: uuid.UUID,
     caller: CallerDep,
     session: DbSession,
     user: OptionalUser,
 ) -> dict[str, Any]:
-    return await _view(session, await access.load(session, booking_id, caller))
+    return await _view(session, await access.load(session, booking_id, caller, action=Action.booking_view))
 
 
-@router.get("/bookings/{booking_id}/history")
+@router.get(
+    "/bookings/{booking_id}/history",
+    response_model=ListOf[BookingEventOut],
+    responses=problem_responses(*SCOPED),
+)
 async def history(
     booking_id: uuid.UUID,
     caller: CallerDep,
     session: DbSession,
     user: OptionalUser,
 ) -> dict[str, Any]:
-    b = await access.load(session, booking_id, caller)
-    rows = (
-        await session.scalars(
-            select(BookingEvent)
-            .where(BookingEvent.booking_id == b.id)
-            .order_by(BookingEvent.at, BookingEvent.id)
-        )
-    ).all()
-    items = [
-        {
-            "at": e.at.isoformat(),
-            "action": e.action,
-            "from_status": e.from_status,
-            "to_status": e.to_status,
-            "actor_user_id": str(e.actor_user_id) if e.actor_user_id else None,
-            "ip": e.actor_ip,
-            "data": e.data,
-        }
-        for e in rows
-    ]
+    b = await access.load(session, booking_id, caller, action=Action.booking_view)
+    items = [event_to_api(e) for e in await queries.history(session, b.id)]
     return {"items": items, "total": len(items)}
 
 
-@router.put("/bookings/{booking_id}/guests")
+@router.put(
+    "/bookings/{booking_id}/guests",
+    response_model=BookingDetailOut,
+    responses=problem_responses(*JSON_WRITE, *SCOPED, *STATE, InvalidBooking, (404, "guest.not_found")),
+)
 async def put_guests(
     booking_id: uuid.UUID,
     caller: CallerDep,
@@ -202,12 +242,16 @@ async def put_guests(
     user: OptionalUser,
     actor: ActorDep,
 ) -> dict[str, Any]:
-    b = await access.load(session, booking_id, caller, lock=True)
+    b = await access.load(session, booking_id, caller, action=Action.booking_change, lock=True)
     await guesting.set_guests(ctx, session, b, guests, user=user, actor=actor)
     return await _view(session, b)
 
 
-@router.post("/bookings/{booking_id}/cancel")
+@router.post(
+    "/bookings/{booking_id}/cancel",
+    response_model=BookingCancelledOut,
+    responses=problem_responses(*JSON_WRITE, *SCOPED, *STATE),
+)
 async def cancel(
     booking_id: uuid.UUID,
     caller: CallerDep,
@@ -217,12 +261,16 @@ async def cancel(
     actor: ActorDep,
     data: CancelIn | None = None,
 ) -> dict[str, Any]:
-    b = await access.load(session, booking_id, caller, lock=True)
+    b = await access.load(session, booking_id, caller, action=Action.booking_change, lock=True)
     refund = await cancelling.cancel(ctx, session, b, actor, data.reason if data else None)
     return await _view(session, b, refund=refund)
 
 
-@router.post("/bookings/{booking_id}/modify")
+@router.post(
+    "/bookings/{booking_id}/modify",
+    response_model=BookingDetailOut,
+    responses=problem_responses(*JSON_WRITE, *SCOPED, *STATE, *UNSELLABLE),
+)
 async def modify(
     booking_id: uuid.UUID,
     caller: CallerDep,
@@ -232,33 +280,57 @@ async def modify(
     user: OptionalUser,
     actor: ActorDep,
 ) -> dict[str, Any]:
-    b = await access.load(session, booking_id, caller, lock=True)
+    b = await access.load(session, booking_id, caller, action=Action.booking_change, lock=True)
     await modifying.modify(ctx, session, b, data, user=user, actor=actor)
     return await _view(session, b)
 
 
-@router.post("/bookings/{booking_id}/confirm")
+@router.post(
+    "/bookings/{booking_id}/confirm",
+    response_model=BookingDetailOut,
+    responses=problem_responses(*JSON_WRITE, *STAFF, *STATE, NotAllowed),
+)
 async def staff_confirm(
     booking_id: uuid.UUID, ctx: Ctx, session: DbSession, user: CurrentUser, actor: ActorDep
 ) -> dict[str, Any]:
     """Staff confirm without online payment, where the property lets guests pay at the property."""
-    b = await access.load(session, booking_id, Caller(user), lock=True, staff_roles=FRONT)
+    b = await access.load(session, booking_id, Caller(user), action=Action.booking_confirm, lock=True)
     if (b.payment_policy or {}).get("mode") != "at_property":
         raise NotAllowed("This booking's payment policy needs payment before confirmation")
     await confirming.confirm(ctx, session, b, actor, reason="staff, pay at property")
     return await _view(session, b)
 
 
-@router.post("/bookings/{booking_id}/assign-room")
+# -- rooms and the stay ------------------------------------------------------------------------------------
+
+ROOM_CHANGE = problem_responses(
+    *JSON_WRITE, *STAFF, *STATE, RoomNotFound, RoomUnavailable, RoomNotReady, InvalidBooking
+)
+
+
+async def _rooms(session: DbSession, b: Booking) -> dict[str, Any]:
+    items = [assignment_to_api(a, number) for a, number in await queries.room_assignments(session, b.id)]
+    return {"items": items, "total": len(items)}
+
+
+@router.post(
+    "/bookings/{booking_id}/assign-room",
+    response_model=ListOf[RoomAssignmentOut],
+    responses=ROOM_CHANGE,
+)
 async def assign_room(
     booking_id: uuid.UUID, data: AssignIn, session: DbSession, user: CurrentUser, actor: ActorDep
 ) -> dict[str, Any]:
-    b = await access.load(session, booking_id, Caller(user), lock=True, staff_roles=FRONT)
+    b = await access.load(session, booking_id, Caller(user), action=Action.booking_check_in, lock=True)
     await stay.assign(session, b, actor, room_id=data.room_id, reason=data.reason)
-    return await rooms_view(session, b)
+    return await _rooms(session, b)
 
 
-@router.post("/bookings/{booking_id}/rooms/{room_id}/move")
+@router.post(
+    "/bookings/{booking_id}/rooms/{room_id}/move",
+    response_model=ListOf[RoomAssignmentOut],
+    responses=ROOM_CHANGE,
+)
 async def move_room(
     booking_id: uuid.UUID,
     room_id: uuid.UUID,
@@ -267,41 +339,37 @@ async def move_room(
     user: CurrentUser,
     actor: ActorDep,
 ) -> dict[str, Any]:
-    b = await access.load(session, booking_id, Caller(user), lock=True, staff_roles=FRONT)
+    b = await access.load(session, booking_id, Caller(user), action=Action.booking_check_in, lock=True)
     await stay.move(session, b, actor, from_room_id=room_id, to_room_id=data.room_id, reason=data.reason)
-    return await rooms_view(session, b)
+    return await _rooms(session, b)
 
 
-@router.get("/bookings/{booking_id}/rooms")
-async def booking_rooms(booking_id: uuid.UUID, session: DbSession, user: CurrentUser) -> dict[str, Any]:
-    b = await access.load(session, booking_id, Caller(user), staff_roles=(*FRONT, PropertyRole.housekeeping))
-    return await rooms_view(session, b)
+@router.get(
+    "/bookings/{booking_id}/rooms",
+    response_model=ListOf[RoomAssignmentOut],
+    responses=problem_responses(*SCOPED),
+)
+async def booking_rooms(
+    booking_id: uuid.UUID, caller: CallerDep, session: DbSession, user: OptionalUser
+) -> dict[str, Any]:
+    """The rooms the stay was given, with every move."""
+    b = await access.load(session, booking_id, caller, action=Action.booking_view)
+    return await _rooms(session, b)
 
 
-async def rooms_view(session: DbSession, b: Booking) -> dict[str, Any]:
-    rows = (
-        await session.execute(
-            select(RoomAssignment, Room.number)
-            .join(Room, Room.id == RoomAssignment.room_id)
-            .where(RoomAssignment.booking_id == b.id)
-            .order_by(RoomAssignment.created_at)
-        )
-    ).all()
-    items = [
-        {
-            "room_id": str(a.room_id),
-            "number": number,
-            "start_date": a.start_date.isoformat(),
-            "end_date": a.end_date.isoformat(),
-            "active": a.active and a.ended_at is None,
-            "reason": a.reason,
-        }
-        for a, number in rows
-    ]
-    return {"items": items, "total": len(items)}
-
-
-@router.post("/bookings/{booking_id}/check-in")
+@router.post(
+    "/bookings/{booking_id}/check-in",
+    response_model=BookingDetailOut,
+    responses=problem_responses(
+        *JSON_WRITE,
+        *STAFF,
+        *STATE,
+        RoomNotFound,
+        RoomUnavailable,
+        RoomNotReady,
+        (409, "booking.not_arrival_day"),
+    ),
+)
 async def check_in(
     booking_id: uuid.UUID,
     session: DbSession,
@@ -309,31 +377,51 @@ async def check_in(
     actor: ActorDep,
     data: CheckInIn | None = None,
 ) -> dict[str, Any]:
-    b = await access.load(session, booking_id, Caller(user), lock=True, staff_roles=FRONT)
+    b = await access.load(session, booking_id, Caller(user), action=Action.booking_check_in, lock=True)
     await stay.check_in(session, b, actor, room_id=data.room_id if data else None)
     return await _view(session, b)
 
 
-@router.post("/bookings/{booking_id}/check-out", response_model=None)
+@router.post(
+    "/bookings/{booking_id}/check-out",
+    response_model=CheckedOutOut,
+    response_model_exclude_unset=True,  # ``invoice`` once checked out, ``payments`` while they run
+    responses={
+        status.HTTP_202_ACCEPTED: {
+            "model": CheckedOutOut,
+            "description": "Card payments started by ``settle``; the check-out completes when they succeed",
+        },
+        **problem_responses(
+            *JSON_WRITE,
+            *STAFF,
+            *STATE,
+            (409, "booking.balance_due"),
+            InsufficientFunds,
+            PaymentMethodUnavailable,
+        ),
+    },
+)
 async def check_out(
     booking_id: uuid.UUID,
+    response: Response,
     ctx: Ctx,
     session: DbSession,
     user: CurrentUser,
     actor: ActorDep,
     data: CheckOutIn | None = None,
-) -> dict[str, Any] | JSONResponse:
+) -> dict[str, Any]:
     """Check out; 409 ``booking.balance_due`` while the folio has a balance. With ``settle`` the
     balance is paid first: by wallet at once, by card when the payment succeeds (202 with the payment;
     the check-out then completes by itself). The invoice is issued and e-mailed with its PDF."""
-    b = await access.load(session, booking_id, Caller(user), lock=True, staff_roles=FRONT)
+    b = await access.load(session, booking_id, Caller(user), action=Action.booking_check_in, lock=True)
     lifecycle.require(b, Status.checked_in, action="check out")
     if data is not None and data.settle:
         made = await payment.settle(ctx, session, b, actor, user, method=data.settle)
         if any(p.status != PaymentStatus.succeeded for p in made):
+            response.status_code = status.HTTP_202_ACCEPTED
             body = await _view(session, b)
             body["payments"] = [PaymentOut.of(ctx, p).model_dump(mode="json") for p in made]
-            return JSONResponse(body, status_code=status.HTTP_202_ACCEPTED)
+            return body
     inv = await checkout.finish(ctx, session, b, actor)
     out = await _view(session, b)
     out["invoice"] = {"id": str(inv.id), "number": inv.snapshot.get("number")}
@@ -344,7 +432,21 @@ async def check_out(
 
 
 @router.post(
-    "/bookings/{booking_id}/payments", status_code=status.HTTP_201_CREATED, dependencies=[Idempotent]
+    "/bookings/{booking_id}/payments",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[Idempotent],
+    response_model=BookingPaymentOut,
+    responses=problem_responses(
+        *JSON_WRITE,
+        *SCOPED,
+        *STATE,
+        CurrencyMismatch,
+        (422, "payment.amount_invalid"),
+        (422, "payment.exceeds_balance"),
+        PaymentMethodUnavailable,
+        InsufficientFunds,
+        502,
+    ),
 )
 async def pay(
     booking_id: uuid.UUID,
@@ -357,7 +459,7 @@ async def pay(
 ) -> dict[str, Any]:
     """Pay (part of) a booking; the booking becomes ``payment_pending`` and is confirmed when its
     payment policy is met."""
-    b = await access.load(session, booking_id, caller, lock=True)
+    b = await access.load(session, booking_id, caller, action=Action.booking_payment, lock=True)
     made = await payment.pay_booking(
         ctx,
         session,
@@ -365,8 +467,10 @@ async def pay(
         actor,
         user,
         method=data.method,
-        amount=data.amount.money() if data.amount else None,
-        from_wallet=data.from_wallet.money() if data.from_wallet else None,
+        amount=data.amount.resolve(b.currency, mismatch=CurrencyMismatch) if data.amount else None,
+        from_wallet=(
+            data.from_wallet.resolve(b.currency, mismatch=CurrencyMismatch) if data.from_wallet else None
+        ),
     )
     primary = next((p for p in made if p.method == "card"), made[0])
     out: dict[str, Any] = PaymentOut.of(ctx, primary).model_dump(mode="json")
@@ -375,20 +479,25 @@ async def pay(
     return out
 
 
-@router.get("/bookings/{booking_id}/folio")
+@router.get("/bookings/{booking_id}/folio", response_model=FolioOut, responses=problem_responses(*SCOPED))
 async def get_folio(
     booking_id: uuid.UUID,
     caller: CallerDep,
     session: DbSession,
     user: OptionalUser,
 ) -> dict[str, Any]:
-    b = await access.load(session, booking_id, caller)
+    b = await access.load(session, booking_id, caller, action=Action.booking_view)
     rows = await folio.entries(session, b.id)
     t = await folio.totals(session, b)
     return {"items": [folio.entry_to_api(e) for e in rows], "total": len(rows), **t.to_api()}
 
 
-@router.get("/bookings/{booking_id}/invoice")
+@router.get(
+    "/bookings/{booking_id}/invoice",
+    response_model=InvoiceViewOut,
+    response_model_exclude_unset=True,  # a draft has no id, sequence nor issue date
+    responses=problem_responses(*SCOPED),
+)
 async def get_invoice(
     booking_id: uuid.UUID,
     caller: CallerDep,
@@ -396,18 +505,25 @@ async def get_invoice(
     user: OptionalUser,
 ) -> dict[str, Any]:
     """The live invoice if issued (else the folio as a draft), with the folio as it stands now."""
-    b = await access.load(session, booking_id, caller)
+    b = await access.load(session, booking_id, caller, action=Action.booking_view)
     return await invoices.view(session, b)
 
 
-@router.get("/bookings/{booking_id}/invoice.pdf", response_class=Response)
+@router.get(
+    "/bookings/{booking_id}/invoice.pdf",
+    response_class=Response,
+    responses={
+        status.HTTP_200_OK: {"content": {"application/pdf": {}}, "description": "The invoice as a PDF"},
+        **problem_responses(*SCOPED),
+    },
+)
 async def get_invoice_pdf(
     booking_id: uuid.UUID,
     caller: CallerDep,
     session: DbSession,
     user: OptionalUser,
 ) -> Response:
-    b = await access.load(session, booking_id, caller)
+    b = await access.load(session, booking_id, caller, action=Action.booking_view)
     doc = await invoices.view(session, b)
     name = doc.get("number") or f"folio-{b.reference}"
     return Response(
@@ -417,17 +533,29 @@ async def get_invoice_pdf(
     )
 
 
-@router.post("/bookings/{booking_id}/invoice", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/bookings/{booking_id}/invoice",
+    status_code=status.HTTP_201_CREATED,
+    response_model=InvoiceViewOut,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*JSON_WRITE, *STAFF, InvoiceConflict),
+)
 async def issue_invoice(
     booking_id: uuid.UUID, session: DbSession, user: CurrentUser, actor: ActorDep
 ) -> dict[str, Any]:
     """Staff: issue the invoice now (on request); the live one if it exists."""
-    b = await access.load(session, booking_id, Caller(user), lock=True, staff_roles=FRONT)
+    b = await access.load(session, booking_id, Caller(user), action=Action.booking_invoice, lock=True)
     await invoices.issue(session, b, actor)
     return await invoices.view(session, b)
 
 
-@router.post("/bookings/{booking_id}/invoice/credit-note", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/bookings/{booking_id}/invoice/credit-note",
+    status_code=status.HTTP_201_CREATED,
+    response_model=InvoiceOut,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*JSON_WRITE, *STAFF, InvoiceConflict),
+)
 async def credit_invoice(
     booking_id: uuid.UUID,
     session: DbSession,
@@ -436,7 +564,7 @@ async def credit_invoice(
     data: CreditNoteIn | None = None,
 ) -> dict[str, Any]:
     """Staff: reverse the live invoice with a credit note (the invoice itself never changes)."""
-    b = await access.load(session, booking_id, Caller(user), lock=True, staff_roles=FRONT)
+    b = await access.load(session, booking_id, Caller(user), action=Action.booking_invoice, lock=True)
     note = await invoices.credit(session, b, actor, data.reason if data else None)
     return invoices.invoice_to_api(note)
 
@@ -444,31 +572,29 @@ async def credit_invoice(
 # -- saved guest profiles ----------------------------------------------------------------------------------
 
 
-def _profile(p: Any) -> dict[str, Any]:
-    return {
-        "id": str(p.id),
-        "name": p.name,
-        "age": p.age,
-        "id_document_type": p.id_document_type,
-        "id_document_number": mask("0000" + p.id_document_last4) if p.id_document_last4 else None,
-        "created_at": p.created_at.isoformat(),
-    }
-
-
-@router.post("/users/me/guests", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/users/me/guests",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SavedGuestOut,
+    responses=problem_responses(*JSON_WRITE, 401),
+)
 async def create_profile(
     data: SavedGuestIn, ctx: Ctx, session: DbSession, user: CurrentUser
 ) -> dict[str, Any]:
-    return _profile(await guesting.save_profile(ctx, session, user, data))
+    return saved_guest_to_api(await guesting.save_profile(ctx, session, user, data))
 
 
-@router.get("/users/me/guests")
+@router.get("/users/me/guests", response_model=ListOf[SavedGuestOut], responses=problem_responses(401))
 async def list_profiles(session: DbSession, user: CurrentUser) -> dict[str, Any]:
-    items = [_profile(p) for p in await guesting.profiles(session, user)]
+    items = [saved_guest_to_api(p) for p in await guesting.profiles(session, user)]
     return {"items": items, "total": len(items)}
 
 
-@router.delete("/users/me/guests/{profile_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/users/me/guests/{profile_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(401, (404, "guest.not_found"), 422),
+)
 async def delete_profile(profile_id: uuid.UUID, session: DbSession, user: CurrentUser) -> Response:
     await guesting.delete_profile(session, user, profile_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from datetime import date
 from typing import Annotated, Any, Literal
@@ -7,10 +8,11 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from innkeeper.identity.schemas import Email, FullName, Phone
-from innkeeper.payments.schemas import MoneyIn as PayMoney
+from innkeeper.kit.outputs import Instant, Out
+from innkeeper.kit.schemas import MoneyIn, MoneyOut
+from innkeeper.payments.schemas import PaymentOut
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
-MoneyIn = dict[str, Any] | str | int
 
 
 class Contact(BaseModel):
@@ -115,8 +117,8 @@ class PayIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     method: Literal["card", "wallet"] = "card"
-    amount: PayMoney | None = None
-    from_wallet: PayMoney | None = None
+    amount: MoneyIn | None = None
+    from_wallet: MoneyIn | None = None
 
 
 class CheckOutIn(BaseModel):
@@ -129,3 +131,200 @@ class CheckOutIn(BaseModel):
 class CreditNoteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: Text | None = None
+
+
+# -- answers: the shapes ``bookings.present`` and ``billing.folio`` / ``billing.invoices`` build -------------
+
+
+class ContactOut(Out):
+    name: str
+    email: str
+    phone: str | None
+
+
+class GuestOut(Out):
+    """A guest on a booking; the identity document number is only ever shown masked."""
+
+    id: uuid.UUID
+    name: str
+    age: int | None
+    id_document_type: str | None
+    id_document_number: str | None = Field(examples=["•••• 1234"])
+    saved_guest_id: uuid.UUID | None
+
+
+class RefundDueOut(Out):
+    amount: MoneyOut
+    percent: int = Field(description="Share of what was paid that the cancellation policy refunds")
+    destination: str = Field(examples=["card"])
+
+
+class BookingOut(Out):
+    """A booking as listed; its money comes from the folio (``paid``, ``balance_due``)."""
+
+    id: uuid.UUID
+    reference: str = Field(examples=["IK-7K3F9QZ"])
+    status: str = Field(examples=["reserved"])
+    payment_status: str = Field(examples=["unpaid"])
+    expires_at: Instant | None = Field(description="Until when an unpaid reservation holds its rooms")
+    property_id: uuid.UUID
+    room_type_id: uuid.UUID
+    checkin: date
+    checkout: date
+    departure: date = Field(description="The last night sold ends here (an early departure moves it)")
+    rooms: int
+    guests: int
+    source: str = Field(examples=["web"])
+    contact: ContactOut
+    total: MoneyOut
+    paid: MoneyOut
+    balance_due: MoneyOut
+    refund_due: MoneyOut
+    promo_code: str | None
+    quote: dict[str, Any]
+    cancellation_policy: dict[str, Any]
+    payment_policy: dict[str, Any]
+    created_at: Instant
+    confirmed_at: Instant | None
+    cancelled_at: Instant | None
+    checked_in_at: Instant | None
+    checked_out_at: Instant | None
+
+
+class BookingDetailOut(BookingOut):
+    """A booking with its guests."""
+
+    guest_list: list[GuestOut]
+
+
+class BookingCreatedOut(BookingDetailOut):
+    guest_token: str | None = Field(
+        None, description="Only for a booking made without an account: manages it (X-Guest-Token)"
+    )
+
+
+class BookingCancelledOut(BookingDetailOut):
+    refund: RefundDueOut
+
+
+class InvoiceRefOut(Out):
+    id: uuid.UUID
+    number: str | None = Field(examples=["INV-HOTEL-TEST-000001"])
+
+
+class CheckedOutOut(BookingDetailOut):
+    """After check-out: the invoice issued (200); or, with ``settle`` by card, the payments started
+    (202: the check-out completes when they succeed)."""
+
+    invoice: InvoiceRefOut | None = None
+    payments: list[PaymentOut] | None = None
+
+
+class BookingStateOut(Out):
+    status: str
+    payment_status: str
+
+
+class BookingPaymentOut(PaymentOut):
+    """The payment made (the card part when a wallet paid the rest), every payment made, and the
+    booking's state after them."""
+
+    model_config = ConfigDict(extra="forbid")
+    payments: list[PaymentOut]
+    booking: BookingStateOut
+
+
+class BookingEventOut(Out):
+    at: Instant
+    action: str = Field(examples=["created"])
+    from_status: str | None
+    to_status: str | None
+    actor_user_id: uuid.UUID | None
+    ip: str | None
+    data: dict[str, Any] | None
+
+
+class RoomAssignmentOut(Out):
+    room_id: uuid.UUID
+    number: str
+    start_date: date
+    end_date: date
+    active: bool
+    reason: str | None
+
+
+class SavedGuestOut(Out):
+    id: uuid.UUID
+    name: str
+    age: int | None
+    id_document_type: str | None
+    id_document_number: str | None
+    created_at: Instant
+
+
+class FolioEntryOut(Out):
+    id: uuid.UUID
+    kind: str = Field(examples=["charge"])
+    category: str = Field(examples=["accommodation"])
+    description: str
+    date: dt.date | None = Field(description="The night or day it is for, if any")
+    amount: MoneyOut
+    payment_id: uuid.UUID | None
+    refund_id: uuid.UUID | None
+    posted_at: Instant
+
+
+class FolioTotalsOut(Out):
+    charges: MoneyOut
+    payments: MoneyOut
+    refunds: MoneyOut
+    paid: MoneyOut
+    balance: MoneyOut
+    balance_due: MoneyOut
+
+
+class FolioOut(FolioTotalsOut):
+    """The booking's running bill: every row, and the sums over them."""
+
+    items: list[FolioEntryOut]
+    total: int
+
+
+class InvoiceFolioOut(Out):
+    lines: list[FolioEntryOut]
+    payments: list[FolioEntryOut]
+    charges: MoneyOut
+    paid: MoneyOut
+    balance: MoneyOut
+    balance_due: MoneyOut
+
+
+class InvoiceListedOut(Out):
+    id: uuid.UUID
+    number: str | None
+    kind: str = Field(examples=["invoice"])
+    issued_at: Instant
+
+
+class InvoiceOut(BaseModel):
+    """An invoice or credit note (a frozen snapshot of the folio when it was issued: the seller,
+    buyer, stay, lines, taxes and totals), or the folio as a draft before one is issued."""
+
+    # an issued document is kept exactly as it was issued, whatever the fields of later versions
+    model_config = ConfigDict(extra="allow")
+
+    id: uuid.UUID | None = Field(None, description="Absent on a draft")
+    number: str | None = Field(examples=["INV-HOTEL-TEST-000001"])
+    kind: str = Field(examples=["invoice"], description="invoice, credit_note or draft")
+    booking_id: uuid.UUID
+    reference: str
+    currency: str
+    total: MoneyOut
+
+
+class InvoiceViewOut(InvoiceOut):
+    """``GET /bookings/{id}/invoice``: the live invoice (else the draft), with the folio as it stands
+    now and every document issued."""
+
+    folio: InvoiceFolioOut
+    documents: list[InvoiceListedOut]

@@ -67,3 +67,33 @@ class BadImage(AppError):
 class RoomTypeNotFound(NotFound):
     code = "room_type.not_found"
     title = "No such room type"
+
+
+# -- hourly resources ------------------------------------------------------------------------------------
+
+
+class ResourceNotFound(NotFound):
+    code = "resource.not_found"
+    title = "No such resource"
+
+
+class AddonNotFound(NotFound):
+    code = "addon.not_found"
+    title = "No such add-on"
+
+
+class AddonCodeTaken(Conflict):
+    code = "addon.code_taken"
+    title = "Add-on code already used for this resource"
+
+
+class ResourceInvalid(AppError):
+    status = 422
+    code = "resource.invalid"
+    title = "Invalid resource settings"
+
+
+class NotAProfessional(AppError):
+    status = 422
+    code = "resource.user_not_professional"
+    title = "No professional with this e-mail address works here"

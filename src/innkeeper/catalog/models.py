@@ -176,3 +176,86 @@ def bump_catalog_versions(session: Session, _flush_context: Any, _instances: Any
             .values(catalog_version=Property.catalog_version + 1)
             .execution_options(synchronize_session=False)
         )
+
+
+# -- hourly resources: halls, meeting rooms, professionals (docs/hourly.md) ---------------------------------
+
+
+class ResourceKind(StrEnum):
+    hall = "hall"
+    meeting_room = "meeting_room"
+    professional = "professional"
+
+
+class AddonUnit(StrEnum):
+    per_booking = "per_booking"
+    per_hour = "per_hour"
+    per_person = "per_person"
+
+
+class Resource(IdMixin, TimestampMixin, Base):
+    """Something booked by the hour at a property. Durations, steps, buffers and notice are minutes;
+    the weekly windows and exceptions that open it live in ``inventory.hourly_models``."""
+
+    __tablename__ = "resources"
+    __table_args__ = (
+        CheckConstraint("kind IN ('hall', 'meeting_room', 'professional')", name="kind"),
+        CheckConstraint("capacity IS NULL OR capacity >= 1", name="capacity"),
+        CheckConstraint("hourly_price_minor >= 0", name="hourly_price"),
+        CheckConstraint("min_duration_minutes >= 1", name="min_duration"),
+        CheckConstraint(
+            "max_duration_minutes IS NULL OR max_duration_minutes >= min_duration_minutes",
+            name="max_duration",
+        ),
+        CheckConstraint("slot_step_minutes >= 1", name="slot_step"),
+        CheckConstraint("buffer_before_minutes >= 0 AND buffer_after_minutes >= 0", name="buffers"),
+        CheckConstraint("min_notice_minutes >= 0", name="min_notice"),
+        CheckConstraint("horizon_days >= 1", name="horizon_days"),
+        Index("ix_resources_property_id", "property_id"),
+        Index("ix_resources_kind_is_active", "kind", "is_active"),
+    )
+
+    property_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("properties.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str | None] = mapped_column(String(100))
+    description: Mapped[str | None] = mapped_column(Text)
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    hourly_price_minor: Mapped[int] = mapped_column(BigInt)
+    currency: Mapped[str] = mapped_column(String(3))
+    min_duration_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    max_duration_minutes: Mapped[int | None] = mapped_column(Integer)
+    slot_step_minutes: Mapped[int] = mapped_column(Integer, default=30)
+    buffer_before_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    buffer_after_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    min_notice_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    horizon_days: Mapped[int] = mapped_column(Integer, default=180)
+    amenities: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    images: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    #: a professional who travels to the customer: ``{base_fee_minor, per_km_minor, max_km}``
+    travel: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    online: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: where a travelling professional starts from (the property's coordinates when unset)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    #: the professional's own account (a member with role ``professional`` at the property)
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ResourceAddon(IdMixin, Base):
+    """An extra sold with a resource's booking (projector per booking, catering per person, ...)."""
+
+    __tablename__ = "resource_addons"
+    __table_args__ = (
+        UniqueConstraint("resource_id", "code"),
+        CheckConstraint("price_minor >= 0", name="price"),
+        CheckConstraint("unit IN ('per_booking', 'per_hour', 'per_person')", name="unit"),
+    )
+
+    resource_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    price_minor: Mapped[int] = mapped_column(BigInt)
+    currency: Mapped[str] = mapped_column(String(3))
+    unit: Mapped[str] = mapped_column(String(20))

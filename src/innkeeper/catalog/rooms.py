@@ -16,6 +16,7 @@ from innkeeper.catalog.schemas import RoomIn, RoomPatch, RoomTypeIn, RoomTypePat
 from innkeeper.kit import events
 from innkeeper.kit.errors import ValidationFailed
 from innkeeper.kit.money import Money
+from innkeeper.kit.schemas import MoneyIn
 
 
 def room_type_to_api(rt: RoomType, *, rooms: int | None = None) -> dict[str, Any]:
@@ -48,23 +49,14 @@ def room_to_api(room: Room) -> dict[str, Any]:
     }
 
 
-def parse_price(value: Any, currency: str, field: str) -> int:
-    try:
-        money = Money.parse(value, currency)
-    except ValidationFailed as exc:
-        exc.errors = [{"field": field, "message": exc.detail, "type": exc.code}]
-        raise
+def parse_price(value: MoneyIn, currency: str, field: str) -> int:
+    """A price in minor units of ``currency``: zero or more (422 naming ``field`` otherwise)."""
+    money = value.resolve(currency, field=field)
     if money.minor < 0:
         raise ValidationFailed(
             f"{field} must not be negative",
             code="money.negative",
             errors=[{"field": field, "message": "must not be negative", "type": "negative"}],
-        )
-    if money.minor > 10**12:
-        raise ValidationFailed(
-            f"{field} is absurdly large",
-            code="money.too_large",
-            errors=[{"field": field, "message": "too large", "type": "too_large"}],
         )
     return money.minor
 

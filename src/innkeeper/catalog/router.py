@@ -43,7 +43,7 @@ from innkeeper.catalog.schemas import (
     RoomTypeWithRoomsOut,
     StaffPropertyOut,
 )
-from innkeeper.identity.deps import ActorDep, Ctx, CurrentUser, property_action
+from innkeeper.identity.deps import ActorDep, Ctx, CurrentUser, property_action, require_action
 from innkeeper.identity.errors import InvitationClosed, InvitationNotFound
 from innkeeper.identity.permissions import Action
 from innkeeper.kit.http import DbSession, UnitOfWorkRoute
@@ -282,8 +282,17 @@ async def create_room(
     responses=problem_responses(*SCOPED, RoomNotFound, *JSON_WRITE, (409, "inventory.below_sold")),
 )
 async def update_room(
-    property_id: uuid.UUID, room_id: uuid.UUID, data: RoomPatch, session: DbSession, actor: ActorDep
+    property_id: uuid.UUID,
+    room_id: uuid.UUID,
+    data: RoomPatch,
+    session: DbSession,
+    actor: ActorDep,
+    user: CurrentUser,
 ) -> dict[str, Any]:
+    """Housekeeping sets the housekeeping status; taking a room in or out of service moves inventory,
+    which is the managers' call (``rooms.manage``)."""
+    if data.model_fields_set - {"housekeeping"}:
+        await require_action(session, user, property_id, Action.rooms_manage)
     prop = await service.get_property(session, property_id)
     return rooms.room_to_api(await rooms.update_room(session, prop, room_id, data, actor))
 

@@ -1,5 +1,6 @@
 """The demo world: 6 cities, 30 hotels with room types, rooms, a year of inventory, seasons, weekend and
-occupancy pricing, promo codes; plus one venue and one practice. Idempotent (keyed by slug).
+occupancy pricing, promo codes; plus one venue and one practice with hourly resources (``demo.hourly``).
+Idempotent (keyed by slug).
 
 The hotel owner account owns all 32 properties (5 hotels in each of Lisbon, Porto, Barcelona, Paris,
 London, Tokyo; "Lisbon Congress Hall" venue; "Porto Physio Practice"); the front desk account is front desk
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from innkeeper.audit.service import Actor, record
 from innkeeper.catalog.models import Property, Room, RoomType
 from innkeeper.catalog.schemas import fold_city
+from innkeeper.demo.hourly import load_hourly
 from innkeeper.identity.models import PropertyMembership, User
 from innkeeper.inventory.service import ensure_horizon
 from innkeeper.kit.clock import local_today
@@ -238,10 +240,13 @@ async def _hotel(
     return prop, True
 
 
-async def _other(session: AsyncSession, kind: str, name: str, city: City, owner: User, actor: Actor) -> bool:
+async def _other(
+    session: AsyncSession, kind: str, name: str, city: City, owner: User, actor: Actor
+) -> tuple[Property, bool]:
     slug = fold_city(name).replace(" ", "-")
-    if await session.scalar(select(Property.id).where(Property.slug == slug)) is not None:
-        return False
+    existing = await session.scalar(select(Property).where(Property.slug == slug))
+    if existing is not None:
+        return existing, False
     prop = Property(
         kind=kind,
         name=name,
@@ -256,7 +261,7 @@ async def _other(session: AsyncSession, kind: str, name: str, city: City, owner:
         check_in_time=time(9),
         check_out_time=time(18),
         amenities=["wifi"],
-        description=f"A {kind} in {city.name}; hourly bookings arrive in a later release.",
+        description=f"A {kind} in {city.name}, booked by the hour.",
         is_active=True,
         payment_policy={"mode": "prepay"},
         cancellation_policy={"preset": "hall_tiers"},
@@ -270,7 +275,7 @@ async def _other(session: AsyncSession, kind: str, name: str, city: City, owner:
     await session.flush()
     session.add(PropertyMembership(property_id=prop.id, user_id=owner.id, role="owner"))
     record(session, actor, "property.created", "property", prop.id, property_id=prop.id, after={"demo": True})
-    return True
+    return prop, True
 
 
 async def load_catalog(
@@ -321,6 +326,11 @@ async def load_catalog(
                 is_active=True,
             )
         )
-    created += await _other(session, "venue", "Lisbon Congress Hall", CITIES[0], owner, actor)
-    created += await _other(session, "practice", "Porto Physio Practice", CITIES[1], owner, actor)
+    venue, new_venue = await _other(session, "venue", "Lisbon Congress Hall", CITIES[0], owner, actor)
+    practice, new_practice = await _other(
+        session, "practice", "Porto Physio Practice", CITIES[1], owner, actor
+    )
+    created += new_venue + new_practice
+    # halls and meeting rooms at the venue, professionals at the practice, a meeting room at the hotel
+    await load_hourly(session, venue, practice, first)
     return {"properties": created, "front_desk_property": first.slug}

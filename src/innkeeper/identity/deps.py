@@ -1,21 +1,23 @@
 """Permission checks as ``Annotated`` dependencies: ``CurrentUser``, ``PlatformAdmin``, ``ActorDep``,
-and :func:`property_roles` for staff endpoints (a property the caller has no role at is 404)."""
+and :func:`property_action` for staff endpoints (a property the caller has no role at is 404)."""
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.audit.service import Actor
-from innkeeper.identity import service
-from innkeeper.identity.models import PropertyMembership, PropertyRole, User
 from innkeeper.context import AppContext
+from innkeeper.identity import service
+from innkeeper.identity.models import User
+from innkeeper.identity.permissions import Action, permits, role_at
 from innkeeper.kit.errors import Forbidden, NotFound, Unauthorized
 from innkeeper.kit.http import SAFE_METHODS, DbSession, caller_scope, client_ip
 
@@ -95,30 +97,29 @@ async def _actor(request: Request) -> Actor:
 ActorDep = Annotated[Actor, Depends(_actor)]
 
 
-async def membership_role(session: DbSession, user: User, property_id: uuid.UUID) -> str | None:
-    return await session.scalar(
-        select(PropertyMembership.role).where(
-            PropertyMembership.property_id == property_id, PropertyMembership.user_id == user.id
-        )
-    )
+async def require_action(session: AsyncSession, user: User, property_id: uuid.UUID, action: Action) -> None:
+    """404 for a non-member, 403 for a member whose role may not do ``action``; admins pass. For a
+    route whose body decides the action (a room's housekeeping field vs. taking it out of service)."""
+    if user.is_platform_admin:
+        return
+    role = await role_at(session, user.id, property_id)
+    if role is None:
+        raise NotFound("No such property", code="property.not_found")
+    if not permits(role, action):
+        raise Forbidden("Your role at this property does not allow this", code="auth.role")
 
 
-def property_roles(*roles: PropertyRole) -> Callable[..., Awaitable[User]]:
-    """A dependency for ``/properties/{property_id}/…`` endpoints. Platform admins pass; a member
-    with another role gets 403; anyone else gets 404 (the property does not exist for them)."""
-    allowed = {r.value for r in roles} if roles else {r.value for r in PropertyRole}
+@functools.cache
+def property_action(action: Action) -> Callable[..., Awaitable[User]]:
+    """A dependency for ``/properties/{property_id}/…`` endpoints that do ``action``: platform admins
+    pass; a member whose role may not (``identity.permissions``) gets 403; anyone else gets 404 (the
+    property does not exist for them). One dependency per action, so FastAPI runs it once a request."""
 
-    async def check(property_id: uuid.UUID, user: CurrentUser, session: DbSession, request: Request) -> User:
-        if user.is_platform_admin:
-            return user
-        role = await membership_role(session, user, property_id)
-        if role is None:
-            raise NotFound("No such property", code="property.not_found")
-        if role not in allowed:
-            raise Forbidden("Your role at this property does not allow this", code="auth.role")
-        request.state.property_role = role
+    async def check(property_id: uuid.UUID, user: CurrentUser, session: DbSession) -> User:
+        await require_action(session, user, property_id, action)
         return user
 
+    check.__name__ = f"requires_{action.name}"
     return check
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from innkeeper.kit.errors import Conflict, ValidationFailed
+from innkeeper.kit.errors import Conflict, NotFound, ValidationFailed
 
 
 class BelowSold(Conflict):
@@ -16,3 +16,36 @@ class Unavailable(Conflict):
 class OutsideHorizon(ValidationFailed):
     code = "inventory.outside_horizon"
     title = "Dates outside the bookable horizon"
+
+
+# -- hourly resources ------------------------------------------------------------------------------------
+
+
+class SlotUnavailable(Conflict):
+    """The buffered range overlaps another active booking of the resource (the database said so)."""
+
+    code = "slot.unavailable"
+    title = "This time is already booked"
+
+
+class OutsideAvailability(ValidationFailed):
+    """Outside the windows and exceptions, too soon (notice), too far (horizon), or a duration the
+    resource does not sell (below the minimum, above the maximum, off the step)."""
+
+    code = "slot.outside_availability"
+    title = "Not bookable at this time"
+
+
+class InvalidLocalTime(ValidationFailed):
+    code = "time.nonexistent"
+    title = "This local time does not exist (the clocks skip it)"
+
+
+class ExceptionNotFound(NotFound):
+    code = "resource_exception.not_found"
+    title = "No such exception"
+
+
+class ClosesBookedTime(Conflict):
+    code = "resource_exception.booked"
+    title = "The time to close holds an active booking"

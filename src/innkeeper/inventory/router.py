@@ -9,23 +9,41 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from pydantic import ValidationError
 
+from innkeeper.catalog.errors import PropertyNotFound, RoomTypeNotFound
 from innkeeper.catalog.models import Property
 from innkeeper.catalog.rooms import parse_price
 from innkeeper.catalog.service import get_property
 from innkeeper.identity.deps import ActorDep, Ctx, property_action
 from innkeeper.identity.permissions import Action
 from innkeeper.inventory import service
-from innkeeper.inventory.schemas import InventoryUpdateIn, parse_weekdays
+from innkeeper.inventory.errors import OutsideHorizon
+from innkeeper.inventory.schemas import (
+    InventoryCalendarOut,
+    InventoryUpdatedOut,
+    InventoryUpdateIn,
+    parse_weekdays,
+)
 from innkeeper.kit.errors import ValidationFailed
 from innkeeper.kit.http import DbSession, UnitOfWorkRoute, field_errors
+from innkeeper.kit.problems import JSON_WRITE, problem_responses
 
-router = APIRouter(route_class=UnitOfWorkRoute, tags=["inventory"])
+# every route is scoped to a property by ``property_action``: 401, 404 to a stranger, 403 by role
+router = APIRouter(
+    route_class=UnitOfWorkRoute,
+    tags=["inventory"],
+    responses=problem_responses(401, (403, "auth.role"), 422, PropertyNotFound, RoomTypeNotFound),
+)
 
 ViewInventory = Depends(property_action(Action.inventory_view))
 ManageInventory = Depends(property_action(Action.inventory_manage))
 
 
-@router.get("/properties/{property_id}/inventory", dependencies=[ViewInventory])
+@router.get(
+    "/properties/{property_id}/inventory",
+    dependencies=[ViewInventory],
+    response_model=InventoryCalendarOut,
+    responses=problem_responses((422, "inventory.invalid_range")),
+)
 async def read_inventory(
     property_id: uuid.UUID,
     session: DbSession,
@@ -75,7 +93,12 @@ def _changes(prop: Property, body: InventoryUpdateIn) -> list[service.DayChange]
     return changes
 
 
-@router.put("/properties/{property_id}/inventory", dependencies=[ManageInventory])
+@router.put(
+    "/properties/{property_id}/inventory",
+    dependencies=[ManageInventory],
+    response_model=InventoryUpdatedOut,
+    responses=problem_responses(*JSON_WRITE, OutsideHorizon, (422, "inventory.invalid_range")),
+)
 async def update_inventory(
     property_id: uuid.UUID, body: InventoryUpdateIn, session: DbSession, ctx: Ctx, actor: ActorDep
 ) -> dict[str, Any]:

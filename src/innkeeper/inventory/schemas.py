@@ -6,6 +6,10 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from innkeeper.kit.outputs import Day, Out
+from innkeeper.kit.pagination import ListOf
+from innkeeper.kit.schemas import MoneyIn, MoneyOut
+
 WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 MAX_RANGE_DAYS = 1100
 
@@ -33,7 +37,7 @@ class InventoryRange(BaseModel):
     from_: date = Field(alias="from")
     to: date
     weekdays: list[str | int] | None = Field(None, max_length=7)
-    price: dict[str, Any] | str | int | None = None
+    price: MoneyIn | None = None
     closed: bool | None = None
     min_stay: int | None = Field(None, ge=1, le=365)
     max_stay: int | None = Field(None, ge=1, le=365)
@@ -69,3 +73,30 @@ class InventoryUpdateIn(BaseModel):
                 raise ValueError("send either one range or items, not both")
             return self.items
         return [InventoryRange.model_validate(self.model_extra or {})]
+
+
+# -- answers ------------------------------------------------------------------------------------------------
+
+
+class InventoryDayOut(Out):
+    """One night of a room type (``inventory.service.day_to_api``)."""
+
+    date: Day
+    total: int = Field(description="Rooms of the type in service that night")
+    sold: int
+    held: int = Field(description="Taken by unpaid reservations until they expire")
+    available: int
+    closed: bool
+    price: MoneyOut | None = Field(description="The night's own price; none: the room type's base price")
+    min_stay: int
+    max_stay: int | None
+    closed_to_arrival: bool
+    closed_to_departure: bool
+
+
+class InventoryCalendarOut(ListOf[InventoryDayOut]):
+    room_type_id: uuid.UUID
+
+
+class InventoryUpdatedOut(Out):
+    updated: int = Field(description="Nights changed")

@@ -126,7 +126,9 @@ class Database:
         self.url = url
         parsed = make_url(url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
-        kwargs: dict[str, Any] = {"echo": echo}
+        # parameters (e-mails, phone numbers, hashes) stay out of error texts, which reach logs and the
+        # jobs table's last_error; only explicit SQL echo shows them
+        kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": not echo}
         if self.is_sqlite:
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)

@@ -82,6 +82,7 @@ def field_errors(errors: list[Any]) -> list[dict[str, Any]]:
 
 def install_error_handlers(app: FastAPI) -> None:
     outage.install_outage_handlers(app, problem_response)  # 503, not 500, for pool and Redis outages
+
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> Response:
         return problem_response(request, exc)
@@ -274,7 +275,8 @@ def _content_type(headers: dict[bytes, bytes]) -> bytes:
 
 
 def _refuse_before_body(scope: Scope, headers: dict[bytes, bytes], limit: int) -> AppError | None:
-    """What is wrong with the request line and headers: Content-Length, NUL characters."""
+    """What is wrong with the request line and headers: Content-Length, a malformed Idempotency-Key
+    (on any unsafe request, honoured or not), NUL characters."""
     declared = headers.get(b"content-length")
     if declared is not None:
         declared = declared.strip()  # servers may pass optional whitespace through (httptools does)
@@ -282,9 +284,17 @@ def _refuse_before_body(scope: Scope, headers: dict[bytes, bytes], limit: int) -
             return BadRequest("Invalid Content-Length", code="request.bad")
         if int(declared) > limit:
             return PayloadTooLarge(f"The request body exceeds {limit} bytes")
+    key = headers.get(b"idempotency-key")
+    if key is not None and scope["method"] not in SAFE_METHODS:
+        try:
+            idempotency.check_key(key.decode("latin-1"))
+        except idempotency.MalformedKey as exc:
+            return exc
     if "\x00" in scope["path"]:
         return nul_refusal("path")
-    field = nul_field_in_form(scope.get("query_string") or b"") or nul_field_in_headers(scope["headers"])
+    field = nul_field_in_form(scope.get("query_string") or b"") or nul_field_in_headers(
+        scope.get("headers") or []
+    )
     return nul_refusal(field) if field else None
 
 
@@ -319,11 +329,14 @@ class RequestContextMiddleware:
 
         try:
             refusal = _refuse_before_body(scope, headers, self.max_body_bytes)
-            if refusal is None and scope["method"] not in SAFE_METHODS:
-                if _content_type(headers) in _TEXT_BODY_TYPES or _content_type(headers).endswith(b"+json"):
-                    refusal, receive = await self._read_text_body(receive, _content_type(headers))
-                else:
+            if refusal is None:
+                content_type = _content_type(headers)
+                if scope["method"] in SAFE_METHODS or not (
+                    content_type in _TEXT_BODY_TYPES or content_type.endswith(b"+json")
+                ):
                     receive = self._limited(receive)
+                else:
+                    refusal, receive = await self._read_text_body(receive, content_type)
             if refusal is not None:
                 instance = None if "\x00" in scope["path"] else scope["path"]
                 await _send_problem(send_with_id, refusal, request_id, instance)

@@ -94,18 +94,22 @@ def fingerprint(method: str, path: str, body: bytes) -> str:
         canonical = (
             json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode() if body else b""
         )
-    except ValueError:
+    except (ValueError, RecursionError):  # malformed or deeply nested: the endpoint answers 400
         canonical = body
     return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + canonical).hexdigest()
 
 
-def read_key(request: Request) -> str | None:
-    key = request.headers.get(HEADER)
-    if key is None:
-        return None
-    if not KEY_PATTERN.match(key):
+def check_key(key: str) -> str:
+    """``key`` if well-formed; an empty or otherwise malformed key is refused (422), on any route
+    (the request middleware checks every unsafe request), not ignored."""
+    if not KEY_PATTERN.fullmatch(key):
         raise MalformedKey("Idempotency-Key must be 1 to 255 printable ASCII characters without spaces")
     return key
+
+
+def read_key(request: Request) -> str | None:
+    key = request.headers.get(HEADER)
+    return None if key is None else check_key(key)
 
 
 class Claim:

@@ -14,6 +14,21 @@ from babel.numbers import format_currency, get_currency_precision, list_currenci
 
 from innkeeper.kit.errors import ValidationFailed
 
+#: the largest magnitude an amount may have, in minor units (exclusive): far beyond any real price or
+#: balance, and far below BIGINT's 9.2e18, so sums of many amounts cannot overflow either
+MAX_MINOR_UNITS = 10**15
+#: longer inputs are refused before they are parsed ("0.000…1" with a million zeros)
+MAX_AMOUNT_CHARS = 64
+
+
+def _invalid(field: str, code: str, message: str) -> ValidationFailed:
+    return ValidationFailed(message, code=code, errors=[{"field": field, "message": message, "type": code}])
+
+
+def max_amount(currency: str) -> str:
+    """The bound of :data:`MAX_MINOR_UNITS` in major units: ``10000000000000.00`` for EUR."""
+    return f"{Decimal(MAX_MINOR_UNITS).scaleb(-exponent(currency)):.{exponent(currency)}f}"
+
 
 @lru_cache(maxsize=1)
 def known_currencies() -> frozenset[str]:
@@ -53,24 +68,32 @@ class Money:
         return cls(0, currency)
 
     @classmethod
-    def from_decimal(cls, amount: Decimal | str | int, currency: str) -> Money:
-        """Parse a major-unit amount ("150.00"). Refuses more decimals than the currency has."""
+    def from_decimal(cls, amount: Decimal | str | int, currency: str, *, field: str = "amount") -> Money:
+        """Parse a major-unit amount ("150.00"). Refuses more decimals than the currency has, and
+        magnitudes of ``MAX_MINOR_UNITS`` minor units or more (``1e30`` overflowed the database's
+        BIGINT and was a 500); errors are 422 naming ``field``."""
         currency = check_currency(currency)
+        text = str(amount).strip()
+        if len(text) > MAX_AMOUNT_CHARS:
+            raise _invalid(field, "money.invalid", f"an amount has at most {MAX_AMOUNT_CHARS} characters")
         try:
-            value = Decimal(str(amount))
+            value = Decimal(text)
         except (InvalidOperation, ValueError) as exc:
-            raise ValidationFailed(f"{amount!r} is not an amount", code="money.invalid") from exc
+            raise _invalid(field, "money.invalid", f"{text!r} is not an amount") from exc
         if not value.is_finite():
-            raise ValidationFailed("amount must be finite", code="money.invalid")
-        scaled = value.scaleb(exponent(currency))
-        if scaled != scaled.to_integral_value():
-            raise ValidationFailed(
-                f"{currency} amounts have at most {exponent(currency)} decimals", code="money.precision"
-            )
-        return cls(int(scaled), currency)
+            raise _invalid(field, "money.invalid", "amount must be finite")
+        digits = exponent(currency)
+        # compared exactly, before any arithmetic: 1e999999999 would overflow the decimal context
+        if value.copy_abs() >= Decimal(MAX_MINOR_UNITS).scaleb(-digits):
+            limit = max_amount(currency)
+            raise _invalid(field, "money.too_large", f"{currency} amounts must be below {limit}")
+        quantized = value.quantize(Decimal(1).scaleb(-digits))  # exact: the magnitude is bounded
+        if quantized != value:
+            raise _invalid(field, "money.precision", f"{currency} amounts have at most {digits} decimals")
+        return cls(int(quantized.scaleb(digits)), currency)
 
     @classmethod
-    def parse(cls, value: Any, currency: str) -> Money:
+    def parse(cls, value: Any, currency: str, *, field: str = "amount") -> Money:
         """Accept the API forms: ``{"amount": "1.00", "currency": "EUR"}`` or a decimal string."""
         if isinstance(value, Money):
             if value.currency != currency:
@@ -80,10 +103,10 @@ class Money:
             given = check_currency(str(value.get("currency", currency)))
             if given != currency:
                 raise ValidationFailed(f"expected {currency}, got {given}", code="money.currency")
-            return cls.from_decimal(value.get("amount", ""), currency)
+            return cls.from_decimal(value.get("amount", ""), currency, field=field)
         if isinstance(value, float):
-            raise ValidationFailed("send amounts as decimal strings, not floats", code="money.invalid")
-        return cls.from_decimal(value, currency)
+            raise _invalid(field, "money.invalid", "send amounts as decimal strings, not floats")
+        return cls.from_decimal(value, currency, field=field)
 
     # arithmetic ---------------------------------------------------------------------------------
     def _same(self, other: Money) -> None:

@@ -12,9 +12,11 @@ from sqlalchemy import func, select
 
 from innkeeper.kit.errors import NotFound
 from innkeeper.kit.http import DbSession, UnitOfWorkRoute
+from innkeeper.kit.pagination import ListOf
+from innkeeper.kit.problems import problem_responses
 from innkeeper.notifications.models import DevMessage
 
-router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
+router = APIRouter(route_class=UnitOfWorkRoute, tags=["development"])
 
 
 class DevMessageOut(BaseModel):
@@ -26,9 +28,8 @@ class DevMessageOut(BaseModel):
     sent_at: datetime
 
 
-class DevOutbox(BaseModel):
-    items: list[DevMessageOut]
-    total: int
+class DevOutbox(ListOf[DevMessageOut]):
+    pass
 
 
 async def _messages(request: Request, session: DbSession, limit: int, to: str | None) -> DevOutbox:
@@ -58,7 +59,12 @@ async def _messages(request: Request, session: DbSession, limit: int, to: str | 
     )
 
 
-@router.get("/dev/outbox.json", response_model=DevOutbox)
+@router.get(
+    "/dev/outbox.json",
+    response_model=DevOutbox,
+    responses=problem_responses((404, "not_found"), 422),
+    description="Every e-mail and SMS sent, newest first. Development and test only: 404 in production.",
+)
 async def outbox_json(
     request: Request,
     session: DbSession,
@@ -68,7 +74,7 @@ async def outbox_json(
     return await _messages(request, session, limit, to)
 
 
-@router.get("/dev/outbox", response_class=HTMLResponse)
+@router.get("/dev/outbox", response_class=HTMLResponse, include_in_schema=False)
 async def outbox_html(
     request: Request,
     session: DbSession,

@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from innkeeper.context import AppContext
+from innkeeper.kit.outputs import Instant, Out
+from innkeeper.kit.pagination import ListOf
 from innkeeper.kit.schemas import MoneyIn, MoneyOut
 from innkeeper.payments.models import Payment, Refund
 from innkeeper.payments.service import checkout_url
@@ -85,6 +87,20 @@ class WebhookAck(BaseModel):
     status: str
 
 
-class WebhookEventList(BaseModel):
-    items: list[dict[str, Any]]
-    total: int
+class WebhookEventOut(Out):
+    """A received provider event (``payments.webhooks.event_summary``)."""
+
+    id: uuid.UUID
+    provider: str
+    event_id: str
+    type: str = Field(examples=["payment_intent.succeeded"])
+    payment_id: uuid.UUID | None
+    status: str = Field(examples=["processed"])
+    attempts: int
+    last_error: str | None
+    received_at: Instant
+    processed_at: Instant | None
+
+
+class WebhookEventList(ListOf[WebhookEventOut]):
+    pass

@@ -91,7 +91,7 @@ class Night:
 
 @dataclass
 class Line:
-    kind: str  # accommodation | loyalty | promo | vat | city_tax
+    kind: str  # accommodation | time | addon | travel | loyalty | promo | vat | city_tax
     description: str
     amount: int
     included: bool = False  # VAT already inside the price: shown, not added
@@ -107,6 +107,11 @@ class Line:
 
 @dataclass
 class Quote:
+    """A priced stay, or (``start`` set) a priced slot of an hourly resource (``pricing.hourly``): then
+    ``accommodation`` is the slot's subtotal (time, add-ons, travel), ``guests`` its attendees,
+    ``checkin``/``checkout`` the property-local dates of ``start``/``end``, ``nights`` empty and
+    ``parts`` the time charge split at rate boundaries."""
+
     currency: str
     checkin: date
     checkout: date
@@ -119,6 +124,10 @@ class Quote:
     taxes: int = 0
     total: int = 0
     promo_code: str | None = None
+    #: a slot's instants (aware, in the property's time zone) and its time parts (``pricing.hourly.Part``)
+    start: datetime | None = None
+    end: datetime | None = None
+    parts: list[Any] = field(default_factory=list)
 
     @property
     def nightly_average(self) -> int:
@@ -129,6 +138,8 @@ class Quote:
         return Money(minor, self.currency).to_api()
 
     def to_api(self) -> dict[str, Any]:
+        if self.start is not None and self.end is not None:
+            return self._slot_to_api(self.start, self.end)
         return {
             "currency": self.currency,
             "checkin": self.checkin.isoformat(),
@@ -142,6 +153,22 @@ class Quote:
             "taxes": self.money(self.taxes),
             "total": self.money(self.total),
             "nightly_average": self.money(self.nightly_average),
+            "promo_code": self.promo_code,
+        }
+
+    def _slot_to_api(self, start: datetime, end: datetime) -> dict[str, Any]:
+        """A slot's quote: no nights, rooms or nightly average; its instants and time parts instead."""
+        return {
+            "currency": self.currency,
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "attendees": self.guests,
+            "parts": [part.to_api(self.currency) for part in self.parts],
+            "lines": [line.to_api(self.currency) for line in self.lines],
+            "subtotal": self.money(self.accommodation),
+            "discounts": self.money(self.discounts),
+            "taxes": self.money(self.taxes),
+            "total": self.money(self.total),
             "promo_code": self.promo_code,
         }
 
@@ -463,12 +490,22 @@ def compute_quote(
             lead_days=lead_days,
         )
     quote = Quote(currency, checkin, checkout, rooms, guests, nights)
+    quote.lines.append(Line("accommodation", f"{n} night(s) x {rooms} room(s)", nightly_total * rooms))
+    finish_quote(quote, prop, nightly_total * rooms, nights=n, loyalty_tier=loyalty_tier, promo=promo)
+    return quote
+
+
+def finish_quote(
+    quote: Quote, prop: Any, base: int, *, nights: int, loyalty_tier: str | None, promo: Promo | None
+) -> None:
+    """Loyalty, promo, VAT and (for stays) city tax on ``base`` (:func:`stay_amounts`), appended to
+    ``quote.lines`` after its base lines, with its totals set: the one tail of every quote, a stay's
+    (:func:`compute_quote`) or a slot's (``pricing.hourly.compute_slot_quote``, ``nights=0``: no city
+    tax and no city tax line)."""
+    guests = quote.guests
     loyalty_bp = LOYALTY_DISCOUNT_BP.get(loyalty_tier or "standard", 0)
-    amounts = stay_amounts(
-        prop, nightly_total * rooms, nights=n, guests=guests, loyalty_bp=loyalty_bp, promo=promo
-    )
+    amounts = stay_amounts(prop, base, nights=nights, guests=guests, loyalty_bp=loyalty_bp, promo=promo)
     quote.accommodation = amounts.accommodation
-    quote.lines.append(Line("accommodation", f"{n} night(s) x {rooms} room(s)", amounts.accommodation))
     if loyalty_bp and amounts.accommodation > 0:
         quote.lines.append(Line("loyalty", f"{loyalty_tier} member discount", -amounts.loyalty))
     if promo is not None and amounts.accommodation - amounts.loyalty > 0:
@@ -478,7 +515,7 @@ def compute_quote(
     if prop.vat_bp:
         label = _vat_label(prop.vat_bp, amounts.vat_included)
         quote.lines.append(Line("vat", label, amounts.vat, included=amounts.vat_included))
-    if prop.city_tax_minor:
+    if prop.city_tax_minor and nights > 0:
         quote.lines.append(
             Line(
                 "city_tax",
@@ -488,7 +525,6 @@ def compute_quote(
         )
     quote.taxes = amounts.taxes
     quote.total = amounts.total
-    return quote
 
 
 def stay_totals(

@@ -83,3 +83,30 @@ class PromoCode(IdMixin, TimestampMixin, Base):
     max_uses: Mapped[int | None] = mapped_column(Integer)
     used_count: Mapped[int] = mapped_column(Integer, default=0)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ResourceRate(IdMixin, Base):
+    """A peak / off-peak price of an hourly resource (``pricing.hourly``): on ``weekdays`` (bit i =
+    weekday i, Monday 0; NULL = every day), between the local minutes of the day ``start_minute`` and
+    ``end_minute`` (both NULL = all day), either ``hourly_price_minor`` (in the resource's currency) or
+    ``percent`` of the resource's hourly price (150 = x1.5). Table: migration 0010."""
+
+    __tablename__ = "resource_rates"
+    __table_args__ = (
+        CheckConstraint("(hourly_price_minor IS NULL) != (percent IS NULL)", name="one_price"),
+        CheckConstraint("hourly_price_minor IS NULL OR hourly_price_minor >= 0", name="price"),
+        CheckConstraint("percent IS NULL OR percent >= 0", name="percent"),
+        CheckConstraint("weekdays IS NULL OR (weekdays BETWEEN 1 AND 127)", name="weekdays"),
+        CheckConstraint(
+            "(start_minute IS NULL AND end_minute IS NULL) OR "
+            "(start_minute >= 0 AND end_minute <= 1440 AND start_minute < end_minute)",
+            name="minutes",
+        ),
+    )
+
+    resource_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"))
+    weekdays: Mapped[int | None] = mapped_column(Integer)
+    start_minute: Mapped[int | None] = mapped_column(Integer)
+    end_minute: Mapped[int | None] = mapped_column(Integer)
+    hourly_price_minor: Mapped[int | None] = mapped_column(BigInt)
+    percent: Mapped[int | None] = mapped_column(Integer)

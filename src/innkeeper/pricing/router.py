@@ -7,25 +7,41 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Response, status
 
+from innkeeper.catalog.errors import PropertyNotFound, RoomTypeNotFound
 from innkeeper.catalog.service import get_property
-from innkeeper.identity.deps import ActorDep, PlatformAdmin, property_roles
-from innkeeper.identity.models import PropertyRole
+from innkeeper.identity.deps import ActorDep, PlatformAdmin, property_action
+from innkeeper.identity.permissions import Action
 from innkeeper.kit.http import DbSession, UnitOfWorkRoute
+from innkeeper.kit.pagination import ListOf
+from innkeeper.kit.problems import JSON_WRITE, problem_responses
 from innkeeper.pricing import service
-from innkeeper.pricing.schemas import PromoCodeIn, RateRuleIn
+from innkeeper.pricing.errors import PromoExists, PromoInvalid, PromoNotFound, RuleNotFound
+from innkeeper.pricing.schemas import PromoCodeIn, PromoCodeOut, RateRuleIn, RateRuleOut
 
-router = APIRouter(route_class=UnitOfWorkRoute, tags=["pricing"])
-Managers = Depends(property_roles(PropertyRole.owner, PropertyRole.manager))
+router = APIRouter(route_class=UnitOfWorkRoute, tags=["pricing"], responses=problem_responses(401, 422))
+#: ``property_action`` answers a stranger 404, a member whose role may not 403
+SCOPED = (PropertyNotFound, (403, "auth.role"))
+ADMIN = ((403, "auth.admin_only"),)
+ManageRates = Depends(property_action(Action.rates_manage))
 
 
-@router.get("/properties/{property_id}/rate-rules", dependencies=[Managers])
+@router.get(
+    "/properties/{property_id}/rate-rules",
+    dependencies=[ManageRates],
+    response_model=ListOf[RateRuleOut],
+    responses=problem_responses(*SCOPED),
+)
 async def list_rules(property_id: uuid.UUID, session: DbSession) -> dict[str, Any]:
     items = [service.rule_to_api(r) for r in await service.list_rules(session, property_id)]
     return {"items": items, "total": len(items)}
 
 
 @router.post(
-    "/properties/{property_id}/rate-rules", status_code=status.HTTP_201_CREATED, dependencies=[Managers]
+    "/properties/{property_id}/rate-rules",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[ManageRates],
+    response_model=RateRuleOut,
+    responses=problem_responses(*SCOPED, RoomTypeNotFound, *JSON_WRITE),
 )
 async def create_rule(
     property_id: uuid.UUID, data: RateRuleIn, session: DbSession, actor: ActorDep
@@ -37,7 +53,9 @@ async def create_rule(
 @router.delete(
     "/properties/{property_id}/rate-rules/{rule_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    dependencies=[Managers],
+    dependencies=[ManageRates],
+    response_class=Response,
+    responses=problem_responses(*SCOPED, RuleNotFound, 429),
 )
 async def delete_rule(
     property_id: uuid.UUID, rule_id: uuid.UUID, session: DbSession, actor: ActorDep
@@ -47,14 +65,23 @@ async def delete_rule(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/properties/{property_id}/promo-codes", dependencies=[Managers])
+@router.get(
+    "/properties/{property_id}/promo-codes",
+    dependencies=[ManageRates],
+    response_model=ListOf[PromoCodeOut],
+    responses=problem_responses(*SCOPED),
+)
 async def list_promos(property_id: uuid.UUID, session: DbSession) -> dict[str, Any]:
     items = [service.promo_to_api(p) for p in await service.list_promos(session, property_id)]
     return {"items": items, "total": len(items)}
 
 
 @router.post(
-    "/properties/{property_id}/promo-codes", status_code=status.HTTP_201_CREATED, dependencies=[Managers]
+    "/properties/{property_id}/promo-codes",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[ManageRates],
+    response_model=PromoCodeOut,
+    responses=problem_responses(*SCOPED, *JSON_WRITE, PromoInvalid, PromoExists),
 )
 async def create_promo(
     property_id: uuid.UUID, data: PromoCodeIn, session: DbSession, actor: ActorDep
@@ -66,7 +93,9 @@ async def create_promo(
 @router.delete(
     "/properties/{property_id}/promo-codes/{promo_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    dependencies=[Managers],
+    dependencies=[ManageRates],
+    response_class=Response,
+    responses=problem_responses(*SCOPED, PromoNotFound, 429),
 )
 async def deactivate_promo(
     property_id: uuid.UUID, promo_id: uuid.UUID, session: DbSession, actor: ActorDep
@@ -76,13 +105,18 @@ async def deactivate_promo(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/admin/promo-codes")
+@router.get("/admin/promo-codes", response_model=ListOf[PromoCodeOut], responses=problem_responses(*ADMIN))
 async def list_global_promos(_admin: PlatformAdmin, session: DbSession) -> dict[str, Any]:
     items = [service.promo_to_api(p) for p in await service.list_promos(session, None)]
     return {"items": items, "total": len(items)}
 
 
-@router.post("/admin/promo-codes", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/admin/promo-codes",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PromoCodeOut,
+    responses=problem_responses(*ADMIN, *JSON_WRITE, PromoInvalid, PromoExists),
+)
 async def create_global_promo(
     _admin: PlatformAdmin, data: PromoCodeIn, session: DbSession, actor: ActorDep
 ) -> dict[str, Any]:

@@ -8,29 +8,46 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from innkeeper.identity.deps import PlatformAdmin, property_roles
-from innkeeper.identity.models import PropertyRole, User
+from innkeeper.identity.deps import PlatformAdmin, property_action
+from innkeeper.identity.models import User
+from innkeeper.identity.permissions import Action
 from innkeeper.kit.clock import utcnow
 from innkeeper.kit.errors import ValidationFailed
 from innkeeper.kit.http import DbSession, UnitOfWorkRoute
+from innkeeper.kit.problems import problem_responses
 from innkeeper.reports import payments as reports
+from innkeeper.reports.schemas import PaymentsReportOut, ReconcileOut
 
-router = APIRouter(route_class=UnitOfWorkRoute, tags=["reports"])
-admin = APIRouter(route_class=UnitOfWorkRoute, tags=["admin"], prefix="/admin")
+router = APIRouter(
+    route_class=UnitOfWorkRoute,
+    tags=["reports"],
+    # scoped by ``property_action``: 404 to a stranger, 403 to a member whose role may not
+    responses=problem_responses(401, (403, "auth.role"), (404, "property.not_found"), 422),
+)
+admin = APIRouter(
+    route_class=UnitOfWorkRoute,
+    tags=["admin"],
+    prefix="/admin",
+    responses=problem_responses(401, (403, "auth.admin_only")),
+)
 
 
-@admin.get("/billing/reconcile")
+@admin.get("/billing/reconcile", response_model=ReconcileOut)
 async def reconcile_all(session: DbSession, _admin: PlatformAdmin) -> dict[str, Any]:
     """Every booking's folio against its payments and refunds, and every wallet against its ledger."""
     checked, findings = await reports.reconcile(session)
     return {"ok": not findings, "bookings_checked": checked, "findings": [f.to_api() for f in findings]}
 
 
-@router.get("/properties/{property_id}/reports/payments")
+@router.get(
+    "/properties/{property_id}/reports/payments",
+    response_model=PaymentsReportOut,
+    responses=problem_responses((422, "report.range")),
+)
 async def payments_report(
     property_id: uuid.UUID,
     session: DbSession,
-    _staff: Annotated[User, Depends(property_roles(PropertyRole.owner, PropertyRole.manager))],
+    _staff: Annotated[User, Depends(property_action(Action.reports_view))],
     from_: Annotated[date | None, Query(alias="from")] = None,
     to: date | None = None,
 ) -> dict[str, Any]:

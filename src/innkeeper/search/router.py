@@ -9,17 +9,31 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Response
 
+from innkeeper.catalog.errors import PropertyNotFound, RoomTypeNotFound
 from innkeeper.catalog.schemas import check_slug
 from innkeeper.identity.deps import Ctx, OptionalUser
 from innkeeper.kit.errors import ValidationFailed
 from innkeeper.kit.http import DbSession, ReadRoute, fast_json
-from innkeeper.kit.pagination import PageParams
+from innkeeper.kit.pagination import ListOf, PageParams
+from innkeeper.kit.problems import problem_responses
 from innkeeper.pricing import service as pricing
+from innkeeper.pricing.errors import PromoInvalid
 from innkeeper.search import service
 from innkeeper.search.finder import catalog_cache
+from innkeeper.search.schemas import (
+    AvailabilityOut,
+    CalendarOut,
+    LocationOut,
+    PublicPropertyOut,
+    PublicQuoteOut,
+    SearchPageOut,
+)
 from innkeeper.search.service import SearchParams
 
-router = APIRouter(route_class=ReadRoute, tags=["catalog"])
+router = APIRouter(route_class=ReadRoute, tags=["catalog"], responses=problem_responses(422))
+#: an optional bearer token that is invalid or expired is still refused
+SIGNED_IN_OR_NOT = (401,)
+NO_PROPERTY = (PropertyNotFound, (422, "property.invalid_slug"))
 
 Guests = Annotated[int, Query(ge=1, le=1000)]
 Rooms = Annotated[int, Query(ge=1, le=1000)]
@@ -58,7 +72,12 @@ def _stars(values: list[str] | None) -> list[int]:
     return out
 
 
-@router.get("/search")
+@router.get(
+    "/search",
+    # answered with fast_json (no validation pass over the hot path): the model documents the shape
+    response_model=SearchPageOut,
+    responses=problem_responses(*SIGNED_IN_OR_NOT, (422, "search.invalid")),
+)
 async def search(
     session: DbSession,
     ctx: Ctx,
@@ -101,7 +120,7 @@ async def search(
     return fast_json({"items": items, "total": total, "limit": page.limit, "offset": page.offset})
 
 
-@router.get("/locations")
+@router.get("/locations", response_model=ListOf[LocationOut])
 async def locations(
     session: DbSession,
     query: Annotated[str | None, Query(max_length=120)] = None,
@@ -111,12 +130,22 @@ async def locations(
     return {"items": items, "total": len(items)}
 
 
-@router.get("/properties/{slug}")
+@router.get(
+    "/properties/{slug}",
+    response_model=PublicPropertyOut,
+    response_model_exclude_unset=True,  # the policies as stored: only the keys sent
+    responses=problem_responses(*NO_PROPERTY),
+)
 async def property_page(slug: SlugPath, session: DbSession) -> dict[str, Any]:
     return await service.property_page(session, _slug(slug))
 
 
-@router.get("/properties/{slug}/availability")
+@router.get(
+    "/properties/{slug}/availability",
+    response_model=AvailabilityOut,
+    response_model_exclude_unset=True,  # optional keys (the quote, a rule's factor) only when there
+    responses=problem_responses(*SIGNED_IN_OR_NOT, *NO_PROPERTY, (422, "stay.invalid")),
+)
 async def availability(
     slug: SlugPath,
     session: DbSession,
@@ -132,7 +161,12 @@ async def availability(
     )
 
 
-@router.get("/properties/{slug}/calendar")
+@router.get(
+    "/properties/{slug}/calendar",
+    response_model=CalendarOut,
+    response_model_exclude_unset=True,  # a day not on sale has no min_stay nor closed_to_arrival
+    responses=problem_responses(*NO_PROPERTY, RoomTypeNotFound, (422, "calendar.invalid")),
+)
 async def calendar(
     slug: SlugPath,
     session: DbSession,
@@ -144,7 +178,20 @@ async def calendar(
     return await service.calendar(session, ctx.settings, _slug(slug), room_type_id, from_, to)
 
 
-@router.get("/properties/{slug}/quote")
+@router.get(
+    "/properties/{slug}/quote",
+    response_model=PublicQuoteOut,
+    response_model_exclude_unset=True,  # a rule's factor or override only when it has one
+    responses=problem_responses(
+        *SIGNED_IN_OR_NOT,
+        *NO_PROPERTY,
+        RoomTypeNotFound,
+        (422, "stay.invalid"),
+        PromoInvalid,
+        (409, "inventory.unavailable"),
+        (409, "inventory.capacity"),
+    ),
+)
 async def quote(
     slug: SlugPath,
     session: DbSession,

@@ -34,7 +34,6 @@ async def cancel(
     percent = policy.refund_percent(b.cancellation_policy, hours) if b.status == Status.confirmed else 100
     await allocation_for(b).release(session, [b])
     refund, destination = await payment.refund_on_cancel(ctx, session, b, prop, percent, actor)
-    b.refund_due_minor = refund.minor
     b.cancelled_at = now
     b.cancel_reason = reason
     b.expires_at = None

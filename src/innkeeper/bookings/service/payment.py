@@ -223,9 +223,11 @@ async def booking_payment_outcome(session: AsyncSession, outcome: hooks.PaymentO
         await folio.post_payment(session, b, p, actor)
         await _after_money_in(session, b, p, actor)
     elif outcome.kind == "refunded" and outcome.refund is not None:
-        await folio.post_refund(session, b, p, outcome.refund, actor)
+        if await folio.post_refund(session, b, p, outcome.refund, actor):
+            b.refund_due_minor = max(0, b.refund_due_minor - outcome.refund.amount_minor)
     elif outcome.kind == "refund_failed" and outcome.refund is not None:
-        await folio.post_refund(session, b, p, outcome.refund, actor, reversal=True)
+        if await folio.post_refund(session, b, p, outcome.refund, actor, reversal=True):
+            b.refund_due_minor += outcome.refund.amount_minor  # the money went back to us: due again
     await refresh_status(session, b)
 
 
@@ -351,6 +353,8 @@ async def refund_on_cancel(
     keep = paid - refund
     await folio.close_on_cancel(session, b, keep.minor, actor)
     destination = _destination(b, prop)
+    # due until it lands: the payment hook takes each landed refund off (a wallet refund lands at once)
+    b.refund_due_minor = refund.minor
     if refund.minor:
         await payments.refund_purpose(
             ctx,
