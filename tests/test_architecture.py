@@ -44,7 +44,9 @@ def test_no_private_name_is_imported_from_another_package() -> None:
                 continue
             private = [a.name for a in node.names if a.name.startswith("_") and not a.name.endswith("__")]
             if private:
-                offenders.append(f"{path.relative_to(SRC)}:{node.lineno} imports {private} from {node.module}")
+                offenders.append(
+                    f"{path.relative_to(SRC)}:{node.lineno} imports {private} from {node.module}"
+                )
     assert offenders == []
 
 
@@ -70,7 +72,7 @@ def test_the_import_contracts_hold() -> None:
     lint_imports = Path(sys.executable).with_name("lint-imports")
     if not lint_imports.exists():
         pytest.skip("import-linter is not installed in this environment")
-    result = subprocess.run(  # noqa: S603 - our own virtualenv's tool, no shell
+    result = subprocess.run(
         [str(lint_imports), "--no-cache"],
         cwd=SRC.parents[1],
         capture_output=True,

@@ -17,24 +17,29 @@ from innkeeper import __version__
 from innkeeper.billing.router import admin as wallet_admin_router
 from innkeeper.billing.router import router as wallet_router
 from innkeeper.bookings.router import router as bookings_router
+from innkeeper.catalog.resources_router import router as resources_router
 from innkeeper.catalog.router import router as catalog_router
 from innkeeper.config import Settings, get_settings
 from innkeeper.context import AppContext
 from innkeeper.identity.deps import require_platform_admin, write_rate_limit
 from innkeeper.identity.router import router as identity_router
+from innkeeper.inventory.hourly_router import router as hourly_router
 from innkeeper.inventory.router import router as inventory_router
 from innkeeper.kit.http import RequestContextMiddleware, install_error_handlers
 from innkeeper.kit.jobs import JobRunner
 from innkeeper.kit.logging import configure_logging
 from innkeeper.kit.ops_router import admin_router
 from innkeeper.kit.ops_router import router as ops_router
+from innkeeper.kit.problems import document_problems
 from innkeeper.notifications.router import router as outbox_router
 from innkeeper.payments.router import admin as payments_admin_router
 from innkeeper.payments.router import router as payments_router
 from innkeeper.payments.router import webhook_router
+from innkeeper.pricing.hourly_router import router as resource_rates_router
 from innkeeper.pricing.router import router as pricing_router
 from innkeeper.reports.router import admin as reports_admin_router
 from innkeeper.reports.router import router as reports_router
+from innkeeper.search.resources_router import router as resource_search_router
 from innkeeper.search.router import router as search_router
 from innkeeper.web.checkout import router as checkout_router
 from innkeeper.web.router import router as web_router
@@ -120,17 +125,22 @@ def create_app(
     app.state.db = ctx.db
     app.state.templates = Jinja2Templates(directory=WEB_DIR / "templates")
     install_error_handlers(app)
+    document_problems(app)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
 
     api = APIRouter(prefix="/api/v1", dependencies=[Depends(write_rate_limit)])
     # Routes are matched in order, one by one: the busiest public paths (search, bookings) come first.
     # Their paths overlap no other router's (a test checks every route resolves to its own endpoint).
     api.include_router(search_router)
+    api.include_router(resource_search_router)
     api.include_router(bookings_router)
     api.include_router(identity_router)
     api.include_router(catalog_router)
     api.include_router(inventory_router)
+    api.include_router(resources_router)
+    api.include_router(hourly_router)
     api.include_router(pricing_router)
+    api.include_router(resource_rates_router)
     api.include_router(admin_router(require_platform_admin))
     api.include_router(payments_router)
     api.include_router(payments_admin_router)

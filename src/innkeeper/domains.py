@@ -28,6 +28,7 @@ MODEL_MODULES = (
     "innkeeper.notifications.models",
     "innkeeper.catalog.models",
     "innkeeper.inventory.models",
+    "innkeeper.inventory.hourly_models",
     "innkeeper.pricing.models",
     "innkeeper.bookings.models",
     "innkeeper.payments.models",

@@ -113,3 +113,21 @@ async def test_lookup_by_reference_in_any_case_uses_the_unique_index(
         assert "USING INDEX" in plan or "USING COVERING INDEX" in plan, plan
     else:
         assert "Index" in plan and "Seq Scan" not in plan, plan
+
+
+async def test_arrival_day_bounds_are_inclusive(client: httpx.AsyncClient, ctx: AppContext) -> None:
+    """``checkin_from=D&checkin_to=D`` lists the arrivals of day D (it listed nothing)."""
+    h = await hotel(client, rooms=4)
+    me, _ = await customer(client, ctx)
+    arriving = await book(client, h, me, start=10, end=12)
+    later = await book(client, h, me, start=11, end=12)
+    day = arriving["checkin"]
+
+    async def ids(**params: str) -> set[str]:
+        r = await client.get(f"{API}/bookings", headers=h["owner"], params=params)
+        assert r.status_code == 200, r.text
+        return {item["id"] for item in r.json()["items"]}
+
+    assert await ids(checkin_from=day, checkin_to=day) == {arriving["id"]}
+    assert await ids(checkin_from=day, checkin_to=later["checkin"]) == {arriving["id"], later["id"]}
+    assert await ids(checkin_to=day) == {arriving["id"]}

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from innkeeper.kit.errors import ValidationFailed
-from innkeeper.kit.money import Money, round_half_up
+from innkeeper.kit.money import Money, check_currency, round_half_up
 
 
 def test_parse_and_render_two_decimal_and_zero_decimal() -> None:
@@ -62,3 +62,16 @@ def test_allocate_parts_add_up_to_the_whole(minor: int, weights: list[int]) -> N
     parts = Money(minor, "EUR").allocate(weights)
     assert sum(p.minor for p in parts) == minor
     assert all(p.minor >= 0 for p in parts)
+
+
+@pytest.mark.parametrize("code", ["XXX", "XTS", "XAU", "DEM", "ZZZ", ""])
+def test_only_currencies_in_use_are_accepted(code: str) -> None:
+    """XXX ("no currency"), testing and metal codes are ISO 4217 but no property prices in them."""
+    with pytest.raises(ValidationFailed) as refused:
+        check_currency(code)
+    assert refused.value.code == "money.unknown_currency"
+
+
+@pytest.mark.parametrize("code", ["EUR", "gbp", "JPY", "USD", "XOF", "BHD"])
+def test_currencies_in_use_are_accepted(code: str) -> None:
+    assert check_currency(code) == code.upper()

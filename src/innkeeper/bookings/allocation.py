@@ -1,8 +1,9 @@
 """What a booking takes from inventory: the one interface the booking engine allocates through.
 
-A stay takes nights of a room type (:class:`~innkeeper.bookings.nightly.NightlyAllocation`); an
-hourly slot will take a time range of a resource. Creating, confirming, cancelling, modifying,
-expiring, no-shows and late payments call only this interface, so none of them branches on the kind.
+A stay takes nights of a room type (:class:`~innkeeper.bookings.nightly.NightlyAllocation`); a slot
+takes a buffered time range of an hourly resource (:class:`~innkeeper.bookings.hourly.HourlyAllocation`).
+Creating, confirming, cancelling, modifying, expiring, no-shows and late payments call only this
+interface, so none of them branches on the kind.
 
 Every implementation keeps the engine's guarantees (DESIGN.md invariants 1-3): what it takes is taken
 all-or-nothing under locks taken in one fixed order, backed by a database constraint, and a hold that
@@ -19,6 +20,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from innkeeper.bookings.hourly import HourlyAllocation
 from innkeeper.bookings.models import Booking
 from innkeeper.bookings.nightly import NightlyAllocation
 
@@ -48,7 +50,10 @@ class Allocation(Protocol):
         """Sell again what an expired booking had held (its payment arrived late)."""
 
 
-ALLOCATIONS: dict[str, Allocation] = {NightlyAllocation.kind: NightlyAllocation()}
+ALLOCATIONS: dict[str, Allocation] = {
+    NightlyAllocation.kind: NightlyAllocation(),
+    HourlyAllocation.kind: HourlyAllocation(),
+}
 
 
 def allocation_for(b: Booking) -> Allocation:

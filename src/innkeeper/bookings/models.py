@@ -60,7 +60,13 @@ class Booking(IdMixin, TimestampMixin, Base):
             "release_from IS NULL OR (release_from >= checkin AND release_from <= checkout)",
             name="release_from",
         ),
+        CheckConstraint(
+            "(kind = 'stay' AND room_type_id IS NOT NULL) OR (kind = 'slot' AND resource_id IS NOT NULL "
+            "AND start_at IS NOT NULL AND end_at IS NOT NULL AND end_at > start_at)",
+            name="kind",
+        ),
         Index("ix_bookings_property_checkin", "property_id", "checkin"),
+        Index("ix_bookings_resource_start", "resource_id", "start_at"),
         Index("ix_bookings_user_id", "user_id"),
         # the hold reclaim and the expiry sweep look for due holds by room type
         Index(
@@ -74,7 +80,19 @@ class Booking(IdMixin, TimestampMixin, Base):
 
     reference: Mapped[str] = mapped_column(String(16), unique=True)
     property_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("properties.id"))
-    room_type_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("room_types.id"))
+    #: what it books: ``stay`` (nights of ``room_type_id``) or ``slot`` (``start_at``-``end_at`` of
+    #: ``resource_id``); the allocation behind it is ``bookings.allocation.allocation_for(booking)``
+    kind: Mapped[str] = mapped_column(String(10), default="stay", server_default="stay")
+    room_type_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("room_types.id"))
+    resource_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("resources.id"))
+    start_at: Mapped[datetime | None]
+    end_at: Mapped[datetime | None]
+    attendees: Mapped[int | None] = mapped_column(Integer)
+    #: a professional's mode (on_site, travel, online) and, travelling, the customer's address
+    mode: Mapped[str | None] = mapped_column(String(10))
+    address: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    #: add-ons chosen: [{code, quantity}]
+    addons: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONType)
     user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     guest_token_hash: Mapped[str | None] = mapped_column(String(64))
     contact_name: Mapped[str] = mapped_column(String(200))
@@ -107,11 +125,6 @@ class Booking(IdMixin, TimestampMixin, Base):
     @property
     def sold_until(self) -> date:
         return self.release_from or self.checkout
-
-    @property
-    def kind(self) -> str:
-        """What it books: ``stay`` (nights of a room type); hourly slots join with their own kind."""
-        return "stay"
 
     @property
     def charges_closed(self) -> bool:

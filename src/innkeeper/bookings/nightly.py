@@ -39,16 +39,21 @@ class Delta:
     sold: int = 0
 
 
+def room_type_of(b: Booking) -> uuid.UUID:
+    assert b.room_type_id is not None, f"{b.id} is no stay"
+    return b.room_type_id
+
+
 def take_held(b: Booking) -> list[Delta]:
-    return [Delta(b.room_type_id, d, held=b.rooms) for d in nights(b.checkin, b.checkout)]
+    return [Delta(room_type_of(b), d, held=b.rooms) for d in nights(b.checkin, b.checkout)]
 
 
 def release(b: Booking) -> list[Delta]:
     """Give back whatever this booking occupies now (held or sold nights)."""
     if b.status in HOLD_STATES:
-        return [Delta(b.room_type_id, d, held=-b.rooms) for d in nights(b.checkin, b.checkout)]
+        return [Delta(room_type_of(b), d, held=-b.rooms) for d in nights(b.checkin, b.checkout)]
     if b.status in SOLD_STATES:
-        return [Delta(b.room_type_id, d, sold=-b.rooms) for d in nights(b.checkin, b.sold_until)]
+        return [Delta(room_type_of(b), d, sold=-b.rooms) for d in nights(b.checkin, b.sold_until)]
     return []
 
 
@@ -58,7 +63,7 @@ def occupy(b: Booking) -> list[Delta]:
 
 
 def held_to_sold(b: Booking) -> list[Delta]:
-    return [Delta(b.room_type_id, d, held=-b.rooms, sold=b.rooms) for d in nights(b.checkin, b.checkout)]
+    return [Delta(room_type_of(b), d, held=-b.rooms, sold=b.rooms) for d in nights(b.checkin, b.checkout)]
 
 
 # Built once with bound parameters: building SQLAlchemy expressions per call costs more CPU than running them.
@@ -212,4 +217,4 @@ class NightlyAllocation:
         await take(session, occupy(b), extra=before, reclaim=reclaim)
 
     async def retake(self, session: AsyncSession, b: Booking) -> None:
-        await take(session, [Delta(b.room_type_id, d, sold=b.rooms) for d in nights(b.checkin, b.checkout)])
+        await take(session, [Delta(room_type_of(b), d, sold=b.rooms) for d in nights(b.checkin, b.checkout)])

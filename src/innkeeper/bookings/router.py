@@ -178,10 +178,11 @@ async def list_bookings(
     page: PageParams,
     status_: Annotated[str | None, Query(alias="status", max_length=20)] = None,
     property_id: uuid.UUID | None = None,
-    checkin_from: date | None = None,
-    checkin_to: date | None = None,
+    checkin_from: Annotated[date | None, Query(description="first arrival day (inclusive)")] = None,
+    checkin_to: Annotated[date | None, Query(description="last arrival day (inclusive)")] = None,
 ) -> dict[str, Any]:
-    """The caller's bookings and those of the properties where their role may see bookings."""
+    """The caller's bookings and those of the properties where their role may see bookings. Arrival
+    days are property-local dates; both bounds are inclusive."""
     filters = queries.BookingFilters(status_, property_id, checkin_from, checkin_to)
     rows, total = await queries.list_bookings(session, user, filters, limit=page.limit, offset=page.offset)
     return {"items": [booking_to_api(b, totals) for b, totals in rows], "total": total}

@@ -17,7 +17,7 @@ class PropertyRole(StrEnum):
     front_desk = "front_desk"
     housekeeping = "housekeeping"
     moderator = "moderator"
-    #: books out their own hourly resource: its schedule, exceptions and bookings only
+    #: is one of the hourly resources: its own schedule, exceptions and bookings only
     professional = "professional"
 
 

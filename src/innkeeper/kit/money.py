@@ -6,11 +6,13 @@ Rounding is explicit and half-up (:func:`round_half_up`), applied per line by th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
-from babel.numbers import format_currency, get_currency_precision, list_currencies
+from babel.core import get_global
+from babel.numbers import format_currency, get_currency_precision, get_territory_currencies
 
 from innkeeper.kit.errors import ValidationFailed
 
@@ -32,7 +34,14 @@ def max_amount(currency: str) -> str:
 
 @lru_cache(maxsize=1)
 def known_currencies() -> frozenset[str]:
-    return frozenset(list_currencies())
+    """ISO 4217 codes that are legal tender in some territory today (CLDR, through Babel): not the
+    funds, metals, testing and "no currency" codes (XXX, XTS, XAU ...) nor withdrawn ones (DEM)."""
+    today = date.today()
+    return frozenset(
+        code
+        for territory in get_global("territory_currencies")
+        for code in get_territory_currencies(territory, today, tender=True)
+    )
 
 
 def check_currency(code: str) -> str:

@@ -327,7 +327,7 @@ async def create_promo(
         raise PromoExists(f"{code} exists")
     currency = None
     amount = None
-    if data.kind == "fixed":
+    if data.kind == "fixed" and data.amount is not None:  # PromoCodeIn requires amount for "fixed"
         currency = prop.currency if prop else check_currency(data.currency or "")
         amount = parse_price(data.amount, currency, "amount")
         if amount <= 0:

@@ -65,8 +65,8 @@ async def list_bookings(
         stmt = stmt.where(Booking.property_id == filters.property_id)
     if filters.checkin_from:
         stmt = stmt.where(Booking.checkin >= filters.checkin_from)
-    if filters.checkin_to:
-        stmt = stmt.where(Booking.checkin < filters.checkin_to)
+    if filters.checkin_to:  # inclusive: a date is one whole day (from=to=today: today's arrivals)
+        stmt = stmt.where(Booking.checkin <= filters.checkin_to)
     total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
     page = (
         await session.scalars(

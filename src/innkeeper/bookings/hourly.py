@@ -1,0 +1,102 @@
+"""The hourly allocation: a slot takes a buffered time range of a resource (``resource_allocations``).
+
+No two active allocations of one resource overlap: the database refuses it (an exclusion constraint on
+PostgreSQL, triggers under SQLite's write lock; ``inventory.allocations``). A hold and a sale occupy the
+same row, so confirming moves nothing. Lapsed holds whose time a request needs are expired in the
+same transaction, before the insert, so they never block a sale (invariant 3).
+
+Lock order, as for stays: booking rows first (the lapsed holds in the way, ``SKIP LOCKED``), then the
+allocation rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from innkeeper.bookings import lifecycle
+from innkeeper.bookings.models import HOLD_STATES, Booking
+from innkeeper.catalog.models import Resource
+from innkeeper.inventory import allocations
+from innkeeper.inventory.hourly_models import ResourceAllocation
+from innkeeper.kit.clock import utcnow
+
+
+def _span(b: Booking) -> tuple[datetime, datetime]:
+    assert b.start_at is not None and b.end_at is not None, b.id
+    return b.start_at, b.end_at
+
+
+async def _resource(session: AsyncSession, b: Booking) -> Resource:
+    resource = await session.get(Resource, b.resource_id)
+    assert resource is not None, b.resource_id
+    return resource
+
+
+async def lapsed_in_the_way(session: AsyncSession, b: Booking, resource: Resource) -> list[Booking]:
+    """Lapsed holds of other bookings whose buffered time overlaps what ``b`` needs, locked (skipping
+    the ones another transaction is handling)."""
+    start, end = _span(b)
+    wanted_from = start - timedelta(minutes=resource.buffer_before_minutes)
+    wanted_to = end + timedelta(minutes=resource.buffer_after_minutes)
+    statement = (
+        select(Booking)
+        .join(ResourceAllocation, ResourceAllocation.booking_id == Booking.id)
+        .where(
+            ResourceAllocation.resource_id == resource.id,
+            ResourceAllocation.active.is_(True),
+            ResourceAllocation.starts_at < wanted_to,
+            ResourceAllocation.ends_at > wanted_from,
+            Booking.id != b.id,
+            Booking.status.in_([s.value for s in HOLD_STATES]),
+            Booking.expires_at <= utcnow(),
+        )
+        .order_by(Booking.id)
+        .with_for_update(of=Booking, skip_locked=True)
+    )
+    return list((await session.scalars(statement)).all())
+
+
+async def _reclaim(session: AsyncSession, b: Booking, resource: Resource) -> None:
+    for lapsed in await lapsed_in_the_way(session, b, resource):
+        await allocations.release(session, lapsed.id)
+        lifecycle.mark_expired(session, lapsed)
+
+
+class HourlyAllocation:
+    """:class:`~innkeeper.bookings.allocation.Allocation` for slots: ``[start_at, end_at)`` of
+    ``resource_id``, widened by the resource's buffers."""
+
+    kind = "slot"
+
+    def footprint(self, b: Booking) -> Any:
+        return (b.resource_id, b.start_at, b.end_at)
+
+    async def hold(self, session: AsyncSession, b: Booking, *, seen: Any = None) -> None:
+        resource = await _resource(session, b)
+        await _reclaim(session, b, resource)
+        start, end = _span(b)
+        await allocations.take(session, resource, b.id, start, end)
+
+    async def confirm(self, session: AsyncSession, b: Booking) -> None:
+        """Held and sold occupy the same row: nothing moves."""
+
+    async def release(self, session: AsyncSession, bookings: Iterable[Booking]) -> None:
+        for b in sorted(bookings, key=lambda x: x.id):
+            await allocations.release(session, b.id)
+
+    async def move(self, session: AsyncSession, b: Booking, before: Any, *, reclaim: bool = True) -> None:
+        if before == self.footprint(b):
+            return  # the time did not change (a no-show, say): nothing to give back or take
+        resource = await _resource(session, b)
+        if reclaim:
+            await _reclaim(session, b, resource)
+        start, end = _span(b)
+        await allocations.move(session, resource, b.id, start, end)
+
+    async def retake(self, session: AsyncSession, b: Booking) -> None:
+        await self.hold(session, b)

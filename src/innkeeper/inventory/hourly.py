@@ -1,0 +1,362 @@
+"""When an hourly resource can be booked: weekly windows, exceptions, notice, horizon, durations, slots.
+
+**Time.** Windows are property-local wall-clock minutes of a weekday; each day they become instants with
+``zoneinfo`` (:func:`wall_instant`), so a window keeps its wall-clock hours across a DST change and is an
+hour shorter or longer in real time that day. A wall time the clocks skip (02:30 when they jump from
+02:00 to 03:00) maps to the instant as many minutes after the last valid one (03:30), a repeated one
+(01:30 when they go back) to its first occurrence. Exceptions and allocations are UTC instants.
+
+**Open time** around a local day ``D`` (days ``D-1 .. D+1``, so a booking may run through midnight when
+two windows meet there) is the union of the windows and ``open`` exceptions (the *openings*), less the
+``closed`` exceptions. Slot starts step by ``slot_step_minutes`` from the start of each opening, in
+real time; a slot is ``[start, start + duration)`` inside open time, starting no sooner than
+``min_notice_minutes`` from now and on a local date at most ``horizon_days`` after today.
+
+:func:`check_bookable` applies these rules to one range (422 ``slot.outside_availability``); whether
+the range is free is the allocation's business (``inventory.allocations``: the database refuses
+overlaps, 409). :func:`free_slots` lists every start of a day that passes both, buffers included:
+``[start - buffer_before, end + buffer_after)`` must overlap no active allocation.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from innkeeper.catalog.models import Property, Resource
+from innkeeper.inventory.errors import InvalidLocalTime, OutsideAvailability
+from innkeeper.inventory.hourly_models import (
+    ExceptionKind,
+    ResourceAllocation,
+    ResourceException,
+    ResourceWindow,
+)
+from innkeeper.kit.money import Money
+
+Interval = tuple[datetime, datetime]
+ONE_DAY = timedelta(days=1)
+
+
+# -- instants --------------------------------------------------------------------------------------------
+
+
+def local_instant(value: datetime, timezone: str, *, field: str = "start") -> datetime:
+    """An API input as a UTC instant: with an offset as given; naive, read as wall-clock time in the
+    property's ``timezone``. A naive time the clocks skip (a DST gap) is 422 ``time.nonexistent``
+    naming ``field``; a repeated one (the hour the clocks go back) is its first occurrence."""
+    if value.tzinfo is not None:
+        return value.astimezone(UTC)
+    tz = ZoneInfo(timezone)
+    aware = value.replace(tzinfo=tz)
+    if aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != value:
+        message = f"{value:%Y-%m-%d %H:%M} does not exist in {timezone} (the clocks skip it)"
+        raise InvalidLocalTime(
+            message, errors=[{"field": field, "message": message, "type": "time.nonexistent"}]
+        )
+    return aware.astimezone(UTC)
+
+
+def wall_instant(day: date, minute: int, tz: ZoneInfo) -> datetime:
+    """The UTC instant of local wall-clock ``minute`` (0..1440; 1440 is the next midnight) of ``day``."""
+    wall = datetime.combine(day, time()) + timedelta(minutes=minute)
+    return wall.replace(tzinfo=tz).astimezone(UTC)
+
+
+def day_bounds(day: date, tz: ZoneInfo) -> Interval:
+    return wall_instant(day, 0, tz), wall_instant(day + ONE_DAY, 0, tz)
+
+
+# -- interval arithmetic (half-open ranges, sorted) ------------------------------------------------------
+
+
+def merge(intervals: Iterable[Interval]) -> list[Interval]:
+    """Sorted, with overlapping and touching ranges joined."""
+    out: list[Interval] = []
+    for start, end in sorted(i for i in intervals if i[1] > i[0]):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
+def subtract(intervals: Sequence[Interval], cuts: Sequence[Interval]) -> list[Interval]:
+    """``intervals`` less every range in ``cuts`` (both merged)."""
+    out: list[Interval] = []
+    for start, end in intervals:
+        for cut_start, cut_end in cuts:
+            if cut_end <= start or cut_start >= end:
+                continue
+            if cut_start > start:
+                out.append((start, cut_start))
+            start = max(start, cut_end)
+            if start >= end:
+                break
+        if start < end:
+            out.append((start, end))
+    return out
+
+
+def covers(intervals: Sequence[Interval], start: datetime, end: datetime) -> bool:
+    return any(s <= start and end <= e for s, e in intervals)
+
+
+def overlaps(intervals: Iterable[Interval], start: datetime, end: datetime) -> bool:
+    return any(s < end and start < e for s, e in intervals)
+
+
+# -- the rules -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DayPlan:
+    """Open time around a local day: ``openings`` (windows and open exceptions, merged: where the step
+    grid starts) and ``open`` (the openings less the closed exceptions)."""
+
+    openings: list[Interval]
+    open: list[Interval]
+
+
+def plan_day(
+    windows: Iterable[ResourceWindow], exceptions: Iterable[ResourceException], day: date, tz: ZoneInfo
+) -> DayPlan:
+    spans = [
+        (wall_instant(d, w.start_minute, tz), wall_instant(d, w.end_minute, tz))
+        for d in (day - ONE_DAY, day, day + ONE_DAY)
+        for w in windows
+        if w.weekday == d.weekday()
+    ]
+    exceptions = list(exceptions)
+    spans += [(x.starts_at, x.ends_at) for x in exceptions if x.kind == ExceptionKind.open.value]
+    openings = merge(spans)
+    closed = merge((x.starts_at, x.ends_at) for x in exceptions if x.kind == ExceptionKind.closed.value)
+    return DayPlan(openings, subtract(openings, closed))
+
+
+def _refuse(message: str, field: str) -> OutsideAvailability:
+    return OutsideAvailability(
+        message, errors=[{"field": field, "message": message, "type": "slot.outside_availability"}]
+    )
+
+
+def check_duration(resource: Resource, minutes: int, *, field: str) -> None:
+    """A length the resource sells: at least the minimum, at most the maximum, on the step."""
+    if minutes < resource.min_duration_minutes:
+        raise _refuse(
+            f"{resource.name} is booked for at least {resource.min_duration_minutes} minutes", field
+        )
+    if resource.max_duration_minutes is not None and minutes > resource.max_duration_minutes:
+        raise _refuse(f"{resource.name} is booked for at most {resource.max_duration_minutes} minutes", field)
+    if minutes % resource.slot_step_minutes:
+        raise _refuse(f"durations are multiples of {resource.slot_step_minutes} minutes", field)
+
+
+def earliest_start(resource: Resource, now: datetime) -> datetime:
+    return now + timedelta(minutes=resource.min_notice_minutes)
+
+
+def last_bookable_day(resource: Resource, now: datetime, tz: ZoneInfo) -> date:
+    return now.astimezone(tz).date() + timedelta(days=resource.horizon_days)
+
+
+async def windows_of(session: AsyncSession, resource_id: uuid.UUID) -> list[ResourceWindow]:
+    stmt = select(ResourceWindow).where(ResourceWindow.resource_id == resource_id)
+    rows = await session.scalars(stmt.order_by(ResourceWindow.weekday, ResourceWindow.start_minute))
+    return list(rows.all())
+
+
+async def exceptions_between(
+    session: AsyncSession, resource_id: uuid.UUID, start: datetime, end: datetime
+) -> list[ResourceException]:
+    stmt = select(ResourceException).where(
+        ResourceException.resource_id == resource_id,
+        ResourceException.starts_at < end,
+        ResourceException.ends_at > start,
+    )
+    return list(
+        (await session.scalars(stmt.order_by(ResourceException.starts_at, ResourceException.id))).all()
+    )
+
+
+async def held_between(
+    session: AsyncSession, resource_id: uuid.UUID, start: datetime, end: datetime
+) -> list[ResourceAllocation]:
+    """The active allocations of the resource that overlap ``[start, end)``, by start."""
+    stmt = select(ResourceAllocation).where(
+        ResourceAllocation.resource_id == resource_id,
+        ResourceAllocation.active,
+        ResourceAllocation.starts_at < end,
+        ResourceAllocation.ends_at > start,
+    )
+    return list((await session.scalars(stmt.order_by(ResourceAllocation.starts_at))).all())
+
+
+async def load_plan(session: AsyncSession, resource: Resource, day: date, tz: ZoneInfo) -> DayPlan:
+    lo, hi = wall_instant(day - ONE_DAY, 0, tz), wall_instant(day + 2 * ONE_DAY, 0, tz)
+    windows = await windows_of(session, resource.id)
+    return plan_day(windows, await exceptions_between(session, resource.id, lo, hi), day, tz)
+
+
+def _on_grid(openings: Sequence[Interval], start: datetime, step_minutes: int) -> bool:
+    step = timedelta(minutes=step_minutes)
+    return any(s <= start < e and (start - s) % step == timedelta() for s, e in openings)
+
+
+async def check_bookable(
+    session: AsyncSession,
+    resource: Resource,
+    prop: Property,
+    start: datetime,
+    end: datetime,
+    *,
+    now: datetime,
+) -> None:
+    """Whether ``[start, end)`` (aware instants) is a length the resource sells, at a time it is open,
+    on its step, after the notice and within the horizon: 422 ``slot.outside_availability`` naming
+    the reason otherwise. Not whether it is free: that is ``inventory.allocations.take`` (409)."""
+    if end <= start:
+        raise _refuse("end must be after start", "end")
+    length = end - start
+    if length % timedelta(minutes=1):
+        raise _refuse("start and end are whole minutes", "end")
+    check_duration(resource, length // timedelta(minutes=1), field="end")
+    tz = ZoneInfo(prop.timezone)
+    if start < now:
+        raise _refuse("start is in the past", "start")
+    if start < earliest_start(resource, now):
+        raise _refuse(f"book at least {resource.min_notice_minutes} minutes ahead", "start")
+    day = start.astimezone(tz).date()
+    if day > last_bookable_day(resource, now, tz):
+        raise _refuse(f"{resource.name} is booked at most {resource.horizon_days} days ahead", "start")
+    plan = await load_plan(session, resource, day, tz)
+    if not covers(plan.open, start, end):
+        raise _refuse(f"{resource.name} is not open for all of this time", "start")
+    if not _on_grid(plan.openings, start, resource.slot_step_minutes):
+        raise _refuse(f"starts are every {resource.slot_step_minutes} minutes from the opening", "start")
+
+
+def candidate_starts(
+    openings: Sequence[Interval], step_minutes: int, length: timedelta
+) -> Iterable[datetime]:
+    """Every start on the step from each opening's start whose slot ends inside that opening."""
+    step = timedelta(minutes=step_minutes)
+    for opening_start, opening_end in openings:
+        start = opening_start
+        while start + length <= opening_end:
+            yield start
+            start += step
+
+
+async def free_slots(
+    session: AsyncSession,
+    resource: Resource,
+    prop: Property,
+    day: date,
+    duration_minutes: int,
+    *,
+    now: datetime,
+) -> list[tuple[datetime, datetime]]:
+    """Every ``(start, end)`` of ``duration_minutes`` starting on the property-local ``day`` that
+    :func:`check_bookable` accepts and whose buffered range overlaps no active allocation. A length
+    the resource does not sell is 422 ``slot.outside_availability`` (field ``duration_minutes``)."""
+    check_duration(resource, duration_minutes, field="duration_minutes")
+    tz = ZoneInfo(prop.timezone)
+    if day > last_bookable_day(resource, now, tz):
+        return []
+    plan = await load_plan(session, resource, day, tz)
+    length = timedelta(minutes=duration_minutes)
+    before = timedelta(minutes=resource.buffer_before_minutes)
+    after = timedelta(minutes=resource.buffer_after_minutes)
+    lo, hi = day_bounds(day, tz)
+    held = [
+        (a.starts_at, a.ends_at)
+        for a in await held_between(
+            session, resource.id, lo - before - ONE_DAY, hi + length + after + ONE_DAY
+        )
+    ]
+    return day_slots(resource, plan, held, day, duration_minutes, tz, now=now)
+
+
+def day_slots(
+    resource: Resource,
+    plan: DayPlan,
+    held: Sequence[Interval],
+    day: date,
+    duration_minutes: int,
+    tz: ZoneInfo,
+    *,
+    now: datetime,
+) -> list[Interval]:
+    """The pure part of :func:`free_slots`, given the day's plan and the active allocations around it
+    (resource search loads those for many resources at once and calls this)."""
+    length = timedelta(minutes=duration_minutes)
+    before = timedelta(minutes=resource.buffer_before_minutes)
+    after = timedelta(minutes=resource.buffer_after_minutes)
+    lo, hi = day_bounds(day, tz)
+    earliest = max(now, earliest_start(resource, now))
+    slots = []
+    for start in candidate_starts(plan.openings, resource.slot_step_minutes, length):
+        end = start + length
+        if (
+            lo <= start < hi
+            and start >= earliest
+            and covers(plan.open, start, end)
+            and not overlaps(held, start - before, end + after)
+        ):
+            slots.append((start, end))
+    return slots
+
+
+# -- slot prices: set by the pricing package -------------------------------------------------------------
+
+
+class SlotPricer(Protocol):
+    def __call__(
+        self,
+        session: AsyncSession,
+        prop: Property,
+        resource: Resource,
+        slots: Sequence[Interval],
+        *,
+        attendees: int | None,
+        mode: str | None,
+    ) -> Awaitable[list[Money | None]]: ...
+
+
+_pricers: list[SlotPricer] = []
+
+
+def slot_pricer(pricer: Callable[..., Any]) -> Callable[..., Any]:
+    """Register the function that prices listed slots (``pricing.hourly``: pricing sits above
+    inventory, so it registers itself instead of being imported). The last registered one is used."""
+    if pricer in _pricers:
+        _pricers.remove(pricer)
+    _pricers.append(pricer)
+    return pricer
+
+
+def remove_slot_pricer(pricer: Callable[..., Any]) -> None:
+    if pricer in _pricers:
+        _pricers.remove(pricer)
+
+
+async def price_slots(
+    session: AsyncSession,
+    prop: Property,
+    resource: Resource,
+    slots: Sequence[Interval],
+    *,
+    attendees: int | None,
+    mode: str | None,
+) -> list[Money | None]:
+    """Each slot's total, or None for every slot while no pricer is registered."""
+    if not _pricers:
+        return [None] * len(slots)
+    return await _pricers[-1](session, prop, resource, slots, attendees=attendees, mode=mode)

@@ -1,0 +1,518 @@
+"""The unit pricer of hourly resources (halls, meeting rooms, professionals): a slot's quote.
+
+:func:`compute_slot_quote` is pure, like ``engine.compute_quote``: the booking (through
+:func:`quote_slot`), the public slots list and the resource search all call it, so a price shown is the
+price booked. Order (docs/hourly.md, "Pricing"):
+
+1. time: the booked range ``[start, end)`` split at the rate boundaries, one ``time`` line per part;
+2. add-ons, one ``addon`` line each: ``per_booking`` x quantity, ``per_hour`` x hours x quantity,
+   ``per_person`` x attendees x quantity;
+3. travel (mode ``travel``): base fee + per km, the distance rounded *up* to 0.1 km; refused past
+   ``max_km``;
+4. the shared tail ``engine.finish_quote`` on the sum: loyalty, promo code, VAT (no city tax: a slot has
+   no nights), each rounded half-up as it happens.
+
+**Rates.** A rate applies to a minute whose property-local weekday is in its ``weekdays`` (bit i =
+weekday i, Monday 0; NULL = every day) and whose local minute-of-day is in ``[start_minute,
+end_minute)`` (NULL = from midnight / to midnight). Of the rates that apply, the most specific wins: the
+fewest weekdays, then the shortest daily range, then the newest (ids are time-ordered). Its price is
+``hourly_price_minor``, or ``percent`` of the resource's hourly price (150 = x1.5); with no rate, the
+resource's hourly price.
+
+**Time is real time.** Every real elapsed minute of the range is charged at the rate of the wall-clock
+time it has in the property's time zone: 01:00-04:00 on the night the clocks go back is four real hours
+(01:00-02:00 twice), on the night they go forward two. A part's amount is ``hourly price x minutes / 60``
+rounded half-up once per line (a percent rate: ``resource price x percent x minutes / 6000``, one
+rounding, no rounded intermediate price).
+"""
+
+from __future__ import annotations
+
+import uuid
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
+from decimal import ROUND_CEILING, Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from innkeeper.catalog.models import Property, Resource, ResourceAddon
+from innkeeper.identity.models import User
+from innkeeper.inventory.hourly import slot_pricer
+from innkeeper.kit.clock import utcnow
+from innkeeper.kit.geo import haversine_km
+from innkeeper.kit.money import Money
+from innkeeper.pricing.engine import Line, Promo, Quote, div_half_up, finish_quote
+from innkeeper.pricing.errors import (
+    AddonUnknown,
+    AddressRequired,
+    CapacityExceeded,
+    ModeUnavailable,
+    SlotInvalid,
+    TravelTooFar,
+)
+from innkeeper.pricing.models import ResourceRate
+from innkeeper.pricing.service import find_promo
+
+MINUTES_PER_DAY = 1440
+ONE_MINUTE = timedelta(minutes=1)
+MODES = ("on_site", "travel", "online")
+#: travel distances are charged per started 0.1 km
+DISTANCE_STEP_KM = Decimal("0.1")
+
+
+@dataclass(frozen=True, slots=True)
+class AddonChoice:
+    """An add-on the customer asked for: its code and how many."""
+
+    code: str
+    quantity: int = 1
+
+
+@dataclass(slots=True)
+class Part:
+    """A run of the booked range charged at one hourly price."""
+
+    start: datetime  # aware, in the property's time zone
+    end: datetime
+    minutes: int  # real elapsed minutes
+    hourly_price: int  # minor units, rounded half-up (shown; the amount is computed unrounded)
+    amount: int
+    rate_id: Any  # None: the resource's own hourly price
+
+    def to_api(self, currency: str) -> dict[str, Any]:
+        return {
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "minutes": self.minutes,
+            "hourly_price": Money(self.hourly_price, currency).to_api(),
+            "amount": Money(self.amount, currency).to_api(),
+            "rate_id": None if self.rate_id is None else str(self.rate_id),
+        }
+
+
+# -- rates --------------------------------------------------------------------------------------------------
+
+
+def rate_span(rate: Any) -> tuple[int, int]:
+    """The local minutes of the day ``[from, to)`` a rate covers."""
+    low = 0 if rate.start_minute is None else int(rate.start_minute)
+    high = MINUTES_PER_DAY if rate.end_minute is None else int(rate.end_minute)
+    return low, high
+
+
+def _specificity(rate: Any) -> tuple[int, int]:
+    low, high = rate_span(rate)
+    days = 7 if rate.weekdays is None else bin(rate.weekdays).count("1")
+    return days, high - low
+
+
+def rank_rates(rates: Sequence[Any]) -> list[Any]:
+    """The rates, most specific first (fewest weekdays, shortest range, newest): the first that
+    applies to a minute wins."""
+    newest_first = sorted(rates, key=lambda r: str(r.id), reverse=True)
+    return sorted(newest_first, key=_specificity)  # stable: ties stay newest first
+
+
+def rate_at(ranked: Sequence[Any], weekday: int, minute: int) -> Any:
+    """The winning rate for a local weekday (Monday 0) and minute of the day, or None."""
+    for rate in ranked:
+        low, high = rate_span(rate)
+        if low <= minute < high and (rate.weekdays is None or (rate.weekdays >> weekday) & 1):
+            return rate
+    return None
+
+
+def _boundaries(ranked: Sequence[Any]) -> list[int]:
+    """Every local minute of the day where the winning rate may change (midnight included)."""
+    edges = {0, MINUTES_PER_DAY}
+    for rate in ranked:
+        edges.update(rate_span(rate))
+    return sorted(edges)
+
+
+def _first_offset_change(start: datetime, minutes: int, tz: tzinfo) -> int | None:
+    """The first whole minute ``k`` in ``1..minutes-1`` after ``start`` (in UTC) whose UTC offset in
+    ``tz`` differs from ``start``'s (a DST change), or None. Assumes at most one change: callers pass
+    less than a day."""
+    offset = start.astimezone(tz).utcoffset()
+    if minutes <= 1 or (start + (minutes - 1) * ONE_MINUTE).astimezone(tz).utcoffset() == offset:
+        return None
+    low, high = 1, minutes - 1  # the answer is in [low, high]
+    while low < high:
+        mid = (low + high) // 2
+        if (start + mid * ONE_MINUTE).astimezone(tz).utcoffset() == offset:
+            low = mid + 1
+        else:
+            high = mid
+    return low
+
+
+def split_by_rates(
+    start: datetime, end: datetime, tz: tzinfo, ranked: Sequence[Any]
+) -> list[tuple[datetime, datetime, Any]]:
+    """``[start, end)`` as runs of real time with one winning rate each: ``(from, to, rate)``, the
+    instants in UTC. A run ends at a rate boundary, at local midnight or at a DST change, and
+    adjacent runs with the same rate are merged."""
+    edges = _boundaries(ranked)
+    runs: list[tuple[datetime, datetime, Any]] = []
+    # in UTC: arithmetic between datetimes of one ZoneInfo is wall-clock arithmetic, wrong across DST
+    t, end = start.astimezone(UTC), end.astimezone(UTC)
+    while t < end:
+        local = t.astimezone(tz)
+        minute = local.hour * 60 + local.minute
+        step = edges[bisect_right(edges, minute)] - minute  # wall minutes to the next boundary
+        step = min(step, int((end - t) / ONE_MINUTE))
+        change = _first_offset_change(t, step, tz)
+        if change is not None:
+            step = change
+        rate = rate_at(ranked, local.weekday(), minute)
+        stop = t + step * ONE_MINUTE
+        if runs and runs[-1][2] is rate:
+            runs[-1] = (runs[-1][0], stop, rate)
+        else:
+            runs.append((t, stop, rate))
+        t = stop
+    return runs
+
+
+def _hourly_fraction(resource: Any, rate: Any) -> tuple[int, int]:
+    """The hourly price of a run as ``numerator / denominator`` minor units (exact, unrounded)."""
+    if rate is None:
+        return int(resource.hourly_price_minor), 1
+    if rate.hourly_price_minor is not None:
+        return int(rate.hourly_price_minor), 1
+    return int(resource.hourly_price_minor) * int(rate.percent), 100
+
+
+def time_parts(
+    resource: Any, ranked: Sequence[Any], start: datetime, end: datetime, tz: tzinfo
+) -> list[Part]:
+    """The time charge of ``[start, end)``, one priced :class:`Part` per run of one rate."""
+    parts = []
+    for run_start, run_end, rate in split_by_rates(start, end, tz, ranked):
+        minutes = int((run_end - run_start) / ONE_MINUTE)
+        numerator, denominator = _hourly_fraction(resource, rate)
+        amount = div_half_up(numerator * minutes, denominator * 60)
+        hourly = div_half_up(numerator, denominator)
+        local_start, local_end = run_start.astimezone(tz), run_end.astimezone(tz)
+        parts.append(Part(local_start, local_end, minutes, hourly, amount, None if rate is None else rate.id))
+    return parts
+
+
+# -- add-ons and travel -------------------------------------------------------------------------------------
+
+
+def addon_lines(
+    addon_catalog: Sequence[Any],
+    chosen: Sequence[AddonChoice],
+    *,
+    minutes: int,
+    attendees: int,
+    currency: str,
+) -> list[Line]:
+    """One ``addon`` line per chosen add-on; a code the resource does not offer is 422 ``addon.unknown``."""
+    by_code = {addon.code: addon for addon in addon_catalog}
+    lines = []
+    for i, choice in enumerate(chosen):
+        addon = by_code.get(choice.code)
+        if addon is None:
+            message = f"the resource has no add-on {choice.code!r}"
+            raise AddonUnknown(
+                message, errors=[{"field": f"addons.{i}.code", "message": message, "type": "addon.unknown"}]
+            )
+        if choice.quantity < 1:
+            raise SlotInvalid(f"add-on {choice.code}: quantity must be at least 1")
+        price = Money(int(addon.price_minor), currency)
+        if addon.unit == "per_hour":
+            amount = div_half_up(price.minor * choice.quantity * minutes, 60)
+            what = f"{choice.quantity} x {price}/h x {minutes} min"
+        elif addon.unit == "per_person":
+            amount = price.minor * choice.quantity * attendees
+            what = f"{choice.quantity} x {price} x {attendees} attendee(s)"
+        else:  # per_booking
+            amount = price.minor * choice.quantity
+            what = f"{choice.quantity} x {price}"
+        lines.append(Line("addon", f"{addon.name}: {what}", amount))
+    return lines
+
+
+def charged_km(distance_km: float) -> Decimal:
+    """The distance charged: rounded up to the next 0.1 km (a started tenth counts)."""
+    return Decimal(repr(distance_km)).quantize(DISTANCE_STEP_KM, rounding=ROUND_CEILING)
+
+
+def travel_line(travel: Mapping[str, Any], distance_km: float, currency: str) -> Line:
+    """Base fee + per km x the charged distance (half-up); past ``max_km`` 422 ``slot.travel_too_far``."""
+    max_km = travel.get("max_km")
+    if max_km is not None and Decimal(repr(distance_km)) > Decimal(str(max_km)):
+        message = f"the address is {distance_km:.1f} km away; the resource travels at most {max_km} km"
+        raise TravelTooFar(
+            message, errors=[{"field": "address", "message": message, "type": "slot.travel_too_far"}]
+        )
+    km = charged_km(distance_km)
+    base = int(travel.get("base_fee_minor") or 0)
+    per_km = int(travel.get("per_km_minor") or 0)
+    amount = base + div_half_up(per_km * int(km / DISTANCE_STEP_KM), 10)
+    description = f"travel {km} km: {Money(base, currency)} + {Money(per_km, currency)}/km"
+    return Line("travel", description, amount)
+
+
+def check_mode(resource: Any, mode: str, distance_km: float | None) -> None:
+    """Whether the resource is offered in ``mode`` (and, to travel, whether there is a distance)."""
+    if mode not in MODES:
+        raise ModeUnavailable(f"mode is one of {', '.join(MODES)}")
+    if mode == "online" and not resource.online:
+        raise ModeUnavailable("this resource is not offered online")
+    if mode == "travel":
+        if not resource.travel:
+            raise ModeUnavailable("this resource does not travel")
+        if distance_km is None:
+            message = "travel needs an address with latitude and longitude"
+            raise AddressRequired(
+                message, errors=[{"field": "address", "message": message, "type": "address"}]
+            )
+
+
+def check_attendees(resource: Any, attendees: int) -> None:
+    """At least one attendee, and no more than the resource's capacity (422 ``slot.capacity``)."""
+    if attendees < 1:
+        raise SlotInvalid("attendees must be at least 1")
+    if resource.capacity is not None and attendees > resource.capacity:
+        message = f"{resource.name} takes at most {resource.capacity} attendee(s)"
+        raise CapacityExceeded(
+            message, errors=[{"field": "attendees", "message": message, "type": "slot.capacity"}]
+        )
+
+
+def _check_range(start: datetime, end: datetime) -> None:
+    if start.tzinfo is None or end.tzinfo is None:
+        raise SlotInvalid("start and end must be instants with an offset")
+    if end.astimezone(UTC) <= start.astimezone(UTC):  # (one ZoneInfo: a naive comparison)
+        raise SlotInvalid("end must be after start")
+    if start.second or start.microsecond or end.second or end.microsecond:
+        raise SlotInvalid("start and end are whole minutes")
+
+
+# -- the quote ----------------------------------------------------------------------------------------------
+
+
+def compute_slot_quote(
+    *,
+    prop: Any,
+    resource: Any,
+    rates: Sequence[Any],
+    addon_catalog: Sequence[Any],
+    start: datetime,
+    end: datetime,
+    attendees: int,
+    mode: str | None,
+    distance_km: float | None,
+    loyalty_tier: str | None,
+    promo: Promo | None,
+    addons: Sequence[AddonChoice] = (),
+) -> Quote:
+    """Price a slot. Pure: same inputs, same quote. The caller has checked the slot is bookable.
+
+    ``rates`` and ``addon_catalog`` are the resource's; ``addons`` what the customer chose;
+    ``distance_km`` the distance from where the resource starts to the customer's address (mode
+    ``travel``, :func:`travel_distance_km`)."""
+    _check_range(start, end)
+    check_attendees(resource, attendees)
+    check_mode(resource, mode or "on_site", distance_km)
+    tz = ZoneInfo(prop.timezone)
+    currency = prop.currency
+    parts = time_parts(resource, rank_rates(rates), start, end, tz)
+    minutes = sum(part.minutes for part in parts)
+    lines = [
+        Line(
+            "time",
+            f"{p.start:%H:%M}-{p.end:%H:%M}: {p.minutes} min x {Money(p.hourly_price, currency)}/h",
+            p.amount,
+        )
+        for p in parts
+    ]
+    lines += addon_lines(addon_catalog, addons, minutes=minutes, attendees=attendees, currency=currency)
+    if mode == "travel" and distance_km is not None:
+        lines.append(travel_line(resource.travel, distance_km, currency))
+    local_start, local_end = start.astimezone(tz), end.astimezone(tz)
+    quote = Quote(
+        currency,
+        local_start.date(),
+        local_end.date(),
+        1,
+        attendees,
+        [],
+        lines=lines,
+        start=local_start,
+        end=local_end,
+        parts=parts,
+    )
+    finish_quote(
+        quote, prop, sum(line.amount for line in lines), nights=0, loyalty_tier=loyalty_tier, promo=promo
+    )
+    return quote
+
+
+# -- loading what the pricer needs -------------------------------------------------------------------------
+
+
+async def rates_for(session: AsyncSession, resource_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[Any]]:
+    """The rates of many resources in one statement (search), by resource."""
+    out: dict[uuid.UUID, list[Any]] = defaultdict(list)
+    ids = list(resource_ids)
+    if ids:
+        for rate in await session.scalars(select(ResourceRate).where(ResourceRate.resource_id.in_(ids))):
+            out[rate.resource_id].append(rate)
+    return out
+
+
+async def addons_for(
+    session: AsyncSession, resource_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, list[ResourceAddon]]:
+    """The add-ons of many resources in one statement, by resource."""
+    out: dict[uuid.UUID, list[ResourceAddon]] = defaultdict(list)
+    ids = list(resource_ids)
+    if ids:
+        stmt = select(ResourceAddon).where(ResourceAddon.resource_id.in_(ids)).order_by(ResourceAddon.code)
+        for addon in await session.scalars(stmt):
+            out[addon.resource_id].append(addon)
+    return out
+
+
+def _field(value: Any, name: str) -> Any:
+    return value.get(name) if isinstance(value, Mapping) else getattr(value, name, None)
+
+
+def addon_choices(addons: Iterable[Any] | None) -> list[AddonChoice]:
+    """``[{code, quantity}]`` as sent (dicts or models) as :class:`AddonChoice` (quantity 1 when unset)."""
+    out = []
+    for item in addons or ():
+        if isinstance(item, AddonChoice):
+            out.append(item)
+        else:
+            quantity = _field(item, "quantity")
+            out.append(AddonChoice(str(_field(item, "code")), 1 if quantity is None else int(quantity)))
+    return out
+
+
+def travel_origin(resource: Any, prop: Any) -> tuple[float, float] | None:
+    """Where a professional travels from: the resource's coordinates, else the property's."""
+    if resource.latitude is not None and resource.longitude is not None:
+        return resource.latitude, resource.longitude
+    if prop.latitude is not None and prop.longitude is not None:
+        return prop.latitude, prop.longitude
+    return None
+
+
+def travel_distance_km(resource: Any, prop: Any, address: Any) -> float | None:
+    """The great-circle distance from the travel origin to the address, or None when the address has
+    no coordinates (``check_mode`` refuses travel then). A resource with nowhere to start from does not
+    travel (422 ``slot.mode_unavailable``)."""
+    if address is None or not resource.travel:
+        return None  # (check_mode refuses travel to a resource that does not travel)
+    lat, lng = _field(address, "latitude"), _field(address, "longitude")
+    if lat is None or lng is None:
+        return None
+    origin = travel_origin(resource, prop)
+    if origin is None:
+        raise ModeUnavailable("this resource has no location to travel from")
+    return haversine_km(origin[0], origin[1], float(lat), float(lng))
+
+
+@dataclass
+class SlotQuoteResult:
+    prop: Property
+    resource: Resource
+    quote: Quote
+    #: what the quote charged for: the add-ons asked for, the travel distance, the promo code applied
+    addons: list[AddonChoice]
+    distance_km: float | None
+    promo: Promo | None
+
+
+async def quote_slot(
+    session: AsyncSession,
+    prop: Property,
+    resource: Resource,
+    start: datetime,
+    end: datetime,
+    *,
+    attendees: int | None = None,
+    mode: str | None = None,
+    address: Any = None,
+    addons: Iterable[Any] | None = None,
+    promo_code: str | None = None,
+    user: User | None = None,
+) -> SlotQuoteResult:
+    """Price a slot of ``resource``: what the booking, its reschedule and the slot list call. Loads the
+    rates and add-ons, checks the promo code (``pricing.service.find_promo``: 422
+    ``pricing.promo_invalid``) and prices with :func:`compute_slot_quote` (422 ``addon.unknown``,
+    ``slot.capacity``, ``slot.travel_too_far``, ``slot.mode_unavailable``, ``slot.address_required``).
+    Whether the slot is free and open is not checked here (``inventory.hourly.check_bookable``)."""
+    mode = mode or "on_site"
+    choices = addon_choices(addons)
+    distance = travel_distance_km(resource, prop, address) if mode == "travel" else None
+    rates = (await rates_for(session, [resource.id])).get(resource.id, [])
+    catalog = (await addons_for(session, [resource.id])).get(resource.id, []) if choices else []
+    promo = await find_promo(session, promo_code, prop, utcnow()) if promo_code else None
+    quote = compute_slot_quote(
+        prop=prop,
+        resource=resource,
+        rates=rates,
+        addon_catalog=catalog,
+        start=start,
+        end=end,
+        attendees=1 if attendees is None else attendees,
+        mode=mode,
+        distance_km=distance,
+        loyalty_tier=user.loyalty_tier if user else None,
+        promo=promo,
+        addons=choices,
+    )
+    return SlotQuoteResult(prop, resource, quote, choices, distance, promo)
+
+
+@slot_pricer
+async def price_listed_slots(
+    session: AsyncSession,
+    prop: Property,
+    resource: Resource,
+    slots: Sequence[tuple[datetime, datetime]],
+    *,
+    attendees: int | None,
+    mode: str | None,
+) -> list[Money | None]:
+    """The totals of the public slot list (``inventory.hourly.price_slots``): :func:`compute_slot_quote`
+    for each slot, without add-ons, promo code or loyalty. A travel fee depends on the customer's
+    address, so with ``mode=travel`` the price is None (the booking's quote has it)."""
+    if not slots:
+        return []
+    if mode == "travel":
+        check_mode(resource, mode, 0.0)
+        return [None] * len(slots)
+    rates = (await rates_for(session, [resource.id])).get(resource.id, [])
+    return [
+        Money(
+            compute_slot_quote(
+                prop=prop,
+                resource=resource,
+                rates=rates,
+                addon_catalog=(),
+                start=start,
+                end=end,
+                attendees=1 if attendees is None else attendees,
+                mode=mode,
+                distance_km=None,
+                loyalty_tier=None,
+                promo=None,
+            ).total,
+            prop.currency,
+        )
+        for start, end in slots
+    ]

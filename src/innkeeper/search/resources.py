@@ -1,0 +1,295 @@
+"""Public search of hourly resources across properties (``GET /resources``).
+
+One statement loads the candidates (active resources of active properties, filtered by kind, category,
+city, capacity, duration limits and the coordinates' bounding box); three more load the weekly windows,
+the exceptions and the active allocations of all of them, and one their rates: five statements whatever
+the number of resources. Python then lists each resource's free slots of the day with
+``inventory.hourly.day_slots`` (the computation ``free_slots`` does for one resource, over the same
+rows) and prices them with ``pricing.hourly.compute_slot_quote`` (the booking's pricer), so a listed
+slot is bookable and its price is the quote's.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from innkeeper.catalog.models import Property, Resource
+from innkeeper.catalog.schemas import fold_city
+from innkeeper.identity.models import User
+from innkeeper.inventory.errors import OutsideAvailability
+from innkeeper.inventory.hourly import (
+    ONE_DAY,
+    Interval,
+    check_duration,
+    day_bounds,
+    day_slots,
+    last_bookable_day,
+    plan_day,
+    wall_instant,
+)
+from innkeeper.inventory.hourly_models import ResourceAllocation, ResourceException, ResourceWindow
+from innkeeper.kit.clock import utcnow
+from innkeeper.kit.errors import ValidationFailed
+from innkeeper.kit.geo import haversine_km
+from innkeeper.kit.money import Money
+from innkeeper.pricing.hourly import compute_slot_quote, rates_for, travel_origin
+from innkeeper.search.finder import bounding_box
+
+
+@dataclass
+class ResourceSearchParams:
+    day: date
+    kind: str | None = None
+    city: str | None = None
+    category: str | None = None
+    #: a property-local minute of the day: only slots starting then
+    start_minute: int | None = None
+    duration_minutes: int = 60
+    attendees: int | None = None
+    mode: str | None = None
+    lat: float | None = None
+    lng: float | None = None
+    radius_km: float | None = None
+    limit: int = 20
+    offset: int = 0
+
+
+def validate_resource_search(settings: Any, p: ResourceSearchParams) -> None:
+    errors = []
+    if (p.lat is None) != (p.lng is None):
+        errors.append({"field": "lat", "message": "give lat and lng together", "type": "coordinates"})
+    if p.mode == "travel" and p.lat is None:
+        message = "mode=travel needs the customer's lat and lng"
+        errors.append({"field": "lat", "message": message, "type": "coordinates"})
+    if p.radius_km is not None and not 0 < p.radius_km <= settings.search_max_radius_km:
+        message = f"0 < radius_km <= {settings.search_max_radius_km}"
+        errors.append({"field": "radius_km", "message": message, "type": "radius"})
+    if p.radius_km is not None and p.lat is None:
+        errors.append({"field": "radius_km", "message": "radius_km needs lat and lng", "type": "coordinates"})
+    # "past" is judged per property; no zone on earth is more than a day behind UTC's date
+    if p.day < utcnow().date() - ONE_DAY:
+        errors.append({"field": "date", "message": "date is in the past", "type": "date_past"})
+    if errors:
+        raise ValidationFailed("The search is not valid", code="search.invalid", errors=errors)
+
+
+def _candidates_statement(p: ResourceSearchParams, settings: Any) -> Any:
+    stmt = (
+        select(Resource, Property)
+        .join(Property, Property.id == Resource.property_id)
+        .where(
+            Resource.is_active,
+            Property.is_active,
+            Resource.min_duration_minutes <= p.duration_minutes,
+            or_(Resource.max_duration_minutes.is_(None), Resource.max_duration_minutes >= p.duration_minutes),
+        )
+    )
+    if p.kind is not None:
+        stmt = stmt.where(Resource.kind == p.kind)
+    if p.category is not None:
+        stmt = stmt.where(func.lower(Resource.category) == p.category.strip().lower())
+    if p.city is not None:
+        stmt = stmt.where(Property.city_key == fold_city(p.city))
+    if p.attendees is not None:
+        stmt = stmt.where(or_(Resource.capacity.is_(None), Resource.capacity >= p.attendees))
+    if p.mode == "online":
+        stmt = stmt.where(Resource.online)
+    if p.lat is not None and p.lng is not None and p.mode != "travel":
+        # on site: the property must be within the radius (a box here, the circle in Python)
+        south, north, west, east = bounding_box(
+            p.lat, p.lng, p.radius_km or settings.search_default_radius_km
+        )
+        stmt = stmt.where(Property.latitude.between(south, north))
+        if west >= -180 and east <= 180:
+            stmt = stmt.where(Property.longitude.between(west, east))
+    return stmt.order_by(Resource.id)
+
+
+def _distance(
+    p: ResourceSearchParams, settings: Any, resource: Resource, prop: Property
+) -> tuple[bool, float | None]:
+    """Whether the resource is within reach of the searched point, and how far it is (None: no point)."""
+    if p.lat is None or p.lng is None:
+        return True, None
+    if p.mode == "travel":
+        origin = travel_origin(resource, prop)
+        if not resource.travel or origin is None:
+            return False, None
+        distance = haversine_km(origin[0], origin[1], p.lat, p.lng)
+        max_km = resource.travel.get("max_km")
+        if max_km is not None and Decimal(repr(distance)) > Decimal(str(max_km)):
+            return False, distance
+        return p.radius_km is None or distance <= p.radius_km, distance
+    if prop.latitude is None or prop.longitude is None:
+        return False, None
+    distance = haversine_km(prop.latitude, prop.longitude, p.lat, p.lng)
+    return distance <= (p.radius_km or settings.search_default_radius_km), distance
+
+
+@dataclass
+class Schedules:
+    """The rows ``free_slots`` reads, for many resources: by resource id."""
+
+    windows: dict[uuid.UUID, list[ResourceWindow]]
+    exceptions: dict[uuid.UUID, list[ResourceException]]
+    held: dict[uuid.UUID, list[Interval]]
+    rates: dict[uuid.UUID, list[Any]]
+
+
+async def load_schedules(
+    session: AsyncSession, resources: Sequence[tuple[Resource, Property]], day: date
+) -> Schedules:
+    """The windows, exceptions, active allocations and rates of many resources around ``day``: one
+    statement each, whatever the number of resources."""
+    ids = [resource.id for resource, _ in resources]
+    lo, hi = _search_range(day, {prop.timezone for _, prop in resources})
+    windows: dict[uuid.UUID, list[ResourceWindow]] = defaultdict(list)
+    for w in await session.scalars(select(ResourceWindow).where(ResourceWindow.resource_id.in_(ids))):
+        windows[w.resource_id].append(w)
+    exceptions: dict[uuid.UUID, list[ResourceException]] = defaultdict(list)
+    stmt = select(ResourceException).where(
+        ResourceException.resource_id.in_(ids),
+        ResourceException.starts_at < hi,
+        ResourceException.ends_at > lo,
+    )
+    for x in await session.scalars(stmt):
+        exceptions[x.resource_id].append(x)
+    held: dict[uuid.UUID, list[Interval]] = defaultdict(list)
+    rows = await session.execute(
+        select(
+            ResourceAllocation.resource_id, ResourceAllocation.starts_at, ResourceAllocation.ends_at
+        ).where(
+            ResourceAllocation.resource_id.in_(ids),
+            ResourceAllocation.active,
+            ResourceAllocation.starts_at < hi,
+            ResourceAllocation.ends_at > lo,
+        )
+    )
+    for resource_id, starts_at, ends_at in rows:
+        held[resource_id].append((starts_at, ends_at))
+    return Schedules(windows, exceptions, held, await rates_for(session, ids))
+
+
+def _search_range(day: date, zones: set[str]) -> tuple[datetime, datetime]:
+    """Instants covering every row ``free_slots`` would read for ``day`` in any of the time zones: its
+    plan reads days ``day-1 .. day+1``, its allocations a day more each side plus the duration and
+    buffers (at most a day each); each resource then keeps exactly the rows ``free_slots`` reads."""
+    starts = [wall_instant(day - 3 * ONE_DAY, 0, ZoneInfo(z)) for z in zones]
+    ends = [wall_instant(day + 5 * ONE_DAY, 0, ZoneInfo(z)) for z in zones]
+    return min(starts), max(ends)
+
+
+def resource_free_slots(
+    resource: Resource, prop: Property, schedules: Schedules, day: date, duration: int, now: datetime
+) -> list[Interval]:
+    """``inventory.hourly.free_slots`` over preloaded rows: the same rows selected, the same function."""
+    try:
+        check_duration(resource, duration, field="duration_minutes")
+    except OutsideAvailability:
+        return []  # a length this resource does not sell
+    tz = ZoneInfo(prop.timezone)
+    if day > last_bookable_day(resource, now, tz):
+        return []
+    plan_lo, plan_hi = wall_instant(day - ONE_DAY, 0, tz), wall_instant(day + 2 * ONE_DAY, 0, tz)
+    exceptions = [
+        x for x in schedules.exceptions.get(resource.id, []) if x.starts_at < plan_hi and x.ends_at > plan_lo
+    ]
+    plan = plan_day(schedules.windows.get(resource.id, []), exceptions, day, tz)
+    lo, hi = day_bounds(day, tz)
+    held_lo = lo - timedelta(minutes=resource.buffer_before_minutes) - ONE_DAY
+    held_hi = hi + timedelta(minutes=duration + resource.buffer_after_minutes) + ONE_DAY
+    held = [(s, e) for s, e in schedules.held.get(resource.id, []) if s < held_hi and e > held_lo]
+    return day_slots(resource, plan, held, day, duration, tz, now=now)
+
+
+def _cheapest(
+    p: ResourceSearchParams,
+    resource: Resource,
+    prop: Property,
+    slots: Sequence[Interval],
+    rates: Sequence[Any],
+    distance: float | None,
+    user: User | None,
+) -> tuple[int, Interval] | None:
+    """The lowest total among the slots (the earliest of equals), priced as the booking would be."""
+    tz = ZoneInfo(prop.timezone)
+    best: tuple[int, Interval] | None = None
+    for start, end in slots:
+        if p.start_minute is not None:
+            local = start.astimezone(tz)
+            if local.hour * 60 + local.minute != p.start_minute:
+                continue
+        quote = compute_slot_quote(
+            prop=prop,
+            resource=resource,
+            rates=rates,
+            addon_catalog=(),
+            start=start,
+            end=end,
+            attendees=p.attendees or 1,
+            mode=p.mode,
+            distance_km=distance if p.mode == "travel" else None,
+            loyalty_tier=user.loyalty_tier if user else None,
+            promo=None,
+        )
+        if best is None or quote.total < best[0]:
+            best = (quote.total, (start, end))
+    return best
+
+
+def _item(
+    resource: Resource, prop: Property, total: int, slot: Interval, distance: float | None
+) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "resource": {
+            "id": str(resource.id),
+            "kind": resource.kind,
+            "name": resource.name,
+            "capacity": resource.capacity,
+            "category": resource.category,
+        },
+        "property": {"id": str(prop.id), "slug": prop.slug, "name": prop.name, "city": prop.city},
+        "from_price": Money(total, prop.currency).to_api(),
+        "first_slot": slot[0].astimezone(ZoneInfo(prop.timezone)).isoformat(),
+    }
+    if distance is not None:
+        item["distance_km"] = round(distance, 2)
+    return item
+
+
+async def search_resources(
+    session: AsyncSession, settings: Any, p: ResourceSearchParams, user: User | None
+) -> tuple[list[dict[str, Any]], int]:
+    """The page of resources with a free slot of ``duration_minutes`` on ``day``, cheapest first (by
+    amount; then the earliest slot, the name), and how many there are."""
+    validate_resource_search(settings, p)
+    candidates = []
+    for resource, prop in await session.execute(_candidates_statement(p, settings)):
+        if p.mode == "travel" and not resource.travel:
+            continue
+        near, distance = _distance(p, settings, resource, prop)
+        if near:
+            candidates.append((resource, prop, distance))
+    if not candidates:
+        return [], 0
+    schedules = await load_schedules(session, [(r, prop) for r, prop, _ in candidates], p.day)
+    now = utcnow()
+    found = []
+    for resource, prop, distance in candidates:
+        slots = resource_free_slots(resource, prop, schedules, p.day, p.duration_minutes, now)
+        cheapest = _cheapest(p, resource, prop, slots, schedules.rates.get(resource.id, []), distance, user)
+        if cheapest is not None:
+            found.append((resource, prop, distance, *cheapest))
+    found.sort(key=lambda f: (Money(f[3], f[1].currency).amount, f[4][0], f[0].name, str(f[0].id)))
+    page = found[p.offset : p.offset + p.limit]
+    return [_item(r, prop, total, slot, distance) for r, prop, distance, total, slot in page], len(found)
