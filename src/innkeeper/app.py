@@ -25,7 +25,7 @@ from innkeeper.identity.deps import require_platform_admin, write_rate_limit
 from innkeeper.identity.router import router as identity_router
 from innkeeper.inventory.hourly_router import router as hourly_router
 from innkeeper.inventory.router import router as inventory_router
-from innkeeper.kit.http import RequestContextMiddleware, install_error_handlers
+from innkeeper.kit.http import install_error_handlers, install_middleware
 from innkeeper.kit.jobs import JobRunner
 from innkeeper.kit.logging import configure_logging
 from innkeeper.kit.ops_router import admin_router
@@ -41,6 +41,7 @@ from innkeeper.reports.router import admin as reports_admin_router
 from innkeeper.reports.router import router as reports_router
 from innkeeper.search.resources_router import router as resource_search_router
 from innkeeper.search.router import router as search_router
+from innkeeper.web.api_docs import router as api_docs_router
 from innkeeper.web.checkout import router as checkout_router
 from innkeeper.web.router import router as web_router
 
@@ -118,7 +119,8 @@ def create_app(
         title="Innkeeper API",
         version=__version__,
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # /docs is web.api_docs: Swagger UI from /static, no CDN (ReDoc, CDN-only, is off)
+        redoc_url=None,
         openapi_url="/openapi.json",
     )
     app.state.ctx = ctx
@@ -126,7 +128,14 @@ def create_app(
     app.state.templates = Jinja2Templates(directory=WEB_DIR / "templates")
     install_error_handlers(app)
     document_problems(app)
-    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    install_middleware(
+        app,
+        max_body_bytes=settings.max_body_bytes,
+        trusted_proxies=settings.trusted_proxies,
+        allowed_hosts=settings.allowed_hosts,
+        cors_origins=settings.cors_origins,
+        hsts=settings.is_production,
+    )
 
     api = APIRouter(prefix="/api/v1", dependencies=[Depends(write_rate_limit)])
     # Routes are matched in order, one by one: the busiest public paths (search, bookings) come first.
@@ -153,6 +162,7 @@ def create_app(
     app.include_router(ops_router)
     app.include_router(outbox_router)
     app.include_router(web_router)
+    app.include_router(api_docs_router)
     app.include_router(checkout_router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     return app

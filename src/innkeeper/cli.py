@@ -127,6 +127,8 @@ def serve(
         port=port,
         workers=workers,
         log_level=settings.log_level.lower(),
+        # the application alone reads X-Forwarded-For, from INNKEEPER_TRUSTED_PROXIES only (kit.http.
+        # client_ip); uvicorn's own handling would trust any loopback peer and rewrite the client first
         proxy_headers=True,
         access_log=False,
     )

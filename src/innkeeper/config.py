@@ -6,10 +6,12 @@ import ipaddress
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 from urllib.parse import urlsplit
 
+import limits
 from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"  # noqa: S105 - refused outside development
 #: lets production start with development defaults (the simulated gateway, no SMTP, console SMS)
@@ -39,6 +41,13 @@ def is_loopback_url(url: str) -> bool:
     except ValueError:
         return False
     return address.is_loopback or address.is_unspecified
+
+
+def _is_ipv6(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).version == 6
+    except ValueError:
+        return False
 
 
 class Settings(BaseSettings):
@@ -79,6 +88,14 @@ class Settings(BaseSettings):
 
     # HTTP limits
     max_body_bytes: int = Field(1_048_576, ge=1024)
+    # the edge (comma lists): docs/operations.md, "Behind a proxy"
+    #: proxies (addresses or CIDRs) whose X-Forwarded-For / X-Forwarded-Proto count; none: the peer is
+    #: the client, whatever the headers say
+    trusted_proxies: Annotated[list[str], NoDecode] = []
+    #: Host header values answered (``*.example.com``: its subdomains); ``*``: any
+    allowed_hosts: Annotated[list[str], NoDecode] = ["*"]
+    #: browser origins allowed to call the API (CORS); none: no CORS headers at all
+    cors_origins: Annotated[list[str], NoDecode] = []
 
     # identity
     password_time_cost: int = Field(3, ge=1)
@@ -95,6 +112,9 @@ class Settings(BaseSettings):
     login_failure_window_seconds: int = Field(900, ge=60)
     auth_rate_limit: str = "120/minute"
     write_rate_limit: str = "600/minute"
+    #: per client IP, anonymous callers only: search, locations, availability, calendar, booking lookup,
+    #: resource search and slots
+    anonymous_read_rate_limit: str = "300/minute"
     default_phone_region: str = "US"
 
     # bookings
@@ -154,6 +174,59 @@ class Settings(BaseSettings):
     @classmethod
     def _lower_env(cls, value: object) -> object:
         return value.lower() if isinstance(value, str) else value
+
+    @field_validator("trusted_proxies", "allowed_hosts", "cors_origins", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        networks = []
+        for item in value:
+            try:
+                networks.append(str(ipaddress.ip_network(item, strict=False)))
+            except ValueError:
+                raise ValueError(f"trusted_proxies: {item!r} is neither an IP address nor a CIDR") from None
+        return networks
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _host_patterns(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("allowed_hosts is empty: list the host names served, or * for any")
+        for pattern in value:
+            name = pattern.removeprefix("*.") if pattern != "*" else "any"
+            if not name or (any(c in name for c in "*/:@ ") and not _is_ipv6(name)):
+                raise ValueError(
+                    f"allowed_hosts: {pattern!r} is not a host name (no scheme, port or path;"
+                    " '*.example.com' for subdomains, '*' for any)"
+                )
+        return [pattern.lower() for pattern in value]
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        origins = []
+        for origin in value:
+            parts = urlsplit(origin)
+            extra = parts.path not in ("", "/") or parts.query or parts.fragment or "@" in parts.netloc
+            if parts.scheme not in ("http", "https") or not parts.hostname or extra:
+                raise ValueError(f"cors_origins: {origin!r} is not an origin like https://app.example.com")
+            origins.append(f"{parts.scheme}://{parts.netloc}".lower())
+        return origins
+
+    @field_validator("auth_rate_limit", "write_rate_limit", "anonymous_read_rate_limit")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        try:
+            limits.parse(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a rate limit like '300/minute'") from None
+        return value
 
     @field_validator("sms_provider")
     @classmethod

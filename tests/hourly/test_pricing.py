@@ -16,6 +16,7 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
+from innkeeper.audit.models import AuditEntry
 from innkeeper.catalog.models import Property, Resource
 from innkeeper.context import AppContext
 from innkeeper.identity.models import User
@@ -465,7 +466,7 @@ async def _hall_with_peak(client: httpx.AsyncClient) -> dict[str, Any]:
     return {"owner": owner, "prop": prop, "hall": hall, "base": base, "peak": peak}
 
 
-async def test_rates_api_create_list_delete_and_refusals(client: httpx.AsyncClient) -> None:
+async def test_rates_api_create_list_delete_and_refusals(client: httpx.AsyncClient, ctx: AppContext) -> None:
     setup = await _hall_with_peak(client)
     owner, base = setup["owner"], setup["base"]
     assert setup["peak"] == {
@@ -532,9 +533,21 @@ async def test_rates_api_create_list_delete_and_refusals(client: httpx.AsyncClie
         await client.delete(f"{base}/rates/{all_day['id']}", headers=owner), 404, "pricing.rate_not_found"
     )
     assert (await client.get(f"{base}/rates", headers=owner)).json()["total"] == 2
+    async with ctx.db.unit_of_work() as session:
+        audited = (
+            await session.execute(
+                select(AuditEntry.action, AuditEntry.entity_id).where(
+                    AuditEntry.entity_type == "resource_rate"
+                )
+            )
+        ).all()
+    assert sorted(audited) == sorted(
+        [("resource_rate.created", r["id"]) for r in (setup["peak"], all_day, late_saturday)]
+        + [("resource_rate.deleted", all_day["id"])]
+    )
 
 
-async def _load(ctx: AppContext, session: Any, setup: dict[str, Any]) -> tuple[Property, Resource]:
+async def _load(session: Any, setup: dict[str, Any]) -> tuple[Property, Resource]:
     prop = await session.get(Property, uuid.UUID(setup["prop"]["id"]))
     resource = await session.get(Resource, uuid.UUID(setup["hall"]["id"]))
     assert prop is not None and resource is not None
@@ -558,7 +571,7 @@ async def test_quote_slot_prices_rates_addons_promo_and_loyalty(
         )
     start, end = datetime(2030, 3, 11, 17, tzinfo=UTC), datetime(2030, 3, 11, 19, 30, tzinfo=UTC)
     async with ctx.db.unit_of_work() as session:
-        prop, resource = await _load(ctx, session, setup)
+        prop, resource = await _load(session, setup)
         buyer = await session.scalar(select(User).where(User.email == member["user"]["email"]))
         result = await quote_slot(
             session,
@@ -650,7 +663,7 @@ async def test_the_slot_list_shows_the_quote_price(client: httpx.AsyncClient, ct
     assert prices["2030-03-11T19:00:00+00:00"] == eur("300.00")
     assert prices["2030-03-11T08:00:00+00:00"] == eur("200.00")
     async with ctx.db.unit_of_work() as session:
-        prop, resource = await _load(ctx, session, setup)
+        prop, resource = await _load(session, setup)
         start = datetime(2030, 3, 11, 17, tzinfo=UTC)
         quoted = await quote_slot(session, prop, resource, start, start + timedelta(hours=2))
     assert quoted.quote.to_api()["total"] == prices["2030-03-11T17:00:00+00:00"]

@@ -26,8 +26,10 @@ from innkeeper.audit.service import Actor
 from innkeeper.billing.models import FolioEntry, FolioKind, SettlementStatus
 from innkeeper.kit.money import Money
 
-#: quote line kinds that become charges; everything is keyed by (category, service_date)
-STAY_CATEGORIES = ("accommodation", "loyalty", "promo", "vat", "city_tax")
+#: quote line kinds that become charges, keyed by (category, service_date): a stay's nights
+#: (accommodation) or a slot's time, add-ons and travel, then the shared discounts and taxes. A
+#: cancellation reverses every one of them.
+BOOKED_CATEGORIES = ("accommodation", "time", "addon", "travel", "loyalty", "promo", "vat", "city_tax")
 
 
 class Billable(Protocol):
@@ -120,7 +122,7 @@ def desired_charges(b: Billable) -> dict[tuple[str, date | None], tuple[int, str
     for line in q.get("lines", []):
         if line["kind"] == "accommodation" or line.get("included_in_price"):
             continue
-        key = (line["kind"] if line["kind"] in STAY_CATEGORIES else "fee", None)
+        key = (line["kind"] if line["kind"] in BOOKED_CATEGORIES else "fee", None)
         prev = out.get(key, (0, line["description"]))[0]
         out[key] = (prev + _minor(line["amount"], b.currency), line["description"])
     if sum(a for a, _ in out.values()) != b.total_minor:  # a quote we cannot break down: one line
@@ -227,7 +229,7 @@ async def sync_charges(
     await session.flush()
     have = await _charged(session, b)
     posted = 0
-    for key in sorted(set(want) | {k for k in have if k[0] in STAY_CATEGORIES}, key=_order):
+    for key in sorted(set(want) | {k for k in have if k[0] in BOOKED_CATEGORIES}, key=_order):
         amount, description = want.get(key, (0, "removed by a change to the booking"))
         diff = amount - have.get(key, 0)
         if diff:
@@ -250,7 +252,7 @@ async def sync_charges(
 
 def _order(key: tuple[str, date | None]) -> tuple[int, str]:
     cat, day = key
-    rank = STAY_CATEGORIES.index(cat) if cat in STAY_CATEGORIES else len(STAY_CATEGORIES)
+    rank = BOOKED_CATEGORIES.index(cat) if cat in BOOKED_CATEGORIES else len(BOOKED_CATEGORIES)
     return rank, day.isoformat() if day else ""
 
 
@@ -258,7 +260,7 @@ async def close_on_cancel(session: AsyncSession, b: Billable, keep_minor: int, a
     """Reverse every charge of the stay and charge what the cancellation policy keeps."""
     have = await _charged(session, b)
     for (cat, day), amount in sorted(have.items(), key=lambda kv: _order(kv[0])):
-        if cat in STAY_CATEGORIES:
+        if cat in BOOKED_CATEGORIES:
             _add(
                 session,
                 b,

@@ -1,16 +1,82 @@
 """The invoice as a real PDF, drawn with fpdf2 (pure Python, no system libraries).
 
-Core fonts only know Latin-1, so text is folded to it (unknown characters become "?"); amounts are
-written as "150.00 EUR", never with a currency symbol the font might lack.
+All text is set in fonts embedded in the PDF (subsets, so an invoice stays a few tens of KiB): Noto
+Sans for Latin, Greek and Cyrillic, and Noto Sans JP as a fallback for Japanese, loaded only when the
+document needs it (it costs more to load than the rest of the rendering). The fonts live in
+``billing/fonts`` (see its README: what they cover and how they were made). A character neither font
+has prints as "?"; amounts are written as "150.00 EUR", never with a currency symbol.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import unicodedata
+from collections.abc import Callable, Iterator
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
+
+FONTS = Path(__file__).resolve().parent / "fonts"
+LATIN = "NotoSans"
+JAPANESE = "NotoSansJP"
+LATIN_FILES = {"": "NotoSans-Regular.ttf", "B": "NotoSans-Bold.ttf"}
+JAPANESE_FILE = "NotoSansJP-Regular.ttf"
 
 
-def _t(value: Any) -> str:
-    return str(value if value is not None else "").encode("latin-1", "replace").decode("latin-1")
+@cache
+def _coverage(*filenames: str) -> frozenset[int]:
+    """The code points these font files draw between them (read once per process)."""
+    from fontTools.ttLib import TTFont  # fpdf2's own dependency; heavy to import, so only here
+
+    covered: set[int] = set()
+    for filename in filenames:
+        with TTFont(FONTS / filename, lazy=True) as font:
+            covered.update(font.getBestCmap())
+    return frozenset(covered)
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)
+    elif isinstance(value, str):
+        yield unicodedata.normalize("NFC", value)
+
+
+def _printable(char: str, covered: frozenset[int]) -> str:
+    if ord(char) in covered:
+        return char
+    if char.isspace():
+        return " "  # tabs and line breaks: every value prints on one line
+    folded = unicodedata.normalize("NFKC", char)  # e.g. a ligature or a circled digit
+    return folded if folded and all(ord(c) in covered for c in folded) else "?"
+
+
+def _start(doc: dict[str, Any]) -> tuple[FPDF, Callable[[Any], str]]:
+    """A blank A4 document with the fonts ``doc`` needs, and the function that makes a value printable
+    with them (NFC-normalised; anything the fonts cannot draw becomes "?")."""
+    from fpdf import FPDF  # imported here: fpdf2 (with Pillow, fontTools) costs ~0.3 s at every start
+
+    pdf = FPDF(format="A4")
+    for style, filename in LATIN_FILES.items():
+        pdf.add_font(LATIN, style, FONTS / filename)
+    covered = _coverage(LATIN_FILES[""])
+    if any(ord(c) not in covered for text in _strings(doc) for c in text):
+        pdf.add_font(JAPANESE, "", FONTS / JAPANESE_FILE)
+        # no bold Japanese face is shipped: bold text falls back to the regular one
+        pdf.set_fallback_fonts([JAPANESE], exact_match=False)
+        covered = _coverage(LATIN_FILES[""], JAPANESE_FILE)
+
+    def text(value: Any) -> str:
+        raw = unicodedata.normalize("NFC", str(value if value is not None else ""))
+        return "".join(_printable(c, covered) for c in raw)
+
+    return pdf, text
 
 
 def _m(money: dict[str, str]) -> str:
@@ -19,17 +85,15 @@ def _m(money: dict[str, str]) -> str:
 
 def render(doc: dict[str, Any]) -> bytes:
     """``doc``: an invoice snapshot (or a draft folio document) as :mod:`invoices` builds it."""
-    from fpdf import FPDF  # imported here: fpdf2 (with Pillow, fontTools) costs ~0.3 s at every start
-
-    pdf = FPDF(format="A4")
+    pdf, _t = _start(doc)
     pdf.set_title(_t(doc.get("number") or f"Folio {doc.get('reference')}"))
     pdf.set_creator("Innkeeper")
     pdf.add_page()
     seller = doc.get("seller", {})
-    pdf.set_font("Helvetica", "B", 16)
+    pdf.set_font(LATIN, "B", 16)
     title = {"credit_note": "Credit note", "invoice": "Invoice"}.get(doc.get("kind", ""), "Folio (draft)")
     pdf.cell(0, 10, _t(f"{title} {doc.get('number') or ''}".strip()), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 10)
+    pdf.set_font(LATIN, "", 10)
     for line in (
         seller.get("name"),
         seller.get("address"),
@@ -48,7 +112,7 @@ def render(doc: dict[str, Any]) -> bytes:
     widths = (30, 110, 40)
 
     def row(cells: tuple[str, str, str], bold: bool = False) -> None:
-        pdf.set_font("Helvetica", "B" if bold else "", 10)
+        pdf.set_font(LATIN, "B" if bold else "", 10)
         for i, (w, text) in enumerate(zip(widths, cells, strict=True)):
             pdf.cell(w, 7, _t(text), border="B" if bold else 0, align="R" if i == 2 else "L")
         pdf.ln(7)

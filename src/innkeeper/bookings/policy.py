@@ -45,6 +45,14 @@ def hours_before_checkin(checkin: date, check_in_time: time, timezone: str, now:
     return (arrival - now).total_seconds() / 3600
 
 
+def hours_before_start(b: Any, prop: Any, now: datetime) -> float:
+    """Hours from ``now`` to when the booking begins: a slot's start, a stay's property-local check-in
+    time on its arrival day. What every cancellation tier counts from."""
+    if b.start_at is not None:
+        return float((b.start_at - now).total_seconds() / 3600)
+    return hours_before_checkin(b.checkin, prop.check_in_time, prop.timezone, now)
+
+
 def refund_percent(policy: dict[str, Any], hours_before: float) -> int:
     """The refund percent of the first tier whose threshold ``hours_before`` reaches (none: 0 %)."""
     for threshold, percent in tiers_of(policy):

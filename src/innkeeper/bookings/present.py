@@ -25,6 +25,17 @@ def guest_to_api(g: BookingGuest) -> dict[str, Any]:
     }
 
 
+def _slot_times(b: Booking) -> dict[str, str | None]:
+    """A slot's start and end with the property's offset (as its quote has them), else nulls."""
+    if b.start_at is None or b.end_at is None:
+        return {"start": None, "end": None}
+    quote = b.quote or {}
+    return {
+        "start": quote.get("start") or b.start_at.isoformat(),
+        "end": quote.get("end") or b.end_at.isoformat(),
+    }
+
+
 def new_booking_totals(b: Booking) -> Totals:
     """The folio of a booking made in this request: it charges exactly the quote, nothing is paid."""
     return Totals(b.currency, b.total_minor, 0, 0)
@@ -48,7 +59,14 @@ def booking_to_api(
         "payment_status": b.payment_status,
         "expires_at": b.expires_at.isoformat() if b.expires_at else None,
         "property_id": str(b.property_id),
-        "room_type_id": str(b.room_type_id),
+        "kind": b.kind,
+        "room_type_id": str(b.room_type_id) if b.room_type_id else None,
+        "resource_id": str(b.resource_id) if b.resource_id else None,
+        **_slot_times(b),
+        "attendees": b.attendees,
+        "mode": b.mode,
+        "address": b.address,
+        "addons": b.addons,
         "checkin": b.checkin.isoformat(),
         "checkout": b.checkout.isoformat(),
         "departure": b.sold_until.isoformat(),

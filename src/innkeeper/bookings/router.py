@@ -18,13 +18,9 @@ from innkeeper.billing.invoices import InvoiceConflict
 from innkeeper.bookings import access, lifecycle
 from innkeeper.bookings.access import Caller
 from innkeeper.bookings.errors import (
-    BookingExpired,
     BookingNotFound,
-    IllegalTransition,
     InvalidBooking,
     NotAllowed,
-    PriceChanged,
-    PropertyInactive,
     RoomNotReady,
     RoomUnavailable,
 )
@@ -36,13 +32,15 @@ from innkeeper.bookings.present import (
     new_booking_totals,
     saved_guest_to_api,
 )
+from innkeeper.bookings.problems import SCOPED, SLOT_UNSELLABLE, STAFF, STATE, UNSELLABLE
 from innkeeper.bookings.schemas import (
+    AnyBookingIn,
+    AnyStaffBookingIn,
     AssignIn,
     BookingCancelledOut,
     BookingCreatedOut,
     BookingDetailOut,
     BookingEventOut,
-    BookingIn,
     BookingOut,
     BookingPaymentOut,
     CancelIn,
@@ -56,10 +54,10 @@ from innkeeper.bookings.schemas import (
     InvoiceViewOut,
     ModifyIn,
     PayIn,
+    RescheduleIn,
     RoomAssignmentOut,
     SavedGuestIn,
     SavedGuestOut,
-    StaffBookingIn,
 )
 from innkeeper.bookings.service import cancel as cancelling
 from innkeeper.bookings.service import checkout, payment, queries, stay
@@ -67,21 +65,19 @@ from innkeeper.bookings.service import confirm as confirming
 from innkeeper.bookings.service import create as creating
 from innkeeper.bookings.service import guests as guesting
 from innkeeper.bookings.service import modify as modifying
-from innkeeper.catalog.errors import RoomNotFound, RoomTypeNotFound
+from innkeeper.catalog.errors import RoomNotFound
 from innkeeper.catalog.service import get_property
-from innkeeper.identity.deps import ActorDep, Ctx, CurrentUser, OptionalUser, property_action
+from innkeeper.identity.deps import ActorDep, AnonymousReads, Ctx, CurrentUser, OptionalUser, property_action
 from innkeeper.identity.models import User
 from innkeeper.identity.permissions import Action
-from innkeeper.inventory.errors import OutsideHorizon, Unavailable
 from innkeeper.kit.http import DbSession, UnitOfWorkRoute
 from innkeeper.kit.idempotency import Idempotent
 from innkeeper.kit.pagination import ListOf, PageParams
-from innkeeper.kit.problems import JSON_WRITE, ProblemSpec, problem_responses
+from innkeeper.kit.problems import JSON_WRITE, problem_responses
 from innkeeper.kit.schemas import CurrencyMismatch
 from innkeeper.payments.errors import PaymentMethodUnavailable
 from innkeeper.payments.models import PaymentStatus
 from innkeeper.payments.schemas import PaymentOut
-from innkeeper.pricing.errors import PromoInvalid
 
 router = APIRouter(route_class=UnitOfWorkRoute, tags=["bookings"])
 
@@ -94,27 +90,6 @@ GuestToken = Annotated[
     ),
 ]
 QueryToken = Annotated[str | None, Query(alias="guest_token", max_length=100)]
-
-#: a booking the caller may not see (404), or may see but not act on with their role (403); an id
-#: that is no UUID (422)
-#: (401: a bearer token that is malformed, expired or revoked; a guest token or none is no 401)
-SCOPED: tuple[ProblemSpec, ...] = (401, BookingNotFound, (403, "auth.role"), 422)
-#: a staff-only route: a bearer token is required
-STAFF: tuple[ProblemSpec, ...] = SCOPED
-#: a change the booking's status or lapsed hold refuses
-STATE: tuple[ProblemSpec, ...] = (IllegalTransition, BookingExpired)
-#: why a stay cannot be sold as asked
-UNSELLABLE: tuple[ProblemSpec, ...] = (
-    Unavailable,
-    (409, "inventory.restricted"),
-    PriceChanged,
-    NotAllowed,
-    RoomTypeNotFound,
-    PropertyInactive,
-    InvalidBooking,
-    PromoInvalid,
-    OutsideHorizon,
-)
 
 
 async def _caller(user: OptionalUser, x_guest: GuestToken = None, q_guest: QueryToken = None) -> Caller:
@@ -141,10 +116,10 @@ async def _view(session: DbSession, b: Booking, **extra: Any) -> dict[str, Any]:
     dependencies=[Idempotent],
     response_model=BookingCreatedOut,
     response_model_exclude_unset=True,  # guest_token only for a booking made without an account
-    responses=problem_responses(*JSON_WRITE, *UNSELLABLE),
+    responses=problem_responses(*JSON_WRITE, *UNSELLABLE, *SLOT_UNSELLABLE),
 )
 async def create_booking(
-    data: BookingIn, ctx: Ctx, session: DbSession, user: OptionalUser, actor: ActorDep
+    data: AnyBookingIn, ctx: Ctx, session: DbSession, user: OptionalUser, actor: ActorDep
 ) -> dict[str, Any]:
     booking, token = await creating.create(ctx, session, data, user=user, actor=actor)
     # just created: nothing to read back (a test compares this with GET /bookings/{id})
@@ -156,11 +131,11 @@ async def create_booking(
     status_code=status.HTTP_201_CREATED,
     dependencies=[Idempotent],
     response_model=BookingDetailOut,
-    responses=problem_responses(*JSON_WRITE, 401, 403, 404, *UNSELLABLE),
+    responses=problem_responses(*JSON_WRITE, 401, 403, 404, *UNSELLABLE, *SLOT_UNSELLABLE),
 )
 async def staff_create_booking(
     property_id: uuid.UUID,
-    data: StaffBookingIn,
+    data: AnyStaffBookingIn,
     ctx: Ctx,
     session: DbSession,
     user: Annotated[User, Depends(property_action(Action.booking_create))],
@@ -190,8 +165,9 @@ async def list_bookings(
 
 @router.get(
     "/bookings/lookup",
+    dependencies=[AnonymousReads],
     response_model=BookingDetailOut,
-    responses=problem_responses(422, BookingNotFound),
+    responses=problem_responses(422, 429, BookingNotFound),
 )
 async def lookup(
     session: DbSession, reference: Annotated[str, Query(min_length=4, max_length=16)], email: EmailStr
@@ -283,6 +259,28 @@ async def modify(
 ) -> dict[str, Any]:
     b = await access.load(session, booking_id, caller, action=Action.booking_change, lock=True)
     await modifying.modify(ctx, session, b, data, user=user, actor=actor)
+    return await _view(session, b)
+
+
+@router.post(
+    "/bookings/{booking_id}/reschedule",
+    response_model=BookingDetailOut,
+    responses=problem_responses(
+        *JSON_WRITE, *SCOPED, *STATE, (409, "booking.price_changed"), *SLOT_UNSELLABLE
+    ),
+)
+async def reschedule(
+    booking_id: uuid.UUID,
+    caller: CallerDep,
+    data: RescheduleIn,
+    ctx: Ctx,
+    session: DbSession,
+    user: OptionalUser,
+    actor: ActorDep,
+) -> dict[str, Any]:
+    """Move a slot to another time: all-or-nothing, re-priced, kept in its history."""
+    b = await access.load(session, booking_id, caller, action=Action.booking_change, lock=True)
+    await modifying.reschedule(ctx, session, b, data, user=user, actor=actor)
     return await _view(session, b)
 
 

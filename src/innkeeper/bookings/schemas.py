@@ -5,7 +5,16 @@ import uuid
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Strict,
+    StringConstraints,
+    Tag,
+    model_validator,
+)
 
 from innkeeper.identity.schemas import Email, FullName, Phone
 from innkeeper.kit.outputs import Instant, Out
@@ -13,6 +22,8 @@ from innkeeper.kit.schemas import MoneyIn, MoneyOut
 from innkeeper.payments.schemas import PaymentOut
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+#: a count of rooms, guests or attendees: a JSON integer (``true`` or ``"2"`` is 422, not 1 or 2)
+Count = Annotated[int, Strict()]
 
 
 class Contact(BaseModel):
@@ -28,8 +39,8 @@ class BookingIn(BaseModel):
     room_type_id: uuid.UUID
     checkin: date
     checkout: date
-    rooms: int = Field(1, ge=1, le=1000)
-    guests: int = Field(2, ge=1, le=1000)
+    rooms: Count = Field(1, ge=1, le=1000)
+    guests: Count = Field(2, ge=1, le=1000)
     contact: Contact | None = None
     expected_total: MoneyIn | None = None
     promo_code: (
@@ -41,6 +52,72 @@ class BookingIn(BaseModel):
 class StaffBookingIn(BookingIn):
     source: Literal["direct", "phone", "walk_in", "ota"] = "direct"
     confirm: bool = False
+
+
+class AddressIn(BaseModel):
+    """Where a travelling professional goes; the coordinates price the trip."""
+
+    model_config = ConfigDict(extra="forbid")
+    line: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+    city: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+
+
+class AddonIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+    quantity: Count = Field(1, ge=1, le=1000)
+
+
+class SlotBookingIn(BaseModel):
+    """A slot of an hourly resource. ``start``/``end``: ISO 8601 with an offset, or naive and then read
+    in the property's time zone (a naive time in a DST gap is 422)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    resource_id: uuid.UUID
+    start: dt.datetime
+    end: dt.datetime
+    attendees: Count | None = Field(None, ge=1, le=100_000)
+    mode: Literal["on_site", "travel", "online"] | None = None
+    address: AddressIn | None = None
+    addons: list[AddonIn] = Field(default_factory=list, max_length=50)
+    contact: Contact | None = None
+    expected_total: MoneyIn | None = None
+    promo_code: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] | None
+    ) = None
+    notes: Text | None = None
+
+
+class StaffSlotBookingIn(SlotBookingIn):
+    source: Literal["direct", "phone", "walk_in", "ota"] = "direct"
+    confirm: bool = False
+
+
+class RescheduleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    start: dt.datetime
+    end: dt.datetime
+    expected_total: MoneyIn | None = None
+
+
+def _booking_kind(value: Any) -> str:
+    """A body naming a ``resource_id`` books a slot; anything else a stay."""
+    has = value.get("resource_id") if isinstance(value, dict) else getattr(value, "resource_id", None)
+    return "slot" if has is not None else "stay"
+
+
+#: ``POST /bookings``: a stay or a slot, told apart by ``resource_id``
+AnyBookingIn = Annotated[
+    Annotated[BookingIn, Tag("stay")] | Annotated[SlotBookingIn, Tag("slot")], Discriminator(_booking_kind)
+]
+#: ``POST /properties/{id}/bookings``: the same, taken by staff
+AnyStaffBookingIn = Annotated[
+    Annotated[StaffBookingIn, Tag("stay")] | Annotated[StaffSlotBookingIn, Tag("slot")],
+    Discriminator(_booking_kind),
+]
 
 
 DocumentType = Literal["passport", "national_id", "driving_license", "other"]
@@ -95,8 +172,8 @@ class ModifyIn(BaseModel):
     checkin: date | None = None
     checkout: date | None = None
     room_type_id: uuid.UUID | None = None
-    rooms: int | None = Field(None, ge=1, le=1000)
-    guests: int | None = Field(None, ge=1, le=1000)
+    rooms: Count | None = Field(None, ge=1, le=1000)
+    guests: Count | None = Field(None, ge=1, le=1000)
     expected_total: MoneyIn | None = None
 
 
@@ -168,7 +245,15 @@ class BookingOut(Out):
     payment_status: str = Field(examples=["unpaid"])
     expires_at: Instant | None = Field(description="Until when an unpaid reservation holds its rooms")
     property_id: uuid.UUID
-    room_type_id: uuid.UUID
+    kind: Literal["stay", "slot"] = Field(description="nights of a room type, or a slot of a resource")
+    room_type_id: uuid.UUID | None = Field(description="a stay's room type (null for a slot)")
+    resource_id: uuid.UUID | None = Field(description="a slot's resource (null for a stay)")
+    start: Instant | None = Field(description="a slot's start, with the property's offset")
+    end: Instant | None = Field(description="a slot's end, with the property's offset")
+    attendees: int | None
+    mode: str | None = Field(examples=["on_site"])
+    address: dict[str, Any] | None
+    addons: list[dict[str, Any]] | None
     checkin: date
     checkout: date
     departure: date = Field(description="The last night sold ends here (an early departure moves it)")

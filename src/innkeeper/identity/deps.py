@@ -133,3 +133,21 @@ async def write_rate_limit(request: Request, ctx: Ctx) -> None:
     await ctx.limiter.hit(
         ctx.settings.write_rate_limit, "write", subject, message="Too many writes; slow down"
     )
+
+
+async def anonymous_read_rate_limit(request: Request, ctx: Ctx) -> None:
+    """Per client IP, a budget for the public reads a scraper would hammer (search, availability,
+    calendar, booking lookup, resource search and slots). Signed-in callers are not counted: their
+    reads are theirs, and a valid bearer token is needed to be one (an invalid one counts as anonymous)."""
+    if caller_scope(request).startswith("user:"):
+        return
+    await ctx.limiter.hit(
+        ctx.settings.anonymous_read_rate_limit,
+        "anonymous-read",
+        client_ip(request),
+        message="Too many requests from this address; slow down or sign in",
+    )
+
+
+#: Add to an anonymous read route's (or router's) ``dependencies``; document 429 in its ``responses``.
+AnonymousReads = Depends(anonymous_read_rate_limit)

@@ -18,7 +18,7 @@ from innkeeper.catalog import resources
 from innkeeper.catalog.errors import PropertyNotFound, ResourceNotFound
 from innkeeper.catalog.models import Resource
 from innkeeper.catalog.service import get_property
-from innkeeper.identity.deps import ActorDep, property_action
+from innkeeper.identity.deps import ActorDep, AnonymousReads, property_action
 from innkeeper.identity.models import User
 from innkeeper.identity.permissions import Action
 from innkeeper.inventory import hourly, schedule
@@ -202,9 +202,10 @@ def _check_request(resource: Resource, attendees: int | None, mode: str | None) 
 @router.get(
     "/resources/{resource_id}/slots",
     tags=["catalog"],
+    dependencies=[AnonymousReads],
     response_model=SlotsOut,
     responses=problem_responses(
-        ResourceNotFound, OutsideAvailability, (422, "slot.capacity"), (422, "slot.mode_unavailable")
+        429, ResourceNotFound, OutsideAvailability, (422, "slot.capacity"), (422, "slot.mode_unavailable")
     ),
 )
 async def slots(

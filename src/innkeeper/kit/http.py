@@ -7,10 +7,13 @@
 * :class:`RequestContextMiddleware` gives every request an id (``X-Request-ID``), binds it to the
   logs, writes the access line, records Prometheus metrics, and refuses before any route a body over
   the limit, a malformed ``Content-Length`` and NUL characters in any text input (``kit.text_input``).
+* :func:`install_middleware` puts it between the security headers (``kit.security_headers``), the
+  client address from trusted proxies only, the Host check and CORS.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 import uuid
 from collections.abc import Callable, Coroutine
@@ -27,7 +30,10 @@ from fastapi.routing import APIRoute
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from innkeeper.kit import idempotency, outage
 from innkeeper.kit.clock import utcnow
@@ -43,7 +49,8 @@ from innkeeper.kit.errors import (
     status_title,
 )
 from innkeeper.kit.metrics import HTTP_LATENCY, HTTP_REQUESTS
-from innkeeper.kit.security import decode_access_token
+from innkeeper.kit.security import decode_access_token, hash_token
+from innkeeper.kit.security_headers import SecurityHeaders, SecurityHeadersMiddleware
 from innkeeper.kit.text_input import nul_field_in_form, nul_field_in_headers, nul_field_in_json, nul_refusal
 
 log = structlog.get_logger(__name__)
@@ -126,9 +133,13 @@ def install_error_handlers(app: FastAPI) -> None:
             status=500,
         )
         error.title = "Internal server error"
+        # this handler runs outside every middleware (Starlette's ServerErrorMiddleware calls it)
         request_id = getattr(request.state, "request_id", None)
-        if request_id:  # this handler runs outside RequestContextMiddleware
+        if request_id:
             error.headers["X-Request-ID"] = request_id
+        security: SecurityHeaders | None = getattr(request.app.state, "security_headers", None)
+        if security is not None:
+            error.headers.update(security.for_json())
         return problem_response(request, error)
 
 
@@ -146,7 +157,10 @@ def _translate_db_error(exc: DBAPIError) -> AppError:
 
 
 def caller_scope(request: Request) -> str:
-    """Who is calling, for scoping idempotency keys: the bearer token's user, else anonymous."""
+    """Who is calling, for scoping idempotency keys and budgets: ``user:<id>`` for a valid bearer
+    token (``invalid`` for another one); without one, ``guest:<sha256>`` for the holder of a booking's
+    guest token (``X-Guest-Token`` or ``?guest_token=``), else ``ip:<client address>``, so two
+    anonymous callers never share a key."""
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         try:
@@ -156,7 +170,12 @@ def caller_scope(request: Request) -> str:
             return f"user:{claims['sub']}"
         except (jwt.InvalidTokenError, KeyError):
             return "invalid"
-    return "anon"
+    guest_token = request.headers.get("x-guest-token") or request.query_params.get("guest_token")
+    if guest_token:
+        return f"guest:{hash_token(guest_token)}"
+    address = client_ip(request)
+    # the scope column holds 80 characters: an address is at most 45, an odd peer name may be longer
+    return f"ip:{address}" if len(address) <= 64 else f"ip:{hashlib.sha256(address.encode()).hexdigest()}"
 
 
 class UnitOfWorkRoute(APIRoute):
@@ -230,6 +249,12 @@ DbSession = Annotated[AsyncSession, Depends(_db_session)]
 
 
 def client_ip(request: Request) -> str:
+    """The client's address, for per-IP limits, login throttles and audit rows: the connection's peer,
+    unless the peer is a trusted proxy. ``ProxyHeadersMiddleware`` (:func:`install_middleware`) then
+    has already put the forwarded client in its place: ``X-Forwarded-For`` read from the right,
+    trusted hops skipped, the first untrusted address. Without trusted proxies the header is ignored,
+    so a client cannot choose its own address. The server itself must not rewrite the peer from the
+    header (``innkeeper serve`` runs uvicorn with ``proxy_headers=False``)."""
     return request.client.host if request.client else "unknown"
 
 
@@ -402,3 +427,72 @@ class RequestContextMiddleware:
             status=status,
             duration_ms=round(elapsed * 1000, 2),
         )
+
+
+class HostCheckMiddleware:
+    """Starlette's :class:`TrustedHostMiddleware` decides whether the ``Host`` header is one of ours; a
+    refused one is answered 400 ``request.host_invalid`` as problem+json instead of its plain text."""
+
+    def __init__(self, app: ASGIApp, allowed_hosts: list[str]) -> None:
+        self.app = app
+        self.check = TrustedHostMiddleware(self._allowed, allowed_hosts=allowed_hosts, www_redirect=False)
+
+    @staticmethod
+    async def _allowed(scope: Scope, receive: Receive, send: Send) -> None:
+        scope["state"]["host_allowed"] = True
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        state = scope.setdefault("state", {})
+        state["host_allowed"] = False
+
+        async def discard(message: Message) -> None:
+            """The check's own plain-text refusal: replaced by a problem below."""
+
+        await self.check(scope, receive, discard)
+        if state.pop("host_allowed"):
+            await self.app(scope, receive, send)
+            return
+        refusal = BadRequest("The Host header names no host served here", code="request.host_invalid")
+        await _send_problem(send, refusal, state.get("request_id", ""), scope["path"])
+
+
+#: what a browser on an allowed origin may send and read (CORS)
+CORS_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+CORS_REQUEST_HEADERS = ("Authorization", "Content-Type", "Idempotency-Key", "X-Guest-Token", "X-Request-ID")
+CORS_EXPOSED_HEADERS = ("X-Request-ID", "Retry-After", "Idempotent-Replayed", "Location", "ETag")
+
+
+def install_middleware(
+    app: FastAPI,
+    *,
+    max_body_bytes: int,
+    trusted_proxies: list[str],
+    allowed_hosts: list[str],
+    cors_origins: list[str],
+    hsts: bool,
+) -> None:
+    """The middleware every request passes, outermost first: security headers (so every answer below,
+    refusals included, gets them), the request context (id, access line, input checks), the client
+    address from ``X-Forwarded-For`` when the peer is one of ``trusted_proxies`` (none: never), the
+    Host check (unless ``allowed_hosts`` is ``*``), CORS for ``cors_origins`` (none: no CORS headers,
+    a preflight is answered like any unknown OPTIONS)."""
+    if cors_origins:  # added first: innermost
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=cors_origins,
+            allow_methods=CORS_METHODS,
+            allow_headers=CORS_REQUEST_HEADERS,
+            expose_headers=CORS_EXPOSED_HEADERS,
+            max_age=600,
+        )
+    if "*" not in allowed_hosts:
+        app.add_middleware(HostCheckMiddleware, allowed_hosts=allowed_hosts)
+    if trusted_proxies:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=trusted_proxies)
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=max_body_bytes)
+    security = SecurityHeaders(hsts=hsts)
+    app.state.security_headers = security  # for the 500 handler, which runs outside every middleware
+    app.add_middleware(SecurityHeadersMiddleware, headers=security)

@@ -10,6 +10,12 @@ and end as ``failed`` rows that stay visible (``innkeeper jobs``, ``GET /api/v1/
 
 Periodic jobs are rows in ``job_schedules``; a runner that advances ``next_run_at`` with a conditional
 UPDATE owns that run, so each period fires once however many runners there are.
+
+Wake-up: a transaction that enqueued a job due now wakes the idle runners as it commits (never when it
+rolls back): in process at once (the runners on the same database engine), and on PostgreSQL every
+other process's through ``NOTIFY innkeeper_jobs``, which the database delivers only on commit, once per
+transaction. Runners keep polling every ``poll_interval`` as well: a lost notification only delays a
+job to the next poll, correctness never depends on one.
 """
 
 from __future__ import annotations
@@ -21,18 +27,23 @@ import socket
 import traceback
 import uuid
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import asyncpg
 import structlog
-from sqlalchemy import Index, String, Text, and_, or_, select, update
+from sqlalchemy import Index, String, Text, and_, event, or_, select, text, update
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
+from sqlalchemy.pool import Pool
 
 from innkeeper.kit.clock import utcnow
-from innkeeper.kit.db import Base, Database, IdMixin, insert_for, on_commit
+from innkeeper.kit.db import Base, Database, IdMixin, insert_for
 from innkeeper.kit.metrics import JOBS_RUN
+from innkeeper.kit.outage import DatabaseUnavailable, ThrottledWarning
 
 log = structlog.get_logger(__name__)
 
@@ -108,12 +119,59 @@ class JobRegistry:
 
 registry = JobRegistry()
 
-_wake_listeners: list[asyncio.Event] = []
+#: PostgreSQL channel of the commits that enqueued a job due now
+NOTIFY_CHANNEL = "innkeeper_jobs"
+#: ``session.info`` key: the session's transaction enqueued a job due now
+_ENQUEUED = "innkeeper_jobs_enqueued"
+_PROCESS = uuid.uuid4().hex
+#: the idle runners' wake-up events, by the connection pool of their database engine
+_idle_runners: dict[Pool, set[asyncio.Event]] = {}
 
 
-async def _wake() -> None:
-    for event in list(_wake_listeners):
-        event.set()
+def _pool_of(session: Session) -> Pool:
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    return engine.pool  # an engine and its ``execution_options`` copies share the pool
+
+
+def _token(pool: Pool) -> str:
+    """The NOTIFY payload naming the sender's engine: its own runners, woken in process, ignore it."""
+    return f"{_PROCESS}.{id(pool)}"
+
+
+def wake_after_commit(session: AsyncSession) -> None:
+    """Wake the idle runners when ``session``'s transaction commits (``enqueue`` calls this; so may
+    code that makes a job due some other way, such as a retry)."""
+    session.info[_ENQUEUED] = True
+
+
+def _commit_wakes(session: Session) -> bool:
+    """In a commit event: the transaction enqueued work due now, and it is the whole transaction that
+    commits (the commit events also fire when a SAVEPOINT is released)."""
+    return bool(session.info.get(_ENQUEUED)) and not session.in_nested_transaction()
+
+
+@event.listens_for(Session, "before_commit")
+def _notify_other_processes(session: Session) -> None:
+    if _commit_wakes(session) and session.get_bind().dialect.name == "postgresql":
+        # delivered by PostgreSQL on commit only; one per transaction (same channel and payload)
+        session.execute(
+            text("SELECT pg_notify(:channel, :token)"),
+            {"channel": NOTIFY_CHANNEL, "token": _token(_pool_of(session))},
+        )
+
+
+@event.listens_for(Session, "after_commit")
+def _wake_runners_in_process(session: Session) -> None:
+    if _commit_wakes(session):
+        for wake in _idle_runners.get(_pool_of(session), ()):
+            wake.set()
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_rolled_back(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the whole transaction ended: committed (woken above) or rolled back
+        session.info.pop(_ENQUEUED, None)
 
 
 def enqueue(
@@ -131,7 +189,8 @@ def enqueue(
     if max_attempts is not None:
         job.max_attempts = max_attempts
     session.add(job)
-    on_commit(session, _wake)
+    if job.run_at <= utcnow():
+        wake_after_commit(session)
     return job
 
 
@@ -139,6 +198,61 @@ def backoff(attempt: int) -> timedelta:
     """2, 4, 8 … seconds, capped at one hour, with ±20% jitter."""
     base = min(3600.0, 2.0**attempt)
     return timedelta(seconds=base * random.uniform(0.8, 1.2))
+
+
+#: what a lost, refused or silent LISTEN connection raises
+_LISTEN_ERRORS = (OSError, asyncio.TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
+
+
+async def listen_for_jobs(
+    database_url: str,
+    wake: Callable[[], None],
+    *,
+    ignore: str = "",
+    retry_max_seconds: float = 30.0,
+    check_seconds: float = 30.0,
+) -> None:
+    """Call ``wake`` whenever another process commits a job (PostgreSQL ``LISTEN`` on a connection of
+    its own, outside the pool), until cancelled. Notifications whose payload is ``ignore`` (those of
+    our own engine, whose commits wake us in process) are skipped. A lost connection is reopened after
+    1 s, then 2, 4 … up to ``retry_max_seconds``, with a warning once a minute at most."""
+    dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    warn = ThrottledWarning("jobs.listen.unavailable")
+    delay = 1.0
+    while True:
+        conn: asyncpg.Connection | None = None
+        try:
+            conn = await asyncpg.connect(dsn, timeout=check_seconds)
+            delay = 1.0
+            await _listen_until_lost(conn, wake, ignore, check_seconds)
+            error = "connection lost"
+        except _LISTEN_ERRORS as exc:
+            error = f"{type(exc).__name__}: {exc}"
+        finally:
+            if conn is not None:
+                conn.terminate()  # no goodbye needed: the server drops the LISTEN with the session
+        warn(error=error, retry_seconds=delay)
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, retry_max_seconds)
+
+
+async def _listen_until_lost(
+    conn: asyncpg.Connection, wake: Callable[[], None], ignore: str, check_seconds: float
+) -> None:
+    lost = asyncio.Event()
+    conn.add_termination_listener(lambda _conn: lost.set())
+
+    def notified(_conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        if payload != ignore:
+            wake()
+
+    await conn.add_listener(NOTIFY_CHANNEL, notified)
+    wake()  # for what was committed while nobody listened
+    while not lost.is_set():
+        with suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(lost.wait(), check_seconds)
+        if not lost.is_set():  # a quiet spell: make sure the connection did not die silently
+            await conn.fetchval("SELECT 1", timeout=check_seconds)
 
 
 class JobRunner:
@@ -153,7 +267,9 @@ class JobRunner:
         max_attempts: int = 8,
         worker_id: str | None = None,
         jobs: JobRegistry = registry,
+        listen: bool = True,
     ) -> None:
+        """``listen``: on PostgreSQL, :meth:`run_forever` also wakes on other processes' commits."""
         self.db = db
         self.services = services or {}
         self.poll_interval = poll_interval
@@ -162,8 +278,11 @@ class JobRunner:
         self.max_attempts = max_attempts
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.jobs = jobs
+        self.listen = listen
         self._wake = asyncio.Event()
         self._schedules_ready = False
+        self._outage = ThrottledWarning("jobs.runner.database_unavailable")
+        self._in_outage = False
 
     async def ensure_schedules(self) -> None:
         if not self.jobs.periodics:
@@ -293,19 +412,39 @@ class JobRunner:
                 break
         return total
 
+    async def poll(self) -> int:
+        """One round of :meth:`run_forever`: :meth:`run_once`, with its errors logged. A database outage
+        is one warning, then at most one a minute (not a traceback every poll); anything else is a bug
+        and logs its traceback."""
+        try:
+            ran = await self.run_once()
+        except DatabaseUnavailable as exc:
+            self._in_outage = True
+            self._outage(worker=self.worker_id, problem=exc.code)
+            return 0
+        except Exception:
+            log.exception("jobs.runner.error", worker=self.worker_id)
+            return 0
+        if self._in_outage:
+            self._in_outage = False
+            self._outage.reset()
+            log.warning("jobs.runner.recovered", worker=self.worker_id)
+        return ran
+
     async def run_forever(self, stop: asyncio.Event) -> None:
-        _wake_listeners.append(self._wake)
+        """Run jobs until ``stop`` is set. When idle, wait ``poll_interval`` or until a commit that
+        enqueued wakes the runner (see the module's docstring)."""
+        pool = self.db.engine.sync_engine.pool
+        _idle_runners.setdefault(pool, set()).add(self._wake)
+        listener = None
+        if self.listen and not self.db.is_sqlite:
+            listener = asyncio.create_task(listen_for_jobs(self.db.url, self._wake.set, ignore=_token(pool)))
         log.info("jobs.runner.started", worker=self.worker_id)
         try:
             while not stop.is_set():
-                try:
-                    ran = await self.run_once()
-                except Exception:
-                    log.exception("jobs.runner.error")
-                    ran = 0
-                if ran:
+                self._wake.clear()  # before looking for work: a commit from now on ends the wait
+                if await self.poll():
                     continue
-                self._wake.clear()
                 waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
                 _done, pending = await asyncio.wait(
                     waiters, timeout=self.poll_interval, return_when=asyncio.FIRST_COMPLETED
@@ -313,5 +452,11 @@ class JobRunner:
                 for task in pending:
                     task.cancel()
         finally:
-            _wake_listeners.remove(self._wake)
+            _idle_runners[pool].discard(self._wake)
+            if not _idle_runners[pool]:
+                del _idle_runners[pool]
+            if listener is not None:
+                listener.cancel()
+                with suppress(asyncio.CancelledError):
+                    await listener
             log.info("jobs.runner.stopped", worker=self.worker_id)

@@ -8,14 +8,20 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
-from innkeeper.identity.deps import Ctx, OptionalUser
+from innkeeper.identity.deps import AnonymousReads, Ctx, OptionalUser
 from innkeeper.kit.http import DbSession, ReadRoute
 from innkeeper.kit.pagination import PageParams
 from innkeeper.kit.problems import problem_responses
 from innkeeper.search.resource_schemas import ResourcePageOut
 from innkeeper.search.resources import ResourceSearchParams, search_resources
 
-router = APIRouter(route_class=ReadRoute, tags=["catalog"], responses=problem_responses(422))
+# anonymous callers have a per-IP budget (INNKEEPER_ANONYMOUS_READ_RATE_LIMIT): 429 past it
+router = APIRouter(
+    route_class=ReadRoute,
+    tags=["catalog"],
+    dependencies=[AnonymousReads],
+    responses=problem_responses(422, 429),
+)
 
 StartTime = Annotated[
     str | None,

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Path, Query, Response
 
 from innkeeper.catalog.errors import PropertyNotFound, RoomTypeNotFound
 from innkeeper.catalog.schemas import check_slug
-from innkeeper.identity.deps import Ctx, OptionalUser
+from innkeeper.identity.deps import AnonymousReads, Ctx, OptionalUser
 from innkeeper.kit.errors import ValidationFailed
 from innkeeper.kit.http import DbSession, ReadRoute, fast_json
 from innkeeper.kit.pagination import ListOf, PageParams
@@ -30,7 +30,13 @@ from innkeeper.search.schemas import (
 )
 from innkeeper.search.service import SearchParams
 
-router = APIRouter(route_class=ReadRoute, tags=["catalog"], responses=problem_responses(422))
+# anonymous callers have a per-IP budget (INNKEEPER_ANONYMOUS_READ_RATE_LIMIT): 429 past it
+router = APIRouter(
+    route_class=ReadRoute,
+    tags=["catalog"],
+    dependencies=[AnonymousReads],
+    responses=problem_responses(422, 429),
+)
 #: an optional bearer token that is invalid or expired is still refused
 SIGNED_IN_OR_NOT = (401,)
 NO_PROPERTY = (PropertyNotFound, (422, "property.invalid_slug"))

@@ -30,7 +30,7 @@ async def cancel(
     prop = await session.get(Property, b.property_id)
     assert prop is not None
     now = utcnow()
-    hours = policy.hours_before_checkin(b.checkin, prop.check_in_time, prop.timezone, now)
+    hours = policy.hours_before_start(b, prop, now)
     percent = policy.refund_percent(b.cancellation_policy, hours) if b.status == Status.confirmed else 100
     await allocation_for(b).release(session, [b])
     refund, destination = await payment.refund_on_cancel(ctx, session, b, prop, percent, actor)

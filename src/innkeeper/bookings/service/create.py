@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any
@@ -13,65 +12,21 @@ from innkeeper.audit.service import Actor
 from innkeeper.billing import folio
 from innkeeper.bookings import lifecycle
 from innkeeper.bookings.allocation import allocation_for
-from innkeeper.bookings.errors import InvalidBooking, NotAllowed, PriceChanged, PropertyInactive
+from innkeeper.bookings.errors import InvalidBooking, NotAllowed, PropertyInactive
 from innkeeper.bookings.models import Booking, Source, Status
-from innkeeper.bookings.schemas import BookingIn, StaffBookingIn
+from innkeeper.bookings.schemas import BookingIn, SlotBookingIn, StaffBookingIn, StaffSlotBookingIn
 from innkeeper.bookings.service.confirm import confirm
+from innkeeper.bookings.service.priced import check_expected, price_request
 from innkeeper.catalog.models import Property
 from innkeeper.context import AppContext
 from innkeeper.identity.models import User
-from innkeeper.inventory import service as inventory
-from innkeeper.inventory.errors import Unavailable
 from innkeeper.kit.clock import utcnow
 from innkeeper.kit.db import dialect_insert, dialect_name
 from innkeeper.kit.ids import reference
 from innkeeper.kit.money import Money
-from innkeeper.kit.schemas import MoneyIn
 from innkeeper.kit.security import hash_token, random_token
 from innkeeper.pricing import service as pricing
-from innkeeper.pricing.engine import Quote
 from innkeeper.pricing.errors import PromoInvalid
-
-
-async def price(
-    ctx: AppContext,
-    session: AsyncSession,
-    room_type_id: uuid.UUID,
-    data: BookingIn,
-    user: User | None,
-    *,
-    property_id: uuid.UUID | None = None,
-) -> pricing.QuoteResult:
-    """Quote the stay and check its restrictions. Availability is settled later, under the locks,
-    because expired holds on these nights may still be reclaimed."""
-    result = await pricing.quote(
-        session,
-        ctx.settings,
-        room_type_id,
-        data.checkin,
-        data.checkout,
-        rooms=data.rooms,
-        guests=data.guests,
-        user=user,
-        promo_code=data.promo_code,
-        property_id=property_id,
-        require_available=False,
-    )
-    check = inventory.check_stay(result.days, data.checkin, data.checkout, 0)  # restrictions only
-    if not check.ok:
-        raise Unavailable(f"Not bookable: {check.reason}", code="inventory.restricted", reason=check.reason)
-    return result
-
-
-def check_expected(expected: MoneyIn | None, quote: Quote) -> None:
-    if expected is None:
-        return
-    wanted = expected.resolve(quote.currency, field="expected_total")
-    if wanted.minor != quote.total:
-        raise PriceChanged(
-            f"The total is now {Money(quote.total, quote.currency)}, not {wanted}",
-            total=Money(quote.total, quote.currency).to_api(),
-        )
 
 
 @lru_cache(maxsize=2)
@@ -95,7 +50,7 @@ async def insert_booking(session: AsyncSession, values: dict[str, Any]) -> Booki
 async def create(
     ctx: AppContext,
     session: AsyncSession,
-    data: BookingIn,
+    data: BookingIn | SlotBookingIn,
     *,
     user: User | None,
     actor: Actor,
@@ -104,45 +59,36 @@ async def create(
     """A ``reserved`` booking holding its rooms until ``expires_at`` (or, for staff with ``confirm``
     under a pay-at-property policy, a ``confirmed`` one). Returns the booking and, for guests
     without an account, their one-time ``guest_token``."""
-    staff = isinstance(data, StaffBookingIn) and staff_property is not None
+    staff = isinstance(data, StaffBookingIn | StaffSlotBookingIn) and staff_property is not None
     if user is None and data.contact is None:
         raise InvalidBooking(
             "Without an account, give a contact (name, email)",
             errors=[{"field": "contact", "message": "required without a bearer token", "type": "missing"}],
         )
-    # (another property's room type is "not found" for staff: the quote checks property_id)
-    priced = await price(
-        ctx,
-        session,
-        data.room_type_id,
-        data,
-        None if staff else user,
-        property_id=staff_property.id if staff_property else None,
+    # (another property's room type or resource is "not found" for staff: the quote checks property_id)
+    priced = await price_request(
+        ctx, session, data, None if staff else user, property_id=staff_property.id if staff_property else None
     )
-    prop, room_type, quote = priced.prop, priced.room_type, priced.quote
+    prop, quote = priced.prop, priced.quote
     if not prop.is_active and not staff:
         raise PropertyInactive("This property is not taking bookings")
     check_expected(data.expected_total, quote)
     if quote.promo_code and not await pricing.redeem_promo(session, quote.promo_code, prop.id):
         raise PromoInvalid(f"Promo code {quote.promo_code} is used up")
 
-    confirm_now = staff and isinstance(data, StaffBookingIn) and data.confirm
+    confirm_now = staff and isinstance(data, StaffBookingIn | StaffSlotBookingIn) and data.confirm
     if confirm_now and (prop.payment_policy or {}).get("mode") != "at_property":
         raise NotAllowed("Confirming without payment needs the property's 'at_property' payment policy")
 
     contact = data.contact
     values: dict[str, Any] = dict(
         property_id=prop.id,
-        room_type_id=room_type.id,
+        **priced.fields,
         user_id=user.id if user is not None and not staff else None,
         contact_name=contact.name if contact else (user.full_name if user else ""),
         contact_email=contact.email if contact else (user.email or "") if user else "",
         contact_phone=contact.phone if contact else (user.phone if user else None),
-        source=data.source if isinstance(data, StaffBookingIn) else Source.web.value,
-        checkin=data.checkin,
-        checkout=data.checkout,
-        rooms=data.rooms,
-        guests=data.guests,
+        source=data.source if isinstance(data, StaffBookingIn | StaffSlotBookingIn) else Source.web.value,
         status=Status.reserved.value,
         currency=quote.currency,
         total_minor=quote.total,
@@ -182,7 +128,7 @@ async def create(
         "created",
         data={"total": Money(quote.total, quote.currency).to_api(), "source": booking.source},
     )
-    await allocation_for(booking).hold(session, booking, seen=priced.days)
+    await allocation_for(booking).hold(session, booking, seen=priced.seen)
     if confirm_now:
         await confirm(ctx, session, booking, actor, reason="staff, pay at property")
     return booking, guest_token

@@ -1,8 +1,9 @@
-"""Modify dates, room type or number of rooms: re-priced and all-or-nothing.
+"""Change what a booking takes: a stay's dates, room type or rooms (modify), a slot's time
+(reschedule). Re-priced and all-or-nothing, through the booking's allocation.
 
-The new nights are taken and the old ones given back in **one** counter update per night (the net of
-both), under the same ordered locks: a stay that grows by a night needs one more room on that night
-only, and a failure leaves the booking and the inventory exactly as they were."""
+For a stay the new nights are taken and the old ones given back in **one** counter update per night
+(the net of both), under the same ordered locks; a slot's range moves in one row. A failure leaves the
+booking and its inventory exactly as they were."""
 
 from __future__ import annotations
 
@@ -16,33 +17,70 @@ from innkeeper.bookings import lifecycle
 from innkeeper.bookings.allocation import allocation_for
 from innkeeper.bookings.errors import BookingExpired, InvalidBooking
 from innkeeper.bookings.models import HOLD_STATES, Booking, Status
-from innkeeper.bookings.schemas import BookingIn, ModifyIn
+from innkeeper.bookings.schemas import BookingIn, ModifyIn, RescheduleIn
 from innkeeper.bookings.service import payment
-from innkeeper.bookings.service.create import check_expected, price
 from innkeeper.bookings.service.expiry import expire_if_lapsed
+from innkeeper.bookings.service.priced import check_expected, price, quote_time, slot_days, slot_of
 from innkeeper.context import AppContext
 from innkeeper.identity.models import User
+from innkeeper.inventory.hourly import local_instant
 from innkeeper.kit.money import Money
+from innkeeper.pricing.engine import Quote
 from innkeeper.pricing.errors import PromoInvalid
 
 
 def _snapshot(b: Booking) -> dict[str, Any]:
+    taken: dict[str, Any] = (
+        {"resource_id": str(b.resource_id), "start": b.start_at.isoformat(), "end": b.end_at.isoformat()}
+        if b.start_at is not None and b.end_at is not None
+        else {"room_type_id": str(b.room_type_id), "rooms": b.rooms, "guests": b.guests}
+    )
     return {
         "checkin": b.checkin.isoformat(),
         "checkout": b.checkout.isoformat(),
-        "rooms": b.rooms,
-        "guests": b.guests,
-        "room_type_id": str(b.room_type_id),
+        **taken,
         "total": Money(b.total_minor, b.currency).to_api(),
     }
+
+
+def _nothing_to_change() -> InvalidBooking:
+    return InvalidBooking(
+        "Nothing to change", errors=[{"field": "body", "message": "no change", "type": "noop"}]
+    )
+
+
+async def _changeable(session: AsyncSession, b: Booking, kind: str, action: str) -> None:
+    if await expire_if_lapsed(session, b):
+        raise BookingExpired("The reservation has expired")
+    lifecycle.require(b, *HOLD_STATES, Status.confirmed, action=action)
+    if b.kind != kind:
+        other = "reschedule" if b.kind == "slot" else "modify"
+        raise InvalidBooking(
+            f"This booking is a {b.kind}: change it with /{other}",
+            errors=[{"field": "body", "message": f"use /{other}", "type": "kind"}],
+        )
+
+
+async def _take_new_price(
+    session: AsyncSession, b: Booking, quote: Quote, actor: Actor, before: dict[str, Any], action: str
+) -> None:
+    """The re-priced booking's total, quote and folio (adjusting rows), a refund of what it now holds
+    beyond its bill, and the change in its history."""
+    b.total_minor = quote.total
+    b.quote = quote.to_api()
+    b.promo_code = quote.promo_code
+    await folio.sync_charges(session, b, actor)
+    await payment.after_modify(session, b)
+    lifecycle.event(
+        session, b, actor, action, from_status=b.status, data={"before": before, "after": _snapshot(b)}
+    )
 
 
 async def modify(
     ctx: AppContext, session: AsyncSession, b: Booking, data: ModifyIn, *, user: User | None, actor: Actor
 ) -> Booking:
-    if await expire_if_lapsed(session, b):
-        raise BookingExpired("The reservation has expired")
-    lifecycle.require(b, *HOLD_STATES, Status.confirmed, action="modify")
+    await _changeable(session, b, "stay", "modify")
+    assert b.room_type_id is not None
     request = BookingIn(
         room_type_id=data.room_type_id or b.room_type_id,
         checkin=data.checkin or b.checkin,
@@ -59,9 +97,7 @@ async def modify(
         b.guests,
     )
     if unchanged:
-        raise InvalidBooking(
-            "Nothing to change", errors=[{"field": "body", "message": "no change", "type": "noop"}]
-        )
+        raise _nothing_to_change()
     try:
         priced = await price(ctx, session, request.room_type_id, request, user, property_id=b.property_id)
     except PromoInvalid:  # the code has lapsed since booking: price without it
@@ -76,12 +112,47 @@ async def modify(
     b.rooms, b.guests = request.rooms, request.guests
     b.release_from = None
     await allocation.move(session, b, old)
-    b.total_minor = quote.total
-    b.quote = quote.to_api()
-    b.promo_code = quote.promo_code
-    await folio.sync_charges(session, b, actor)  # adjusting rows for what changed
-    await payment.after_modify(session, b)
-    lifecycle.event(
-        session, b, actor, "modified", from_status=b.status, data={"before": before, "after": _snapshot(b)}
-    )
+    await _take_new_price(session, b, quote, actor, before, "modified")
+    return b
+
+
+async def reschedule(
+    ctx: AppContext, session: AsyncSession, b: Booking, data: RescheduleIn, *, user: User | None, actor: Actor
+) -> Booking:
+    """Move a slot to another time of its resource: open for booking (422), free (409), re-priced with
+    the same attendees, mode, address and add-ons (a lapsed promo code is dropped)."""
+    await _changeable(session, b, "slot", "reschedule")
+    resource, prop = await slot_of(session, b.resource_id, property_id=b.property_id)  # type: ignore[arg-type]
+    start = local_instant(data.start, prop.timezone, field="start")
+    end = local_instant(data.end, prop.timezone, field="end")
+    if (start, end) == (b.start_at, b.end_at):
+        raise _nothing_to_change()
+
+    async def priced(promo_code: str | None) -> Quote:
+        return await quote_time(
+            session,
+            resource,
+            prop,
+            start,
+            end,
+            attendees=b.attendees,
+            mode=b.mode,
+            address=b.address,
+            addons=b.addons,
+            promo_code=promo_code,
+            user=user,
+        )
+
+    try:
+        quote = await priced(b.promo_code)
+    except PromoInvalid:  # the code has lapsed since booking: price without it
+        quote = await priced(None)
+    check_expected(data.expected_total, quote)
+    before = _snapshot(b)
+    allocation = allocation_for(b)
+    old = allocation.footprint(b)
+    b.start_at, b.end_at = start, end
+    b.checkin, b.checkout = slot_days(start, end, prop.timezone)
+    await allocation.move(session, b, old)
+    await _take_new_price(session, b, quote, actor, before, "rescheduled")
     return b
