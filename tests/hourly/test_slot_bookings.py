@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from innkeeper.bookings.models import Booking
+from innkeeper.bookings.service.expiry import complete_ended
 from innkeeper.context import AppContext
 from innkeeper.inventory.hourly_models import ResourceAllocation
 from innkeeper.kit.clock import clock
@@ -196,3 +197,27 @@ async def test_a_guest_without_an_account_books_a_slot(client: httpx.AsyncClient
     token = r.json()["guest_token"]
     seen = await client.get(f"{API}/bookings/{r.json()['id']}", headers={"X-Guest-Token": token})
     assert seen.status_code == 200 and seen.json()["kind"] == "slot"
+
+
+async def test_a_hall_is_checked_in_on_its_day_and_a_paid_slot_completes_after_its_end(
+    client: httpx.AsyncClient, ctx: AppContext, runner: JobRunner
+) -> None:
+    clock.freeze(clock.now() + timedelta(days=7) - timedelta(hours=2))  # DAY, 08:00
+    h = await hall(client)
+    me = await user(client)
+    b = (await book_slot(client, h, me, at(10), at(12))).json()
+    later = (await book_slot(client, h, me, at(14), at(15))).json()
+    for booking in (b, later):
+        await simulate(client, runner, (await pay(client, booking["id"], me))["id"])
+    checked_in = await client.post(f"{API}/bookings/{b['id']}/check-in", json={}, headers=h["owner"])
+    assert checked_in.status_code == 200 and checked_in.json()["status"] == "checked_in", checked_in.text
+    async with ctx.db.unit_of_work() as session:
+        assert await complete_ended(session) == 0  # nothing has ended yet
+    clock.advance(timedelta(hours=5))  # 13:00: the first slot ended, the second not
+    async with ctx.db.unit_of_work() as session:
+        assert await complete_ended(session) == 1
+    async with ctx.db.unit_of_work(write=False) as session:
+        done = await session.get(Booking, uuid.UUID(b["id"]))
+        pending = await session.get(Booking, uuid.UUID(later["id"]))
+        assert done is not None and pending is not None
+        assert (done.status, pending.status) == ("checked_out", "confirmed")

@@ -5,8 +5,9 @@ PostgreSQL, triggers under SQLite's write lock; ``inventory.allocations``). A ho
 same row, so confirming moves nothing. Lapsed holds whose time a request needs are expired in the
 same transaction, before the insert, so they never block a sale (invariant 3).
 
-Lock order, as for stays: booking rows first (the lapsed holds in the way, ``SKIP LOCKED``), then the
-allocation rows.
+Lock order: the booking's own row, then the resource's row (``allocations.lock_resource``: one writer
+of a resource's allocations at a time, so concurrent overlapping inserts queue instead of deadlocking
+in the exclusion check), then the lapsed holds in the way (``SKIP LOCKED``), then the allocation rows.
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ class HourlyAllocation:
 
     async def hold(self, session: AsyncSession, b: Booking, *, seen: Any = None) -> None:
         resource = await _resource(session, b)
+        await allocations.lock_resource(session, resource.id)
         await _reclaim(session, b, resource)
         start, end = _span(b)
         await allocations.take(session, resource, b.id, start, end)
@@ -93,6 +95,7 @@ class HourlyAllocation:
         if before == self.footprint(b):
             return  # the time did not change (a no-show, say): nothing to give back or take
         resource = await _resource(session, b)
+        await allocations.lock_resource(session, resource.id)
         if reclaim:
             await _reclaim(session, b, resource)
         start, end = _span(b)

@@ -16,7 +16,8 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     S.reserved: frozenset({S.guests_added, S.payment_pending, S.confirmed, S.cancelled, S.expired}),
     S.guests_added: frozenset({S.guests_added, S.payment_pending, S.confirmed, S.cancelled, S.expired}),
     S.payment_pending: frozenset({S.guests_added, S.payment_pending, S.confirmed, S.cancelled, S.expired}),
-    S.confirmed: frozenset({S.checked_in, S.cancelled, S.no_show}),
+    # confirmed -> checked_out: a slot completed after its end without a check-in (expiry.complete_ended)
+    S.confirmed: frozenset({S.checked_in, S.checked_out, S.cancelled, S.no_show}),
     S.checked_in: frozenset({S.checked_out}),
     S.checked_out: frozenset(),
     S.cancelled: frozenset(),

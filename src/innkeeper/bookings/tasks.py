@@ -1,4 +1,4 @@
-"""Periodic booking jobs: expire unpaid holds, mark no-shows, send pre-arrival reminders."""
+"""Periodic booking jobs: expire unpaid holds, mark no-shows, complete ended slots, send reminders."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from innkeeper.bookings import notify
 from innkeeper.bookings.models import Booking, Status
-from innkeeper.bookings.service.expiry import mark_no_shows, sweep_expired
+from innkeeper.bookings.service.expiry import complete_ended, mark_no_shows, sweep_expired
 from innkeeper.catalog.models import Property
 from innkeeper.context import AppContext
 from innkeeper.kit.clock import local_today, utcnow
@@ -28,6 +28,12 @@ async def expire_holds(job: JobContext, _payload: dict[str, Any]) -> None:
 async def no_shows(job: JobContext, _payload: dict[str, Any]) -> None:
     async with job.db.unit_of_work() as session:
         await mark_no_shows(session)
+
+
+@registry.periodic("bookings.complete_slots", every=timedelta(minutes=5))
+async def complete_slots(job: JobContext, _payload: dict[str, Any]) -> None:
+    async with job.db.unit_of_work() as session:
+        await complete_ended(session)
 
 
 @registry.periodic("bookings.reminders", every=timedelta(hours=1))

@@ -43,10 +43,22 @@ async def allocation_of(session: AsyncSession, booking_id: uuid.UUID) -> Resourc
     return await session.scalar(select(ResourceAllocation).where(ResourceAllocation.booking_id == booking_id))
 
 
+async def lock_resource(session: AsyncSession, resource_id: uuid.UUID) -> None:
+    """Take the resource's row lock (``FOR NO KEY UPDATE``: bookings referencing it may still be
+    inserted) before touching its allocations. Two transactions inserting overlapping ranges would
+    otherwise each wait on the other's uncommitted row in the exclusion check: PostgreSQL then
+    aborts one as a deadlock. Serialised per resource, the second sees the first's committed row
+    and gets its 409; the constraint stays the backstop. (SQLite: writers are serialised already.)"""
+    await session.execute(
+        select(Resource.id).where(Resource.id == resource_id).with_for_update(key_share=True)
+    )
+
+
 async def _hold(
     session: AsyncSession, resource: Resource, booking_id: uuid.UUID, start: datetime, end: datetime
 ) -> None:
     low, high = held_range(resource, start, end)
+    await lock_resource(session, resource.id)
     try:
         async with session.begin_nested():
             row = await allocation_of(session, booking_id)

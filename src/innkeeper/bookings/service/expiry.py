@@ -1,4 +1,5 @@
-"""Holds that lapse and arrivals that never come: expire unpaid holds, mark no-shows."""
+"""What time does to bookings: unpaid holds lapse, stays whose arrival day passed become no-shows, and
+slots whose end passed are completed (so reviews and loyalty can follow)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.audit.service import Actor
+from innkeeper.billing import folio
 from innkeeper.bookings import lifecycle
 from innkeeper.bookings.allocation import allocation_for
 from innkeeper.bookings.models import HOLD_STATES, Booking, Status
@@ -65,7 +67,12 @@ async def mark_no_shows(session: AsyncSession, limit: int = 500) -> int:
         await session.execute(
             select(Booking.id, Booking.checkin, Property.timezone)
             .join(Property, Property.id == Booking.property_id)
-            .where(Booking.status == Status.confirmed.value, Booking.checkin < latest_today)
+            # stays only: a slot that ended is completed (complete_ended), not a no-show
+            .where(
+                Booking.kind == "stay",
+                Booking.status == Status.confirmed.value,
+                Booking.checkin < latest_today,
+            )
             .order_by(Booking.checkin)
             .limit(limit)
         )
@@ -91,3 +98,31 @@ async def mark_no_shows(session: AsyncSession, limit: int = 500) -> int:
             session, b, Status.no_show, actor, "no_show", data={"released_from": b.release_from.isoformat()}
         )
     return len(bookings)
+
+
+async def complete_ended(session: AsyncSession, limit: int = 500) -> int:
+    """Slots whose end has passed are completed (``checked_out``) once their folio is settled; one with
+    money still due stays for the desk to settle and check out."""
+    ended = (
+        await session.scalars(
+            select(Booking)
+            .where(
+                Booking.kind == "slot",
+                Booking.status.in_([Status.confirmed.value, Status.checked_in.value]),
+                Booking.end_at <= utcnow(),
+            )
+            .order_by(Booking.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
+    actor = Actor.system("completion")
+    completed = 0
+    for b in ended:
+        await folio.sync_charges(session, b, actor)
+        if (await folio.totals(session, b)).balance_due:
+            continue
+        b.checked_out_at = utcnow()
+        lifecycle.move(session, b, Status.checked_out, actor, "completed")
+        completed += 1
+    return completed

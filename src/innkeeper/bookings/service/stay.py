@@ -208,9 +208,12 @@ async def check_in(session: AsyncSession, b: Booking, actor: Actor, *, room_id: 
             code="booking.not_arrival_day",
         )
     current = await active_assignments(session, b.id)
-    if room_id is not None and all(a.room_id != room_id for a in current):
+    if b.room_type_id is None:  # a slot: the hall or meeting room is the resource booked, no room to place
+        if room_id is not None:
+            raise IllegalTransition("A slot has no room to assign", code="booking.no_rooms")
+    elif room_id is not None and all(a.room_id != room_id for a in current):
         await assign(session, b, actor, room_id=room_id)
-    if len(await active_assignments(session, b.id)) < b.rooms:
+    if b.room_type_id is not None and len(await active_assignments(session, b.id)) < b.rooms:
         await assign(session, b, actor, room_id=None)
     rooms = (
         await session.scalars(
