@@ -19,8 +19,8 @@ from innkeeper.inventory.hourly_models import ResourceAllocation
 from innkeeper.kit.clock import clock
 from innkeeper.kit.jobs import JobRunner
 from tests.billing.support import get, pay, simulate
-from tests.catalog_support import day, freeze, user
-from tests.helpers import API, assert_problem
+from tests.catalog_support import add_member, day, freeze, user
+from tests.helpers import API, assert_problem, bearer, signup
 from tests.hourly.support import add_resource, every_day, set_windows, slots, venue
 
 #: Monday 2030-03-11 in Lisbon (UTC+0 in March, before the clocks change)
@@ -221,3 +221,35 @@ async def test_a_hall_is_checked_in_on_its_day_and_a_paid_slot_completes_after_i
         pending = await session.get(Booking, uuid.UUID(later["id"]))
         assert done is not None and pending is not None
         assert (done.status, pending.status) == ("checked_out", "confirmed")
+
+
+async def test_a_professional_sees_the_bookings_of_their_own_resource_only(
+    client: httpx.AsyncClient, ctx: AppContext
+) -> None:
+    owner, prop = await venue(client, kind="practice")
+    pid = prop["id"]
+    ana_tokens = await signup(client)
+    ana = bearer(ana_tokens)
+    await add_member(client, owner, pid, ana_tokens, "professional")
+    resources = []
+    for name in ("Ana", "Bruno"):
+        r = await add_resource(client, owner, pid, kind="professional", name=name)
+        assert (
+            await set_windows(client, owner, pid, r["id"], every_day("08:00", "20:00"))
+        ).status_code == 200
+        resources.append({"owner": owner, "prop": prop, "resource": r})
+    linked = await client.patch(
+        f"{API}/properties/{pid}/resources/{resources[0]['resource']['id']}",
+        headers=owner,
+        json={"user_email": ana_tokens["user"]["email"]},
+    )
+    assert linked.status_code == 200, linked.text
+    customer = await user(client)
+    hers = (await book_slot(client, resources[0], customer, at(10), at(11))).json()
+    his = (await book_slot(client, resources[1], customer, at(10), at(11))).json()
+    listed = (await client.get(f"{API}/bookings", headers=ana)).json()
+    assert [b["id"] for b in listed["items"]] == [hers["id"]]
+    assert (await client.get(f"{API}/bookings/{hers['id']}", headers=ana)).status_code == 200
+    assert_problem(await client.get(f"{API}/bookings/{his['id']}", headers=ana), 403, "auth.role")
+    # seeing is all: the customer's booking is not theirs to cancel
+    assert_problem(await client.post(f"{API}/bookings/{hers['id']}/cancel", headers=ana, json={}), 403)

@@ -17,8 +17,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.bookings.errors import BookingNotFound
 from innkeeper.bookings.models import Booking
+from innkeeper.catalog.models import Resource
 from innkeeper.identity.models import PropertyMembership, User
-from innkeeper.identity.permissions import BOOKER_ACTIONS, Action, permits, role_at, roles_for
+from innkeeper.identity.permissions import (
+    BOOKER_ACTIONS,
+    OWN_RESOURCE_BOOKING_ACTIONS,
+    OWN_RESOURCE_ROLES,
+    Action,
+    permits,
+    role_at,
+    roles_for,
+)
 from innkeeper.kit.errors import Forbidden
 from innkeeper.kit.security import constant_time_equal, hash_token
 
@@ -65,9 +74,23 @@ async def load(
     role = await role_at(session, user.id, booking.property_id) if user is not None else None
     if role is None:
         raise BookingNotFound()
+    if user is not None and await _own_resource(session, booking, user, role, action):
+        return booking
     if not permits(role, action):
         raise Forbidden("Your role at this property does not allow this", code="auth.role")
     return booking
+
+
+async def _own_resource(
+    session: AsyncSession, booking: Booking, user: User, role: str, action: Action
+) -> bool:
+    """A professional sees the bookings of the resource linked to their own account."""
+    if booking.resource_id is None or role not in OWN_RESOURCE_ROLES:
+        return False
+    if action not in OWN_RESOURCE_BOOKING_ACTIONS:
+        return False
+    owner = await session.scalar(select(Resource.user_id).where(Resource.id == booking.resource_id))
+    return owner == user.id
 
 
 def visible_to(user: User) -> Select[Any]:
@@ -80,4 +103,19 @@ def visible_to(user: User) -> Select[Any]:
         PropertyMembership.user_id == user.id,
         PropertyMembership.role.in_([r.value for r in roles_for(Action.booking_view)]),
     )
-    return stmt.where(or_(Booking.user_id == user.id, Booking.property_id.in_(staff_of)))
+    own_resources = (
+        select(Resource.id)
+        .join(PropertyMembership, PropertyMembership.property_id == Resource.property_id)
+        .where(
+            Resource.user_id == user.id,
+            PropertyMembership.user_id == user.id,
+            PropertyMembership.role.in_([r.value for r in OWN_RESOURCE_ROLES]),
+        )
+    )
+    return stmt.where(
+        or_(
+            Booking.user_id == user.id,
+            Booking.property_id.in_(staff_of),
+            Booking.resource_id.in_(own_resources),
+        )
+    )

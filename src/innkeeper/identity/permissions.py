@@ -86,6 +86,8 @@ ROLE_ACTIONS: dict[PropertyRole, frozenset[Action]] = {
 
 #: Roles whose schedule actions reach only the resources linked to their own account.
 OWN_RESOURCE_ROLES = frozenset({PropertyRole.professional})
+#: What such a member may do with the bookings of their own resource: see them, nothing else.
+OWN_RESOURCE_BOOKING_ACTIONS = frozenset({Action.booking_view})
 
 #: What the booking's own customer (or whoever holds its ``guest_token``) may do with it, whatever
 #: their role at the property: a housekeeper's own holiday booking is theirs to see and change.
