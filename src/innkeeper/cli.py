@@ -129,7 +129,7 @@ def serve(
         log_level=settings.log_level.lower(),
         # the application alone reads X-Forwarded-For, from INNKEEPER_TRUSTED_PROXIES only (kit.http.
         # client_ip); uvicorn's own handling would trust any loopback peer and rewrite the client first
-        proxy_headers=True,
+        proxy_headers=False,
         access_log=False,
     )
 

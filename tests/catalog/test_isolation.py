@@ -159,6 +159,10 @@ def cases(w: dict[str, Any]) -> dict[tuple[str, str], Case]:
         ("PUT", f"{b}/guests"): Case(A.booking_change, json=[{"name": "Ann Guest"}]),
         ("POST", f"{b}/payments"): Case(A.booking_payment, json={"method": "card"}),
         ("POST", f"{b}/modify"): Case(A.booking_change, json={"checkout": d(5)}),
+        # (tenant A's booking is a stay: whoever may change it gets past the scope check to a 422)
+        ("POST", f"{b}/reschedule"): Case(
+            A.booking_change, json={"start": f"{d(3)}T10:00:00", "end": f"{d(3)}T11:00:00"}
+        ),
         ("POST", f"{b}/confirm"): Case(A.booking_confirm),
         ("POST", f"{b}/assign-room"): Case(A.booking_check_in, json={"room_id": room}),
         ("POST", f"{b}/rooms/{{room_id}}/move"): Case(

@@ -253,3 +253,29 @@ async def test_a_professional_sees_the_bookings_of_their_own_resource_only(
     assert_problem(await client.get(f"{API}/bookings/{his['id']}", headers=ana), 403, "auth.role")
     # seeing is all: the customer's booking is not theirs to cancel
     assert_problem(await client.post(f"{API}/bookings/{hers['id']}/cancel", headers=ana, json={}), 403)
+
+
+async def test_staff_book_a_slot_by_phone_with_a_source(client: httpx.AsyncClient, ctx: AppContext) -> None:
+    h = await hall(client)
+    r = await client.post(
+        f"{API}/properties/{h['prop']['id']}/bookings",
+        json={
+            "resource_id": h["resource"]["id"],
+            "start": at(9),
+            "end": at(11),
+            "attendees": 12,
+            "source": "phone",
+            "contact": {"name": "Rita Caller", "email": "rita@example.com"},
+        },
+        headers={**h["owner"], "Idempotency-Key": uuid.uuid4().hex},
+    )
+    assert r.status_code == 201, r.text
+    assert (r.json()["kind"], r.json()["source"], r.json()["attendees"]) == ("slot", "phone", 12)
+    # another property's resource is not theirs to book
+    other = await hall(client)
+    foreign = await client.post(
+        f"{API}/properties/{h['prop']['id']}/bookings",
+        json={"resource_id": other["resource"]["id"], "start": at(9), "end": at(11), "source": "phone"},
+        headers={**h["owner"], "Idempotency-Key": uuid.uuid4().hex},
+    )
+    assert_problem(foreign, 404, "resource.not_found")

@@ -20,7 +20,9 @@ from innkeeper.kit.clock import clock
 from innkeeper.kit.errors import Conflict
 from innkeeper.kit.http import DbSession, UnitOfWorkRoute
 from innkeeper.kit.idempotency import Idempotent
-from tests.helpers import assert_problem, bearer, signup
+from tests.bookings.support import hotel, stay
+from tests.catalog_support import freeze
+from tests.helpers import API, assert_problem, bearer, client_at, signup
 
 gate: dict[str, asyncio.Event] = {}
 #: Set when a waiting request has reached the endpoint (its key is claimed by then).
@@ -138,6 +140,43 @@ async def test_keys_are_scoped_to_the_caller(
             "/__things", json={"name": "same"}, headers={**bearer(who), "Idempotency-Key": "k"}
         )
         assert r.status_code == 201 and "Idempotent-Replayed" not in r.headers
+    assert await created(ctx) == 2
+
+
+async def test_anonymous_callers_at_other_addresses_do_not_share_keys(
+    app: Any, client: httpx.AsyncClient
+) -> None:
+    """The same key and body from two anonymous guests: each gets a booking of their own (once the key
+    was shared, the second guest was handed the first one's booking, guest token included)."""
+    freeze()  # the stay's dates are relative to the catalog tests' "now"
+    h = await hotel(client)
+    body = {**stay(h), "contact": {"name": "Gina Guest", "email": "gina@example.com"}}
+    headers = {"Idempotency-Key": "checkout-1"}
+    mine = await client.post(f"{API}/bookings", json=body, headers=headers)
+    async with client_at(app, "198.51.100.20") as neighbour:
+        theirs = await neighbour.post(f"{API}/bookings", json=body, headers=headers)
+    assert mine.status_code == theirs.status_code == 201, theirs.text
+    assert "Idempotent-Replayed" not in theirs.headers
+    assert mine.json()["id"] != theirs.json()["id"]
+    assert mine.json()["guest_token"] != theirs.json()["guest_token"]
+    again = await client.post(f"{API}/bookings", json=body, headers=headers)  # a retry still replays
+    assert again.headers["Idempotent-Replayed"] == "true" and again.json()["id"] == mine.json()["id"]
+
+
+async def test_a_guest_tokens_keys_are_the_tokens(
+    idem_app: Any, client: httpx.AsyncClient, ctx: AppContext
+) -> None:
+    """Holders of different guest tokens never share a key; one holder's retry replays from anywhere."""
+    for token in ("token-one", "token-two"):
+        r = await client.post(
+            "/__things", json={"name": "t"}, headers={"X-Guest-Token": token, "Idempotency-Key": "k"}
+        )
+        assert r.status_code == 201 and "Idempotent-Replayed" not in r.headers
+    async with client_at(idem_app, "198.51.100.21") as elsewhere:
+        retry = await elsewhere.post(
+            "/__things", json={"name": "t"}, headers={"X-Guest-Token": "token-one", "Idempotency-Key": "k"}
+        )
+    assert retry.headers["Idempotent-Replayed"] == "true"
     assert await created(ctx) == 2
 
 

@@ -15,6 +15,8 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import anyio
+
 if TYPE_CHECKING:
     from fpdf import FPDF
 
@@ -66,7 +68,8 @@ def _start(doc: dict[str, Any]) -> tuple[FPDF, Callable[[Any], str]]:
     for style, filename in LATIN_FILES.items():
         pdf.add_font(LATIN, style, FONTS / filename)
     covered = _coverage(LATIN_FILES[""])
-    if any(ord(c) not in covered for text in _strings(doc) for c in text):
+    beyond_latin = {ord(c) for text in _strings(doc) for c in text} - covered
+    if beyond_latin & _coverage(JAPANESE_FILE):
         pdf.add_font(JAPANESE, "", FONTS / JAPANESE_FILE)
         # no bold Japanese face is shipped: bold text falls back to the regular one
         pdf.set_fallback_fonts([JAPANESE], exact_match=False)
@@ -79,8 +82,28 @@ def _start(doc: dict[str, Any]) -> tuple[FPDF, Callable[[Any], str]]:
     return pdf, text
 
 
+def _cell(pdf: FPDF, w: float, h: float, text: str, **kwargs: Any) -> None:
+    """``pdf.cell`` with the current font set on the page before any text: fpdf2 2.8.9 loses it when a
+    line both starts and ends with fallback-font glyphs (a Japanese hotel name right after
+    ``set_font``), and draws the following lines with the wrong font (fpdf2 issue #1772's fix covers
+    only lines that end in the main font)."""
+    if pdf.will_page_break(h):  # break here, not inside ``cell``, where the font would be unset again
+        x = pdf.x
+        pdf.add_page(same=True)
+        pdf.x = x
+    if not pdf.current_font_is_set_on_page:
+        pdf.text(pdf.x, pdf.y, "")  # an empty text object: sets the font on the page, draws nothing
+    pdf.cell(w, h, text, **kwargs)
+
+
 def _m(money: dict[str, str]) -> str:
     return f"{money['amount']} {money['currency']}"
+
+
+async def render_off_loop(doc: dict[str, Any]) -> bytes:
+    """:func:`render` in a worker thread: a render takes tens of milliseconds (fonts are read and
+    subset each time), which must not stall the event loop's other requests."""
+    return await anyio.to_thread.run_sync(render, doc)
 
 
 def render(doc: dict[str, Any]) -> bytes:
@@ -92,7 +115,7 @@ def render(doc: dict[str, Any]) -> bytes:
     seller = doc.get("seller", {})
     pdf.set_font(LATIN, "B", 16)
     title = {"credit_note": "Credit note", "invoice": "Invoice"}.get(doc.get("kind", ""), "Folio (draft)")
-    pdf.cell(0, 10, _t(f"{title} {doc.get('number') or ''}".strip()), new_x="LMARGIN", new_y="NEXT")
+    _cell(pdf, 0, 10, _t(f"{title} {doc.get('number') or ''}".strip()), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(LATIN, "", 10)
     for line in (
         seller.get("name"),
@@ -107,14 +130,14 @@ def render(doc: dict[str, Any]) -> bytes:
         f"Credits invoice {doc['credits']}" if doc.get("credits") else "",
     ):
         if line:
-            pdf.cell(0, 6, _t(line), new_x="LMARGIN", new_y="NEXT")
+            _cell(pdf, 0, 6, _t(line), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     widths = (30, 110, 40)
 
     def row(cells: tuple[str, str, str], bold: bool = False) -> None:
         pdf.set_font(LATIN, "B" if bold else "", 10)
         for i, (w, text) in enumerate(zip(widths, cells, strict=True)):
-            pdf.cell(w, 7, _t(text), border="B" if bold else 0, align="R" if i == 2 else "L")
+            _cell(pdf, w, 7, _t(text), border="B" if bold else 0, align="R" if i == 2 else "L")
         pdf.ln(7)
 
     row(("Date", "Description", "Amount"), bold=True)

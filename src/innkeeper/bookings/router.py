@@ -526,7 +526,7 @@ async def get_invoice_pdf(
     doc = await invoices.view(session, b)
     name = doc.get("number") or f"folio-{b.reference}"
     return Response(
-        pdf.render(doc),
+        await pdf.render_off_loop(doc),
         media_type="application/pdf",
         headers={"Content-Disposition": f'inline; filename="{name}.pdf"'},
     )

@@ -10,7 +10,9 @@ request's unit of work, and the response is stored **in that same transaction**:
 response exists if and only if the work it describes was committed. A request that fails with a
 client error changed nothing, so its claim is released and the client may retry with the same
 key. A claim whose process died is taken over once its lease runs out. Keys are scoped to the
-caller (the user of the bearer token, or anonymous) and kept ``RETENTION`` (24 h).
+caller (``kit.http.caller_scope``: the bearer token's user; else the holder of a guest token, by its
+hash; else the client's address, so two anonymous guests never share a key) and kept ``RETENTION``
+(24 h).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
     python src/innkeeper/billing/fonts/make_subset.py NOTO_SANS_DIR NOTO_SANS_JP_DIR
 
-A maintenance script, not part of the package: the wheel ships only the .ttf files and OFL.txt.
+A maintenance script: nothing imports it (the app reads only the .ttf files here).
 """
 
 from __future__ import annotations

@@ -31,11 +31,12 @@ async def email_invoice(ctx: AppContext, session: AsyncSession, b: Booking, inv:
         f"Your invoice {number} for booking {b.reference} is attached.\n\n"
         f"Total: {inv.snapshot['total']['amount']} {inv.currency}\n"
     )
+    document = await pdf.render_off_loop(inv.snapshot)
     send_email(
         ctx,
         session,
         to=b.contact_email,
         subject=f"Your invoice {number} ({b.reference})",
         body=body,
-        attachments=[Attachment(f"{number}.pdf", "application/pdf", pdf.render(inv.snapshot))],
+        attachments=[Attachment(f"{number}.pdf", "application/pdf", document)],
     )
