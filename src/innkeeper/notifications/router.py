@@ -8,13 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
-from sqlalchemy import func, select
 
 from innkeeper.kit.errors import NotFound
 from innkeeper.kit.http import DbSession, UnitOfWorkRoute
 from innkeeper.kit.pagination import ListOf
 from innkeeper.kit.problems import problem_responses
-from innkeeper.notifications.models import DevMessage
+from innkeeper.notifications import service
 
 router = APIRouter(route_class=UnitOfWorkRoute, tags=["development"])
 
@@ -35,14 +34,7 @@ class DevOutbox(ListOf[DevMessageOut]):
 async def _messages(request: Request, session: DbSession, limit: int, to: str | None) -> DevOutbox:
     if request.app.state.ctx.settings.is_production:
         raise NotFound()
-    stmt = select(DevMessage)
-    count = select(func.count()).select_from(DevMessage)
-    if to:
-        stmt = stmt.where(DevMessage.to == to)
-        count = count.where(DevMessage.to == to)
-    rows = (
-        await session.scalars(stmt.order_by(DevMessage.sent_at.desc(), DevMessage.id.desc()).limit(limit))
-    ).all()
+    rows, total = await service.dev_messages(session, to=to, limit=limit)
     return DevOutbox(
         items=[
             DevMessageOut(
@@ -55,7 +47,7 @@ async def _messages(request: Request, session: DbSession, limit: int, to: str | 
             )
             for m in rows
         ],
-        total=int(await session.scalar(count) or 0),
+        total=total,
     )
 
 

@@ -10,10 +10,12 @@ import base64
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.context import AppContext
 from innkeeper.kit.jobs import enqueue
+from innkeeper.notifications.models import DevMessage
 
 DELIVER_JOB = "notifications.deliver"
 
@@ -89,3 +91,14 @@ def send_email(
         session,
         Message(channel="email", to=to, subject=subject, body=body, html=html, attachments=attachments or []),
     )
+
+
+async def dev_messages(session: AsyncSession, *, to: str | None, limit: int) -> tuple[list[DevMessage], int]:
+    """The development outbox, newest first (optionally to one address), and how many there are."""
+    stmt = select(DevMessage)
+    count = select(func.count()).select_from(DevMessage)
+    if to:
+        stmt = stmt.where(DevMessage.to == to)
+        count = count.where(DevMessage.to == to)
+    rows = await session.scalars(stmt.order_by(DevMessage.sent_at.desc(), DevMessage.id.desc()).limit(limit))
+    return list(rows.all()), int(await session.scalar(count) or 0)

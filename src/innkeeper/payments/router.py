@@ -7,16 +7,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, status
 from pydantic import BaseModel
-from sqlalchemy import func, select
 
-from innkeeper.audit.service import record
 from innkeeper.billing import wallet
 from innkeeper.identity.deps import ActorDep, Ctx, CurrentUser, PlatformAdmin
-from innkeeper.kit.clock import utcnow
 from innkeeper.kit.errors import NotFound
 from innkeeper.kit.http import DbSession, UnitOfWorkRoute
 from innkeeper.kit.idempotency import Idempotent
-from innkeeper.kit.jobs import enqueue
 from innkeeper.kit.pagination import ListOf
 from innkeeper.kit.problems import IDEMPOTENT, JSON_WRITE, problem_responses
 from innkeeper.kit.schemas import AmountInvalid, CurrencyMismatch, MoneyIn
@@ -34,7 +30,7 @@ from innkeeper.payments.errors import (
 )
 from innkeeper.payments.gateways.registry import gateway
 from innkeeper.payments.gateways.signing import HEADER
-from innkeeper.payments.models import EventStatus, Payment, WebhookEvent
+from innkeeper.payments.models import Payment
 from innkeeper.payments.schemas import (
     PaymentOut,
     RefundIn,
@@ -196,11 +192,7 @@ async def list_events(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> WebhookEventList:
-    stmt = select(WebhookEvent)
-    if status_:
-        stmt = stmt.where(WebhookEvent.status == status_)
-    total = int(await session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
-    rows = await session.scalars(stmt.order_by(WebhookEvent.received_at.desc()).limit(limit).offset(offset))
+    rows, total = await webhooks.list_events(session, status_, limit=limit, offset=offset)
     return WebhookEventList(items=[webhooks.event_summary(r) for r in rows], total=total)
 
 
@@ -212,12 +204,7 @@ async def list_events(
 async def retry_event(
     event_row_id: uuid.UUID, session: DbSession, _admin: PlatformAdmin, actor: ActorDep
 ) -> dict[str, Any]:
-    row = await session.get(WebhookEvent, event_row_id)
-    if row is None or row.status not in (EventStatus.error, EventStatus.deferred, EventStatus.received):
-        raise NotFound("No unprocessed webhook event with this id", code="webhook.not_found")
-    enqueue(session, service.PROCESS_EVENT_JOB, {"event_row_id": str(row.id)})
-    record(session, actor, "webhook.retry", "webhook_event", row.id, after={"at": utcnow().isoformat()})
-    return webhooks.event_summary(row)
+    return webhooks.event_summary(await webhooks.retry_event(session, actor, event_row_id))
 
 
 __all__ = ["admin", "router", "webhook_router"]

@@ -21,13 +21,14 @@ import json
 import uuid
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.audit.service import Actor, record
 from innkeeper.context import AppContext
 from innkeeper.kit.clock import utcnow
 from innkeeper.kit.db import insert_for
+from innkeeper.kit.errors import NotFound
 from innkeeper.kit.jobs import enqueue
 from innkeeper.kit.money import Money
 from innkeeper.payments import hooks, service
@@ -260,3 +261,25 @@ async def simulate_outcome(
     )
     body, signature = gw.signed(event)
     return await ingest(ctx, session, "simulated", body, signature)
+
+
+async def list_events(
+    session: AsyncSession, status: str | None, *, limit: int, offset: int
+) -> tuple[list[WebhookEvent], int]:
+    """The inbox, newest first (optionally in one status), and how many there are in all."""
+    stmt = select(WebhookEvent)
+    if status:
+        stmt = stmt.where(WebhookEvent.status == status)
+    total = int(await session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+    rows = await session.scalars(stmt.order_by(WebhookEvent.received_at.desc()).limit(limit).offset(offset))
+    return list(rows.all()), total
+
+
+async def retry_event(session: AsyncSession, actor: Actor, event_row_id: uuid.UUID) -> WebhookEvent:
+    """Process an event again (one that failed, waits, or was never processed); 404 otherwise."""
+    row = await session.get(WebhookEvent, event_row_id)
+    if row is None or row.status not in (EventStatus.error, EventStatus.deferred, EventStatus.received):
+        raise NotFound("No unprocessed webhook event with this id", code="webhook.not_found")
+    enqueue(session, service.PROCESS_EVENT_JOB, {"event_row_id": str(row.id)})
+    record(session, actor, "webhook.retry", "webhook_event", row.id, after={"at": utcnow().isoformat()})
+    return row
