@@ -136,9 +136,13 @@ def serve(
 
 @app.command()
 def worker(
-    poll: Annotated[float | None, typer.Option(help="Seconds between polls when idle")] = None,
+    poll: Annotated[
+        float | None,
+        typer.Option(help="Seconds between polls when idle (on PostgreSQL new jobs also wake it at once)"),
+    ] = None,
 ) -> None:
-    """Run background jobs (any number of workers may run against the same database)."""
+    """Run background jobs (any number of workers may run against the same database). On PostgreSQL a
+    worker LISTENs for the commits that enqueue and starts on them at once; it polls as well."""
     from innkeeper.app import build_runner
     from innkeeper.context import AppContext
     from innkeeper.kit.logging import configure_logging

@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from innkeeper.app import build_runner
 from innkeeper.context import AppContext
@@ -130,6 +130,30 @@ async def test_exhausted_job_stays_failed_and_visible(
     retried = await client.post(f"{API}/admin/jobs/{job.id}/retry", headers=bearer(admin))
     assert retried.status_code == 200 and retried.json()["status"] == "queued"
     assert_problem(await client.post(f"{API}/admin/jobs/{job.id}/retry", headers=bearer(admin)), 404)
+
+
+async def test_a_round_for_a_new_job_leaves_schedules_alone_until_one_is_due(
+    ctx: AppContext, runner: JobRunner
+) -> None:
+    """A runner woken for one job pays one read for the schedules, not an UPDATE of each of them."""
+    clock.freeze()
+    await runner.drain()  # the start-up round fires every periodic job
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    async with ctx.db.unit_of_work() as session:
+        enqueue(session, "test.flaky", {"key": "alone", "fail_times": 0})
+    event.listen(ctx.db.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        assert await runner.run_once() == 1
+    finally:
+        event.remove(ctx.db.engine.sync_engine, "before_cursor_execute", record)
+    assert calls["alone"] == 1
+    assert not [s for s in statements if s.lstrip().upper().startswith("UPDATE JOB_SCHEDULES")]
+    clock.advance(timedelta(minutes=2))  # bookings.expire_holds is due again
+    assert await runner.run_once() == 1
 
 
 async def test_expired_lease_is_taken_over(ctx: AppContext) -> None:

@@ -26,8 +26,8 @@ import random
 import socket
 import traceback
 import uuid
-from collections.abc import Awaitable, Callable
-from contextlib import suppress
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -123,7 +123,6 @@ registry = JobRegistry()
 NOTIFY_CHANNEL = "innkeeper_jobs"
 #: ``session.info`` key: the session's transaction enqueued a job due now
 _ENQUEUED = "innkeeper_jobs_enqueued"
-_PROCESS = uuid.uuid4().hex
 #: the idle runners' wake-up events, by the connection pool of their database engine
 _idle_runners: dict[Pool, set[asyncio.Event]] = {}
 
@@ -134,15 +133,24 @@ def _pool_of(session: Session) -> Pool:
     return engine.pool  # an engine and its ``execution_options`` copies share the pool
 
 
-def _token(pool: Pool) -> str:
-    """The NOTIFY payload naming the sender's engine: its own runners, woken in process, ignore it."""
-    return f"{_PROCESS}.{id(pool)}"
-
-
-def wake_after_commit(session: AsyncSession) -> None:
+def wake_runners_on_commit(session: AsyncSession) -> None:
     """Wake the idle runners when ``session``'s transaction commits (``enqueue`` calls this; so may
     code that makes a job due some other way, such as a retry)."""
     session.info[_ENQUEUED] = True
+
+
+@contextmanager
+def woken_by_commits(db: Database, wake: asyncio.Event) -> Iterator[None]:
+    """Inside the block, ``wake`` is set whenever a transaction on ``db``'s engine that enqueued work
+    due now commits (in this process; other processes' commits arrive by ``listen_for_jobs``)."""
+    pool = db.engine.sync_engine.pool
+    _idle_runners.setdefault(pool, set()).add(wake)
+    try:
+        yield
+    finally:
+        _idle_runners[pool].discard(wake)
+        if not _idle_runners[pool]:
+            del _idle_runners[pool]
 
 
 def _commit_wakes(session: Session) -> bool:
@@ -154,11 +162,8 @@ def _commit_wakes(session: Session) -> bool:
 @event.listens_for(Session, "before_commit")
 def _notify_other_processes(session: Session) -> None:
     if _commit_wakes(session) and session.get_bind().dialect.name == "postgresql":
-        # delivered by PostgreSQL on commit only; one per transaction (same channel and payload)
-        session.execute(
-            text("SELECT pg_notify(:channel, :token)"),
-            {"channel": NOTIFY_CHANNEL, "token": _token(_pool_of(session))},
-        )
+        # delivered by PostgreSQL on commit only, once per transaction (same channel and payload)
+        session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
 
 
 @event.listens_for(Session, "after_commit")
@@ -190,7 +195,7 @@ def enqueue(
         job.max_attempts = max_attempts
     session.add(job)
     if job.run_at <= utcnow():
-        wake_after_commit(session)
+        wake_runners_on_commit(session)
     return job
 
 
@@ -208,23 +213,22 @@ async def listen_for_jobs(
     database_url: str,
     wake: Callable[[], None],
     *,
-    ignore: str = "",
+    retry_seconds: float = 1.0,
     retry_max_seconds: float = 30.0,
     check_seconds: float = 30.0,
 ) -> None:
-    """Call ``wake`` whenever another process commits a job (PostgreSQL ``LISTEN`` on a connection of
-    its own, outside the pool), until cancelled. Notifications whose payload is ``ignore`` (those of
-    our own engine, whose commits wake us in process) are skipped. A lost connection is reopened after
-    1 s, then 2, 4 … up to ``retry_max_seconds``, with a warning once a minute at most."""
+    """Call ``wake`` whenever a transaction that enqueued commits, in any process (PostgreSQL ``LISTEN``
+    on a connection of its own, outside the pool), until cancelled. A lost connection is reopened after
+    ``retry_seconds``, doubling up to ``retry_max_seconds``, with a warning once a minute at most."""
     dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
     warn = ThrottledWarning("jobs.listen.unavailable")
-    delay = 1.0
+    delay = retry_seconds
     while True:
         conn: asyncpg.Connection | None = None
         try:
             conn = await asyncpg.connect(dsn, timeout=check_seconds)
-            delay = 1.0
-            await _listen_until_lost(conn, wake, ignore, check_seconds)
+            delay = retry_seconds
+            await _listen_until_lost(conn, wake, check_seconds)
             error = "connection lost"
         except _LISTEN_ERRORS as exc:
             error = f"{type(exc).__name__}: {exc}"
@@ -237,16 +241,11 @@ async def listen_for_jobs(
 
 
 async def _listen_until_lost(
-    conn: asyncpg.Connection, wake: Callable[[], None], ignore: str, check_seconds: float
+    conn: asyncpg.Connection, wake: Callable[[], None], check_seconds: float
 ) -> None:
     lost = asyncio.Event()
     conn.add_termination_listener(lambda _conn: lost.set())
-
-    def notified(_conn: Any, _pid: int, _channel: str, payload: str) -> None:
-        if payload != ignore:
-            wake()
-
-    await conn.add_listener(NOTIFY_CHANNEL, notified)
+    await conn.add_listener(NOTIFY_CHANNEL, lambda _conn, _pid, _channel, _payload: wake())
     wake()  # for what was committed while nobody listened
     while not lost.is_set():
         with suppress(asyncio.TimeoutError):
@@ -319,18 +318,21 @@ class JobRunner:
             and_(Job.status == RUNNING, Job.locked_until < now),  # lease expired: worker died
         )
 
-    async def _work_waiting(self) -> bool:
-        """A cheap read first, so idle runners never take SQLite's write lock."""
+    async def _work_waiting(self) -> tuple[bool, bool]:
+        """Whether a job is due, and whether a periodic run is: one cheap read, so idle runners never
+        take SQLite's write lock, and a woken runner does not touch every schedule row for one job."""
         now = utcnow()
         async with self.db.unit_of_work(write=False) as session:
-            if await session.scalar(select(Job.id).where(self._due(now)).limit(1)) is not None:
-                return True
-            if self.jobs.periodics:
-                if not self._schedules_ready:
-                    return True
-                due = select(JobSchedule.name).where(JobSchedule.next_run_at <= now).limit(1)
-                return await session.scalar(due) is not None
-        return False
+            row = (
+                await session.execute(
+                    select(
+                        select(Job.id).where(self._due(now)).exists(),
+                        select(JobSchedule.name).where(JobSchedule.next_run_at <= now).exists(),
+                    )
+                )
+            ).one()
+        schedule_due = bool(self.jobs.periodics) and (not self._schedules_ready or bool(row[1]))
+        return bool(row[0]), schedule_due
 
     async def claim(self) -> list[Job]:
         now = utcnow()
@@ -394,9 +396,11 @@ class JobRunner:
 
     async def run_once(self) -> int:
         """Fire due schedules, then claim and run one batch. Returns the number of jobs run."""
-        if not await self._work_waiting():
+        job_due, schedule_due = await self._work_waiting()
+        if schedule_due:
+            await self.fire_due_schedules()
+        elif not job_due:
             return 0
-        await self.fire_due_schedules()
         jobs = await self.claim()
         for job in jobs:
             await self.execute(job)
@@ -434,27 +438,24 @@ class JobRunner:
     async def run_forever(self, stop: asyncio.Event) -> None:
         """Run jobs until ``stop`` is set. When idle, wait ``poll_interval`` or until a commit that
         enqueued wakes the runner (see the module's docstring)."""
-        pool = self.db.engine.sync_engine.pool
-        _idle_runners.setdefault(pool, set()).add(self._wake)
         listener = None
         if self.listen and not self.db.is_sqlite:
-            listener = asyncio.create_task(listen_for_jobs(self.db.url, self._wake.set, ignore=_token(pool)))
+            # also hears this process's own commits, which woke the runner already: one extra cheap read
+            listener = asyncio.create_task(listen_for_jobs(self.db.url, self._wake.set))
         log.info("jobs.runner.started", worker=self.worker_id)
         try:
-            while not stop.is_set():
-                self._wake.clear()  # before looking for work: a commit from now on ends the wait
-                if await self.poll():
-                    continue
-                waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
-                _done, pending = await asyncio.wait(
-                    waiters, timeout=self.poll_interval, return_when=asyncio.FIRST_COMPLETED
-                )
-                for task in pending:
-                    task.cancel()
+            with woken_by_commits(self.db, self._wake):
+                while not stop.is_set():
+                    self._wake.clear()  # before looking for work: a commit from now on ends the wait
+                    if await self.poll():
+                        continue
+                    waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
+                    _done, pending = await asyncio.wait(
+                        waiters, timeout=self.poll_interval, return_when=asyncio.FIRST_COMPLETED
+                    )
+                    for task in pending:
+                        task.cancel()
         finally:
-            _idle_runners[pool].discard(self._wake)
-            if not _idle_runners[pool]:
-                del _idle_runners[pool]
             if listener is not None:
                 listener.cancel()
                 with suppress(asyncio.CancelledError):
