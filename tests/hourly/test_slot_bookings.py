@@ -221,6 +221,27 @@ async def test_a_hall_is_checked_in_on_its_day_and_a_paid_slot_completes_after_i
         pending = await session.get(Booking, uuid.UUID(later["id"]))
         assert done is not None and pending is not None
         assert (done.status, pending.status) == ("checked_out", "confirmed")
+    clock.advance(timedelta(hours=3))  # 16:00: the second hall booking ended without a check-in
+    async with ctx.db.unit_of_work() as session:
+        assert await complete_ended(session) == 1
+    async with ctx.db.unit_of_work(write=False) as session:
+        missed = await session.get(Booking, uuid.UUID(later["id"]))
+        assert missed is not None and missed.status == "no_show"
+
+
+async def test_a_meeting_room_slot_completes_without_a_check_in(
+    client: httpx.AsyncClient, ctx: AppContext, runner: JobRunner
+) -> None:
+    h = await hall(client, kind="meeting_room", name="Room 1")
+    me = await user(client)
+    b = (await book_slot(client, h, me, at(10), at(11))).json()
+    await simulate(client, runner, (await pay(client, b["id"], me))["id"])
+    clock.freeze(clock.now() + timedelta(days=8))
+    async with ctx.db.unit_of_work() as session:
+        assert await complete_ended(session) == 1
+    async with ctx.db.unit_of_work(write=False) as session:
+        done = await session.get(Booking, uuid.UUID(b["id"]))
+        assert done is not None and done.status == "checked_out"
 
 
 async def test_a_professional_sees_the_bookings_of_their_own_resource_only(

@@ -14,7 +14,7 @@ from innkeeper.billing import folio
 from innkeeper.bookings import lifecycle
 from innkeeper.bookings.allocation import allocation_for
 from innkeeper.bookings.models import HOLD_STATES, Booking, Status
-from innkeeper.catalog.models import Property
+from innkeeper.catalog.models import Property, Resource
 from innkeeper.kit.clock import local_today, utcnow
 
 
@@ -101,11 +101,14 @@ async def mark_no_shows(session: AsyncSession, limit: int = 500) -> int:
 
 
 async def complete_ended(session: AsyncSession, limit: int = 500) -> int:
-    """Slots whose end has passed are completed (``checked_out``) once their folio is settled; one with
-    money still due stays for the desk to settle and check out."""
+    """Slots whose end has passed: a hall booked and never checked in is a no-show (halls are checked
+    in at the door); any other ended slot is completed (``checked_out``) once its folio is settled, so
+    reviews and loyalty can follow; one with money still due stays for the desk. Returns how many
+    bookings moved."""
     ended = (
-        await session.scalars(
-            select(Booking)
+        await session.execute(
+            select(Booking, Resource.kind)
+            .join(Resource, Resource.id == Booking.resource_id)
             .where(
                 Booking.kind == "slot",
                 Booking.status.in_([Status.confirmed.value, Status.checked_in.value]),
@@ -113,16 +116,21 @@ async def complete_ended(session: AsyncSession, limit: int = 500) -> int:
             )
             .order_by(Booking.id)
             .limit(limit)
-            .with_for_update(skip_locked=True)
+            .with_for_update(of=Booking, skip_locked=True)
         )
     ).all()
     actor = Actor.system("completion")
-    completed = 0
-    for b in ended:
+    moved = 0
+    for b, resource_kind in ended:
+        if resource_kind == "hall" and b.status == Status.confirmed:
+            # its time is over: nothing to give back, the allocation simply stays in the past
+            lifecycle.move(session, b, Status.no_show, Actor.system("no-show"), "no_show")
+            moved += 1
+            continue
         await folio.sync_charges(session, b, actor)
         if (await folio.totals(session, b)).balance_due:
             continue
         b.checked_out_at = utcnow()
         lifecycle.move(session, b, Status.checked_out, actor, "completed")
-        completed += 1
-    return completed
+        moved += 1
+    return moved
