@@ -41,7 +41,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from innkeeper.catalog.models import Property, Resource, ResourceAddon
+from innkeeper.catalog.models import Property, Resource
+from innkeeper.catalog.resources import addons_of
 from innkeeper.identity.models import User
 from innkeeper.inventory.hourly import slot_pricer
 from innkeeper.kit.clock import utcnow
@@ -372,19 +373,6 @@ async def rates_for(session: AsyncSession, resource_ids: Iterable[uuid.UUID]) ->
     return out
 
 
-async def addons_for(
-    session: AsyncSession, resource_ids: Iterable[uuid.UUID]
-) -> dict[uuid.UUID, list[ResourceAddon]]:
-    """The add-ons of many resources in one statement, by resource."""
-    out: dict[uuid.UUID, list[ResourceAddon]] = defaultdict(list)
-    ids = list(resource_ids)
-    if ids:
-        stmt = select(ResourceAddon).where(ResourceAddon.resource_id.in_(ids)).order_by(ResourceAddon.code)
-        for addon in await session.scalars(stmt):
-            out[addon.resource_id].append(addon)
-    return out
-
-
 def _field(value: Any, name: str) -> Any:
     return value.get(name) if isinstance(value, Mapping) else getattr(value, name, None)
 
@@ -459,7 +447,7 @@ async def quote_slot(
     choices = addon_choices(addons)
     distance = travel_distance_km(resource, prop, address) if mode == "travel" else None
     rates = (await rates_for(session, [resource.id])).get(resource.id, [])
-    catalog = (await addons_for(session, [resource.id])).get(resource.id, []) if choices else []
+    catalog = (await addons_of(session, [resource.id])).get(resource.id, []) if choices else []
     promo = await find_promo(session, promo_code, prop, utcnow()) if promo_code else None
     quote = compute_slot_quote(
         prop=prop,
