@@ -254,17 +254,14 @@ def jobs_list(
     limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
 ) -> None:
     """Show jobs, failed ones by default."""
-    from sqlalchemy import select
-
     from innkeeper.context import AppContext
-    from innkeeper.kit.jobs import Job
+    from innkeeper.kit.jobs import Job, list_jobs
 
     async def run() -> list[Job]:
         ctx = AppContext.build(get_settings())
         try:
             async with ctx.db.unit_of_work(write=False) as session:
-                stmt = select(Job).where(Job.status == status).order_by(Job.created_at.desc()).limit(limit)
-                return list((await session.scalars(stmt)).all())
+                return (await list_jobs(session, status, limit=limit))[0]
         finally:
             await ctx.close()
 

@@ -34,7 +34,7 @@ from typing import Any
 
 import asyncpg
 import structlog
-from sqlalchemy import Index, String, Text, and_, event, or_, select, text, update
+from sqlalchemy import Index, String, Text, and_, event, func, or_, select, text, update
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
@@ -461,3 +461,32 @@ class JobRunner:
                 with suppress(asyncio.CancelledError):
                     await listener
             log.info("jobs.runner.stopped", worker=self.worker_id)
+
+
+# -- inspecting and retrying (the admin API and ``innkeeper jobs``) --------------------------------------
+async def list_jobs(
+    session: AsyncSession, status: str | None, *, limit: int, offset: int = 0
+) -> tuple[list[Job], int]:
+    """Jobs newest first (optionally in one status), and how many there are in all."""
+    stmt = select(Job)
+    count = select(func.count()).select_from(Job)
+    if status:
+        stmt, count = stmt.where(Job.status == status), count.where(Job.status == status)
+    rows = await session.scalars(stmt.order_by(Job.created_at.desc()).limit(limit).offset(offset))
+    return list(rows.all()), int(await session.scalar(count) or 0)
+
+
+async def retry_failed(session: AsyncSession, job_id: uuid.UUID) -> Job | None:
+    """Queue a failed job again, due now (runners are woken when this commits); ``None`` when there is
+    no failed job with this id."""
+    job = await session.get(Job, job_id)
+    if job is None or job.status != FAILED:
+        return None
+    await session.execute(
+        update(Job)
+        .where(Job.id == job_id)
+        .values(status=QUEUED, run_at=utcnow(), attempts=0, finished_at=None)
+    )
+    wake_runners_on_commit(session)
+    await session.refresh(job)
+    return job

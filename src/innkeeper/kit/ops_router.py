@@ -11,13 +11,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select, update
 
-from innkeeper.kit import metrics
-from innkeeper.kit.clock import utcnow
+from innkeeper.kit import jobs, metrics
 from innkeeper.kit.errors import AppError, NotFound
 from innkeeper.kit.http import DbSession, UnitOfWorkRoute
-from innkeeper.kit.jobs import FAILED, QUEUED, Job
 from innkeeper.kit.pagination import ListOf
 from innkeeper.kit.problems import problem_responses
 
@@ -117,15 +114,8 @@ def admin_router(require_admin: Callable[..., Any]) -> APIRouter:
         limit: Annotated[int, Query(ge=1, le=100)] = 20,
         offset: Annotated[int, Query(ge=0)] = 0,
     ) -> JobList:
-        stmt = select(Job)
-        count = select(func.count()).select_from(Job)
-        if status:
-            stmt, count = stmt.where(Job.status == status), count.where(Job.status == status)
-        rows = (await session.scalars(stmt.order_by(Job.created_at.desc()).limit(limit).offset(offset))).all()
-        return JobList(
-            items=[JobOut.model_validate(r, from_attributes=True) for r in rows],
-            total=int(await session.scalar(count) or 0),
-        )
+        rows, total = await jobs.list_jobs(session, status, limit=limit, offset=offset)
+        return JobList(items=[JobOut.model_validate(r, from_attributes=True) for r in rows], total=total)
 
     @admin.post(
         "/jobs/{job_id}/retry",
@@ -133,15 +123,9 @@ def admin_router(require_admin: Callable[..., Any]) -> APIRouter:
         responses=problem_responses((404, "jobs.not_found"), 429),
     )
     async def retry_job(job_id: uuid.UUID, session: DbSession) -> JobOut:
-        job = await session.get(Job, job_id)
-        if job is None or job.status != FAILED:
+        job = await jobs.retry_failed(session, job_id)
+        if job is None:
             raise NotFound("No failed job with this id", code="jobs.not_found")
-        await session.execute(
-            update(Job)
-            .where(Job.id == job_id)
-            .values(status=QUEUED, run_at=utcnow(), attempts=0, finished_at=None)
-        )
-        await session.refresh(job)
         return JobOut.model_validate(job, from_attributes=True)
 
     return admin
