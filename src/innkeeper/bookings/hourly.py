@@ -15,14 +15,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.bookings import lifecycle
 from innkeeper.bookings.models import HOLD_STATES, Booking
-from innkeeper.catalog.models import Resource
+from innkeeper.catalog.models import Property, Resource
 from innkeeper.inventory import allocations
+from innkeeper.inventory.errors import SlotUnavailable, Unavailable
+from innkeeper.inventory.hourly import covers, load_plan
 from innkeeper.inventory.hourly_models import ResourceAllocation
 from innkeeper.kit.clock import utcnow
 
@@ -102,4 +105,18 @@ class HourlyAllocation:
         await allocations.move(session, resource, b.id, start, end)
 
     async def retake(self, session: AsyncSession, b: Booking) -> None:
-        await self.hold(session, b)
+        """Hold an expired booking's time again (its payment arrived late) if it is still open (a
+        closure added since the hold lapsed wins, as a closed night does for a stay) and still free.
+        Refused as :class:`~innkeeper.inventory.errors.Unavailable` (code ``slot.unavailable``): the
+        late-payment path catches that one, then gives the money back."""
+        resource = await _resource(session, b)
+        prop = await session.get(Property, b.property_id)
+        assert prop is not None, b.property_id
+        start, end = _span(b)
+        tz = ZoneInfo(prop.timezone)
+        if not covers((await load_plan(session, resource, start.astimezone(tz).date(), tz)).open, start, end):
+            raise Unavailable(f"{resource.name} is no longer open at this time", code=SlotUnavailable.code)
+        try:
+            await self.hold(session, b)
+        except SlotUnavailable as exc:
+            raise Unavailable(exc.detail, code=SlotUnavailable.code) from exc
