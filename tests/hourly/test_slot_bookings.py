@@ -300,3 +300,22 @@ async def test_staff_book_a_slot_by_phone_with_a_source(client: httpx.AsyncClien
         headers={**h["owner"], "Idempotency-Key": uuid.uuid4().hex},
     )
     assert_problem(foreign, 404, "resource.not_found")
+
+
+async def test_a_late_payment_for_a_slot_someone_else_took_is_given_back(
+    client: httpx.AsyncClient, ctx: AppContext, runner: JobRunner
+) -> None:
+    h = await hall(client)
+    me, other = await user(client), await user(client)
+    lapsed = (await book_slot(client, h, me, at(10), at(12))).json()
+    started = await pay(client, lapsed["id"], me)  # the card payment is still open when the hold lapses
+    clock.advance(timedelta(minutes=20))
+    other = await user(client)
+    taken = await book_slot(client, h, other, at(10), at(11))
+    assert taken.status_code == 201, taken.text
+    await simulate(client, runner, started["id"])  # the guest's payment lands after all
+    await runner.drain()
+    async with ctx.db.unit_of_work(write=False) as session:
+        late = await session.get(Booking, uuid.UUID(lapsed["id"]))
+        assert late is not None and (late.status, late.payment_status) == ("expired", "refunded")
+    assert await active_allocations(ctx) == 1  # only the other customer's

@@ -24,7 +24,7 @@ from innkeeper.bookings import lifecycle
 from innkeeper.bookings.models import HOLD_STATES, Booking
 from innkeeper.catalog.models import Property, Resource
 from innkeeper.inventory import allocations
-from innkeeper.inventory.errors import SlotUnavailable, Unavailable
+from innkeeper.inventory.errors import SlotUnavailable
 from innkeeper.inventory.hourly import covers, load_plan
 from innkeeper.inventory.hourly_models import ResourceAllocation
 from innkeeper.kit.clock import utcnow
@@ -107,16 +107,13 @@ class HourlyAllocation:
     async def retake(self, session: AsyncSession, b: Booking) -> None:
         """Hold an expired booking's time again (its payment arrived late) if it is still open (a
         closure added since the hold lapsed wins, as a closed night does for a stay) and still free.
-        Refused as :class:`~innkeeper.inventory.errors.Unavailable` (code ``slot.unavailable``): the
-        late-payment path catches that one, then gives the money back."""
+        Refused with 409 ``slot.unavailable`` (an :class:`~innkeeper.inventory.errors.Unavailable`, which
+        the late-payment path catches before it gives the money back)."""
         resource = await _resource(session, b)
         prop = await session.get(Property, b.property_id)
         assert prop is not None, b.property_id
         start, end = _span(b)
         tz = ZoneInfo(prop.timezone)
         if not covers((await load_plan(session, resource, start.astimezone(tz).date(), tz)).open, start, end):
-            raise Unavailable(f"{resource.name} is no longer open at this time", code=SlotUnavailable.code)
-        try:
-            await self.hold(session, b)
-        except SlotUnavailable as exc:
-            raise Unavailable(exc.detail, code=SlotUnavailable.code) from exc
+            raise SlotUnavailable(f"{resource.name} is no longer open at this time")
+        await self.hold(session, b)

@@ -21,8 +21,9 @@ class OutsideHorizon(ValidationFailed):
 # -- hourly resources ------------------------------------------------------------------------------------
 
 
-class SlotUnavailable(Conflict):
-    """The buffered range overlaps another active booking of the resource (the database said so)."""
+class SlotUnavailable(Unavailable):
+    """The buffered range overlaps another active booking of the resource (the database said so), or
+    is no longer open. A kind of :class:`Unavailable`: whatever catches "not free" catches both."""
 
     code = "slot.unavailable"
     title = "This time is already booked"
