@@ -14,8 +14,9 @@ from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
 _password_hash = PasswordHash((Argon2Hasher(),))
-#: Verified against when the account does not exist, so both paths cost the same.
-_DUMMY_HASH = _password_hash.hash("innkeeper-timing-equaliser")
+#: Verified against when the account does not exist, so both paths cost the same. Made on first use,
+#: with the configured cost: hashing at import cost every process (the CLI, each worker) up to ~0.9 s.
+_DUMMY_HASH: str | None = None
 
 
 def configure_password_hashing(*, time_cost: int, memory_kib: int, parallelism: int) -> None:
@@ -32,7 +33,7 @@ def configure_password_hashing(*, time_cost: int, memory_kib: int, parallelism: 
     _password_hash = PasswordHash(
         (Argon2Hasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism),)
     )
-    _DUMMY_HASH = _password_hash.hash("innkeeper-timing-equaliser")
+    _DUMMY_HASH = None
 
 
 JWT_ALGORITHM = "HS256"
@@ -44,7 +45,10 @@ def hash_password(password: str) -> str:
 
 def verify_password(password: str, hashed: str | None) -> bool:
     """Constant work whether or not a hash exists (enumeration resistance)."""
+    global _DUMMY_HASH
     if not hashed:
+        if _DUMMY_HASH is None:
+            _DUMMY_HASH = _password_hash.hash("innkeeper-timing-equaliser")
         _password_hash.verify(password, _DUMMY_HASH)
         return False
     try:
