@@ -5,7 +5,7 @@ another active booking of its resource, buffers included."""
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import func, select
 
 from innkeeper.bookings.models import Booking
-from innkeeper.bookings.service.expiry import complete_ended
+from innkeeper.bookings.service.expiry import complete_ended, sweep_expired
 from innkeeper.context import AppContext
-from innkeeper.inventory.hourly_models import ResourceAllocation
+from innkeeper.inventory.hourly_models import ResourceAllocation, ResourceException
 from innkeeper.kit.clock import clock
 from innkeeper.kit.jobs import JobRunner
 from tests.billing.support import get, pay, simulate
@@ -319,3 +319,31 @@ async def test_a_late_payment_for_a_slot_someone_else_took_is_given_back(
         late = await session.get(Booking, uuid.UUID(lapsed["id"]))
         assert late is not None and (late.status, late.payment_status) == ("expired", "refunded")
     assert await active_allocations(ctx) == 1  # only the other customer's
+
+
+async def test_a_late_payment_for_a_time_closed_since_is_given_back(
+    client: httpx.AsyncClient, ctx: AppContext, runner: JobRunner
+) -> None:
+    h = await hall(client)
+    me = await user(client)
+    lapsed = (await book_slot(client, h, me, at(15), at(17))).json()
+    started = await pay(client, lapsed["id"], me)
+    clock.advance(timedelta(minutes=20))
+    async with ctx.db.unit_of_work() as session:
+        assert await sweep_expired(session) == 1
+    async with ctx.db.unit_of_work() as session:
+        session.add(
+            ResourceException(
+                resource_id=uuid.UUID(h["resource"]["id"]),
+                starts_at=datetime.fromisoformat(at(15)),
+                ends_at=datetime.fromisoformat(at(17)),
+                kind="closed",
+                reason="maintenance",
+            )
+        )
+    await simulate(client, runner, started["id"])
+    await runner.drain()
+    async with ctx.db.unit_of_work(write=False) as session:
+        late = await session.get(Booking, uuid.UUID(lapsed["id"]))
+        assert late is not None and (late.status, late.payment_status) == ("expired", "refunded")
+    assert await active_allocations(ctx) == 0
