@@ -1,18 +1,21 @@
 """A Hypothesis state machine drives slot bookings through the API (in process, frozen clock).
 
-One venue, two resources (a hall without buffers, two windows a day; a meeting room with 15 minutes
-before and 30 after, one window a day). Rules: book (a random resource, a start on or off the
-30-minute grid within a few days, a random length), reschedule, cancel, let time pass (holds lapse;
-the expiry sweep runs sometimes), add an exception (closed or open, often over a booking's time), pay
-(the simulated gateway; sometimes the payment lands after the hold lapsed, was swept, or its time was
-closed or sold meanwhile).
+One venue per example, two resources (a hall without buffers, two windows a day; a meeting room with
+15 minutes before and 30 after, one window a day). Each example starts with paid bookings, closures,
+an extra opening and one payment that lands late. Rules: book (a random resource and start, on or off
+the 30-minute grid, a random length, or next to another booking; mostly paid, sometimes late), reschedule,
+cancel, let time pass (holds lapse; the expiry sweep runs sometimes), add an exception (closed or open,
+often over a booking's time), pay. A payment lands through the simulated gateway and the job runner,
+which also runs the periodic jobs (expiry, completion of ended slots).
 
 The model is an oracle written independently of ``inventory.hourly``: it predicts each answer (201,
-409 ``slot.unavailable``, 422 ``slot.outside_availability``, ...), so a refused sale that should have
-been accepted fails too. After every step, from the database: no two active allocations of a
-resource overlap; each belongs to a booking in a holding or sold status, with its buffered range;
-every booking the model thinks is live is exactly as the model says; no live booking lies in closed
-time; no job failed. Runs on SQLite, and on PostgreSQL when ``INNKEEPER_TEST_DATABASE_URL`` is set.
+409 ``slot.unavailable``, 422 ``slot.outside_availability``, ...), so a sale is accepted only inside
+the windows, outside the closures (as the model recorded them) and free, and a refused sale that
+should have been accepted fails too; no answer is a 5xx. After every step, from the database: no two
+active allocations of a resource overlap; each belongs to a holding or sold booking (or one that ended),
+with its buffered range; every booking the model thinks is live is exactly as the model says; no live
+booking lies in closed time; no job failed. Runs on SQLite, and on PostgreSQL (+ Redis) when
+``INNKEEPER_TEST_DATABASE_URL`` is set.
 """
 
 from __future__ import annotations
@@ -658,9 +661,12 @@ def test_slot_booking_state_machine(settings: Settings) -> None:
     run_state_machine_as_test(
         SlotMachine,
         settings=hypothesis_settings(
-            max_examples=10,
-            stateful_step_count=25,
+            max_examples=8,
+            stateful_step_count=20,
             deadline=None,
+            # examples depend on the shared database and clock of this run: one saved by an earlier
+            # run would not replay the same, and would stand in for the simplest example, tried first
+            database=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
         ),
     )
