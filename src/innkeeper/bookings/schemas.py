@@ -33,14 +33,11 @@ class Contact(BaseModel):
     phone: Phone | None = None
 
 
-class BookingIn(BaseModel):
+class BookingTerms(BaseModel):
+    """What every booking request carries, whatever it books."""
+
     model_config = ConfigDict(extra="forbid")
 
-    room_type_id: uuid.UUID
-    checkin: date
-    checkout: date
-    rooms: Count = Field(1, ge=1, le=1000)
-    guests: Count = Field(2, ge=1, le=1000)
     contact: Contact | None = None
     expected_total: MoneyIn | None = None
     promo_code: (
@@ -49,9 +46,23 @@ class BookingIn(BaseModel):
     notes: Text | None = None
 
 
-class StaffBookingIn(BookingIn):
+class TakenByStaff(BaseModel):
+    """A booking staff take at the desk: where it came from, and confirmed without payment."""
+
     source: Literal["direct", "phone", "walk_in", "ota"] = "direct"
     confirm: bool = False
+
+
+class BookingIn(BookingTerms):
+    room_type_id: uuid.UUID
+    checkin: date
+    checkout: date
+    rooms: Count = Field(1, ge=1, le=1000)
+    guests: Count = Field(2, ge=1, le=1000)
+
+
+class StaffBookingIn(BookingIn, TakenByStaff):
+    pass
 
 
 class AddressIn(BaseModel):
@@ -70,11 +81,9 @@ class AddonIn(BaseModel):
     quantity: Count = Field(1, ge=1, le=1000)
 
 
-class SlotBookingIn(BaseModel):
+class SlotBookingIn(BookingTerms):
     """A slot of an hourly resource. ``start``/``end``: ISO 8601 with an offset, or naive and then read
     in the property's time zone (a naive time in a DST gap is 422)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     resource_id: uuid.UUID
     start: dt.datetime
@@ -83,17 +92,10 @@ class SlotBookingIn(BaseModel):
     mode: Literal["on_site", "travel", "online"] | None = None
     address: AddressIn | None = None
     addons: list[AddonIn] = Field(default_factory=list, max_length=50)
-    contact: Contact | None = None
-    expected_total: MoneyIn | None = None
-    promo_code: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] | None
-    ) = None
-    notes: Text | None = None
 
 
-class StaffSlotBookingIn(SlotBookingIn):
-    source: Literal["direct", "phone", "walk_in", "ota"] = "direct"
-    confirm: bool = False
+class StaffSlotBookingIn(SlotBookingIn, TakenByStaff):
+    pass
 
 
 class RescheduleIn(BaseModel):

@@ -14,7 +14,7 @@ from innkeeper.bookings import lifecycle
 from innkeeper.bookings.allocation import allocation_for
 from innkeeper.bookings.errors import InvalidBooking, NotAllowed, PropertyInactive
 from innkeeper.bookings.models import Booking, Source, Status
-from innkeeper.bookings.schemas import BookingIn, SlotBookingIn, StaffBookingIn, StaffSlotBookingIn
+from innkeeper.bookings.schemas import BookingIn, SlotBookingIn, TakenByStaff
 from innkeeper.bookings.service.confirm import confirm
 from innkeeper.bookings.service.priced import check_expected, price_request
 from innkeeper.catalog.models import Property
@@ -59,7 +59,7 @@ async def create(
     """A ``reserved`` booking holding its rooms until ``expires_at`` (or, for staff with ``confirm``
     under a pay-at-property policy, a ``confirmed`` one). Returns the booking and, for guests
     without an account, their one-time ``guest_token``."""
-    staff = isinstance(data, StaffBookingIn | StaffSlotBookingIn) and staff_property is not None
+    staff = isinstance(data, TakenByStaff) and staff_property is not None
     if user is None and data.contact is None:
         raise InvalidBooking(
             "Without an account, give a contact (name, email)",
@@ -76,7 +76,7 @@ async def create(
     if quote.promo_code and not await pricing.redeem_promo(session, quote.promo_code, prop.id):
         raise PromoInvalid(f"Promo code {quote.promo_code} is used up")
 
-    confirm_now = staff and isinstance(data, StaffBookingIn | StaffSlotBookingIn) and data.confirm
+    confirm_now = staff and isinstance(data, TakenByStaff) and data.confirm
     if confirm_now and (prop.payment_policy or {}).get("mode") != "at_property":
         raise NotAllowed("Confirming without payment needs the property's 'at_property' payment policy")
 
@@ -88,7 +88,7 @@ async def create(
         contact_name=contact.name if contact else (user.full_name if user else ""),
         contact_email=contact.email if contact else (user.email or "") if user else "",
         contact_phone=contact.phone if contact else (user.phone if user else None),
-        source=data.source if isinstance(data, StaffBookingIn | StaffSlotBookingIn) else Source.web.value,
+        source=data.source if isinstance(data, TakenByStaff) else Source.web.value,
         status=Status.reserved.value,
         currency=quote.currency,
         total_minor=quote.total,
