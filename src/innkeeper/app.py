@@ -14,15 +14,22 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from innkeeper import __version__
+from innkeeper.audit.router import router as audit_router
 from innkeeper.billing.router import admin as wallet_admin_router
 from innkeeper.billing.router import router as wallet_router
 from innkeeper.bookings.router import router as bookings_router
 from innkeeper.catalog.resources_router import router as resources_router
 from innkeeper.catalog.router import router as catalog_router
 from innkeeper.config import Settings, get_settings
+from innkeeper.content.router import router as content_router
 from innkeeper.context import AppContext
+from innkeeper.engagement.router import router as engagement_router
+from innkeeper.engagement.tickets_router import router as tickets_router
+from innkeeper.extras.router import router as extras_router
 from innkeeper.identity.deps import require_platform_admin, write_rate_limit
+from innkeeper.identity.recovery_router import router as recovery_router
 from innkeeper.identity.router import router as identity_router
+from innkeeper.integrations.router import router as integrations_router
 from innkeeper.inventory.hourly_router import router as hourly_router
 from innkeeper.inventory.router import router as inventory_router
 from innkeeper.kit.http import install_error_handlers, install_middleware
@@ -43,7 +50,9 @@ from innkeeper.search.resources_router import router as resource_search_router
 from innkeeper.search.router import router as search_router
 from innkeeper.web.api_docs import router as api_docs_router
 from innkeeper.web.checkout import router as checkout_router
+from innkeeper.web.guest.router import router as guest_web_router
 from innkeeper.web.router import router as web_router
+from innkeeper.web.staff.router import router as staff_web_router
 
 WEB_DIR = Path(__file__).parent / "web"
 log = structlog.get_logger(__name__)
@@ -157,11 +166,20 @@ def create_app(
     api.include_router(wallet_admin_router)
     api.include_router(reports_router)
     api.include_router(reports_admin_router)
+    api.include_router(extras_router)
+    api.include_router(engagement_router)
+    api.include_router(tickets_router)
+    api.include_router(content_router)
+    api.include_router(recovery_router)
+    api.include_router(integrations_router)
+    api.include_router(audit_router)
     app.include_router(api)
     app.include_router(webhook_router, prefix="/api/v1")
     app.include_router(ops_router)
     app.include_router(outbox_router)
     app.include_router(web_router)
+    app.include_router(guest_web_router)
+    app.include_router(staff_web_router)
     app.include_router(api_docs_router)
     app.include_router(checkout_router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")

@@ -170,6 +170,13 @@ class Settings(BaseSettings):
     sms_http_token: str | None = None
     sms_from: str = "Innkeeper"
 
+    # --- services (extras/) ---
+    # --- engagement (reviews, loyalty, tickets), content, account recovery ---
+    # --- reports ---
+    # --- operations (telemetry, error reporting, retention, backups) ---
+    # --- integrations (webhooks, calendars, meetings, Stripe Connect) ---
+    # --- web pages (guest site, staff console) ---
+
     @field_validator("env", mode="before")
     @classmethod
     def _lower_env(cls, value: object) -> object:

@@ -16,6 +16,13 @@ HANDLER_MODULES = (
     "innkeeper.payments.tasks",
     "innkeeper.bookings.service.payment",
     "innkeeper.payments.topup",
+    "innkeeper.extras.reactions",
+    "innkeeper.engagement.reactions",
+    "innkeeper.integrations.reactions",
+    "innkeeper.integrations.tasks",
+    "innkeeper.bookings.metrics",
+    "innkeeper.payments.metrics",
+    "innkeeper.bookings.catalog_guards",
 )
 
 #: Modules whose import defines ORM models (Alembic autogenerate and the model/migration check).
@@ -33,6 +40,11 @@ MODEL_MODULES = (
     "innkeeper.bookings.models",
     "innkeeper.payments.models",
     "innkeeper.billing.models",
+    "innkeeper.extras.models",
+    "innkeeper.engagement.models",
+    "innkeeper.engagement.tickets_models",
+    "innkeeper.content.models",
+    "innkeeper.integrations.models",
 )
 
 

@@ -68,7 +68,7 @@ async def lapsed_in_the_way(session: AsyncSession, b: Booking, resource: Resourc
 async def _reclaim(session: AsyncSession, b: Booking, resource: Resource) -> None:
     for lapsed in await lapsed_in_the_way(session, b, resource):
         await allocations.release(session, lapsed.id)
-        lifecycle.mark_expired(session, lapsed)
+        await lifecycle.mark_expired(session, lapsed)
 
 
 class HourlyAllocation:

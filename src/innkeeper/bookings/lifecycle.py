@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,6 +11,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from innkeeper.audit.service import Actor, record
 from innkeeper.bookings.errors import IllegalTransition
 from innkeeper.bookings.models import Booking, BookingEvent, Status
+from innkeeper.kit import events
+
+
+@dataclass(frozen=True)
+class BookingChanged:
+    """Announced (``kit.events``) inside the transaction of every history entry of a booking: a status
+    move (``action`` is ``confirmed``, ``cancelled``, ``checked_in``, ``checked_out``, ``completed``,
+    ``expired``, ``no_show``, ...) or another change (``modified``, ``rescheduled``, ``room_moved``).
+    Higher packages react to it (service orders refuse a check-out with open orders, loyalty earns
+    points, webhooks and metrics count) without the booking code importing them. A handler that raises
+    aborts the change."""
+
+    booking: Booking
+    action: str
+    from_status: str | None
+    actor: Actor
+    data: dict[str, Any] | None = None
+
 
 S = Status
 TRANSITIONS: dict[Status, frozenset[Status]] = {
@@ -38,7 +57,7 @@ def require(booking: Booking, *allowed: Status, action: str) -> None:
         )
 
 
-def event(
+async def event(
     session: AsyncSession,
     booking: Booking,
     actor: Actor,
@@ -69,9 +88,10 @@ def event(
         before={"status": from_status} if from_status else None,
         after={"status": booking.status, **(data or {})},
     )
+    await events.emit(session, BookingChanged(booking, action, from_status, actor, data))
 
 
-def move(
+async def move(
     session: AsyncSession,
     booking: Booking,
     to: Status,
@@ -86,10 +106,10 @@ def move(
         )
     before = booking.status
     booking.status = to.value
-    event(session, booking, actor, action, from_status=before, data=data)
+    await event(session, booking, actor, action, from_status=before, data=data)
 
 
-def mark_expired(session: AsyncSession, booking: Booking) -> None:
+async def mark_expired(session: AsyncSession, booking: Booking) -> None:
     """An unpaid hold lapsed (its inventory is given back by the caller, through its allocation)."""
-    move(session, booking, Status.expired, Actor.system("expiry"), "expired")
+    await move(session, booking, Status.expired, Actor.system("expiry"), "expired")
     booking.expires_at = None

@@ -166,12 +166,12 @@ async def due_holds(
     return list((await session.scalars(_DUE_HOLDS, binds)).all())
 
 
-def expire(session: AsyncSession, bookings: list[Booking]) -> list[Delta]:
+async def expire(session: AsyncSession, bookings: list[Booking]) -> list[Delta]:
     """Mark lapsed holds expired; returns the inventory to give back (apply it with the rest)."""
     deltas: list[Delta] = []
     for b in bookings:
         deltas += release(b)
-        lifecycle.mark_expired(session, b)
+        await lifecycle.mark_expired(session, b)
     return deltas
 
 
@@ -184,7 +184,7 @@ async def take(
         room_types = {d.room_type_id for d in wanted}
         start = min(d.day for d in wanted)
         end = max(d.day for d in wanted) + timedelta(days=1)
-        reclaimed = expire(session, await due_holds(session, room_types, start, end))
+        reclaimed = await expire(session, await due_holds(session, room_types, start, end))
     else:
         reclaimed = []
     await apply(session, [*reclaimed, *extra, *wanted])

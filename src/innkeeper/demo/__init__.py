@@ -19,7 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.audit.service import Actor, record
 from innkeeper.context import AppContext
+from innkeeper.demo import engagement, extras, integrations
 from innkeeper.demo.catalog import load_catalog
+from innkeeper.demo.world import DemoWorld
 from innkeeper.identity.models import User
 from innkeeper.kit.security import hash_password
 
@@ -67,4 +69,9 @@ async def load_demo(ctx: AppContext) -> dict[str, int]:
             created += before is None
         # the hotel owner owns the catalog; the front desk account works at its first hotel
         catalog = await load_catalog(session, users[1], users[2], ctx.settings.inventory_horizon_days)
+        await session.flush()
+        world = await DemoWorld.read(session, users, ctx.settings)
+        # each loader is idempotent and sees what the ones before it made
+        for loader in (extras.load, engagement.load, integrations.load):
+            await loader(session, world)
     return {"users": created, "properties": int(catalog["properties"])}

@@ -37,7 +37,7 @@ async def cancel(
     b.cancelled_at = now
     b.cancel_reason = reason
     b.expires_at = None
-    lifecycle.move(
+    await lifecycle.move(
         session,
         b,
         Status.cancelled,

@@ -22,5 +22,5 @@ async def confirm(ctx: AppContext, session: AsyncSession, b: Booking, actor: Act
     await allocation_for(b).confirm(session, b)
     b.expires_at = None
     b.confirmed_at = utcnow()
-    lifecycle.move(session, b, Status.confirmed, actor, "confirmed", data={"reason": reason})
+    await lifecycle.move(session, b, Status.confirmed, actor, "confirmed", data={"reason": reason})
     await notify.confirmation(ctx, session, b)

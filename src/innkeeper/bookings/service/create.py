@@ -121,7 +121,7 @@ async def create(
     # when the inventory is not there, the whole transaction rolls back.
     booking = await insert_booking(session, values)
     await folio.sync_charges(session, booking, actor, fresh=True)
-    lifecycle.event(
+    await lifecycle.event(
         session,
         booking,
         actor,

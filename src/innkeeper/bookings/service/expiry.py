@@ -30,7 +30,7 @@ async def expire(session: AsyncSession, bookings: list[Booking]) -> None:
     for group in by_kind.values():
         await allocation_for(group[0]).release(session, group)
     for b in bookings:
-        lifecycle.mark_expired(session, b)
+        await lifecycle.mark_expired(session, b)
 
 
 async def expire_if_lapsed(session: AsyncSession, b: Booking) -> bool:
@@ -94,7 +94,7 @@ async def mark_no_shows(session: AsyncSession, limit: int = 500) -> int:
         before = allocation.footprint(b)
         b.release_from = min(due[b.id], b.checkout)
         await allocation.move(session, b, before, reclaim=False)
-        lifecycle.move(
+        await lifecycle.move(
             session, b, Status.no_show, actor, "no_show", data={"released_from": b.release_from.isoformat()}
         )
     return len(bookings)
@@ -124,13 +124,13 @@ async def complete_ended(session: AsyncSession, limit: int = 500) -> int:
     for b, resource_kind in ended:
         if resource_kind == "hall" and b.status == Status.confirmed:
             # its time is over: nothing to give back, the allocation simply stays in the past
-            lifecycle.move(session, b, Status.no_show, Actor.system("no-show"), "no_show")
+            await lifecycle.move(session, b, Status.no_show, Actor.system("no-show"), "no_show")
             moved += 1
             continue
         await folio.sync_charges(session, b, actor)
         if (await folio.totals(session, b)).balance_due:
             continue
         b.checked_out_at = utcnow()
-        lifecycle.move(session, b, Status.checked_out, actor, "completed")
+        await lifecycle.move(session, b, Status.checked_out, actor, "completed")
         moved += 1
     return moved

@@ -89,9 +89,11 @@ async def set_guests(
                 )
             )
     if b.status in (Status.reserved, Status.payment_pending):
-        lifecycle.move(session, b, Status.guests_added, actor, "guests_added", data={"count": len(out)})
+        await lifecycle.move(session, b, Status.guests_added, actor, "guests_added", data={"count": len(out)})
     else:
-        lifecycle.event(session, b, actor, "guests_changed", from_status=b.status, data={"count": len(out)})
+        await lifecycle.event(
+            session, b, actor, "guests_changed", from_status=b.status, data={"count": len(out)}
+        )
     return out
 
 

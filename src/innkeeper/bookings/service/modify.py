@@ -71,7 +71,7 @@ async def _take_new_price(
     b.promo_code = quote.promo_code
     await folio.sync_charges(session, b, actor)
     await payment.after_modify(session, b)
-    lifecycle.event(
+    await lifecycle.event(
         session, b, actor, action, from_status=b.status, data={"before": before, "after": _snapshot(b)}
     )
 

@@ -175,7 +175,7 @@ async def pay_booking(
             p.details = {**(p.details or {}), "checkout": True}
     await session.flush()  # the hook (wallet: already fired) changed ``b`` in this identity map
     if b.status in HOLD_STATES and lifecycle.can(b, Status.payment_pending):
-        lifecycle.move(
+        await lifecycle.move(
             session,
             b,
             Status.payment_pending,
@@ -239,7 +239,7 @@ async def _after_money_in(session: AsyncSession, b: Booking, p: Payment, actor: 
         await allocation_for(b).confirm(session, b)
         b.expires_at = None
         b.confirmed_at = utcnow()
-        lifecycle.move(
+        await lifecycle.move(
             session, b, Status.confirmed, actor, "confirmed", data={"reason": "payment policy met"}
         )
         enqueue(session, CONFIRMATION_JOB, {"booking_id": str(b.id)})
@@ -271,7 +271,7 @@ async def _late_success(session: AsyncSession, b: Booking, actor: Actor) -> None
             pass
         else:
             b.confirmed_at = utcnow()
-            lifecycle.move(
+            await lifecycle.move(
                 session,
                 b,
                 Status.confirmed,

@@ -137,7 +137,7 @@ async def assign(
             except RoomUnavailable:
                 if attempt == 2:
                     raise
-    lifecycle.event(
+    await lifecycle.event(
         session,
         b,
         actor,
@@ -182,7 +182,7 @@ async def move(
     if b.status == Status.checked_in and target.housekeeping not in READY:
         raise RoomNotReady(f"Room {target.number} is not clean yet")
     placed = await _place(session, b, target, start, b.sold_until, reason or "room move")
-    lifecycle.event(
+    await lifecycle.event(
         session,
         b,
         actor,
@@ -224,7 +224,7 @@ async def check_in(session: AsyncSession, b: Booking, actor: Actor, *, room_id: 
     if dirty:
         raise RoomNotReady(f"Room(s) {', '.join(dirty)} not clean or inspected yet")
     b.checked_in_at = utcnow()
-    lifecycle.move(
+    await lifecycle.move(
         session, b, Status.checked_in, actor, "checked_in", data={"rooms": [r.number for r in rooms]}
     )
 
@@ -265,7 +265,7 @@ async def check_out(session: AsyncSession, b: Booking, actor: Actor) -> None:
     for room in rooms:
         room.housekeeping = Housekeeping.dirty.value
     b.checked_out_at = utcnow()
-    lifecycle.move(
+    await lifecycle.move(
         session,
         b,
         Status.checked_out,

@@ -1,0 +1,1 @@
+"""Guards the catalog asks for through kit.events: no deleting what future bookings need."""

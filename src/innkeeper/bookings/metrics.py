@@ -1,0 +1,1 @@
+"""Booking metrics (kit.metrics) counted from BookingChanged events."""

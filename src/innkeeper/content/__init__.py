@@ -1,0 +1,1 @@
+"""CMS pages: platform-wide and per property; see docs/content.md."""

@@ -1,0 +1,7 @@
+"""CMS pages over HTTP."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["content"])

@@ -1,0 +1,1 @@
+"""Reviews, favorites, loyalty and support tickets; see docs/engagement.md."""

@@ -1,0 +1,1 @@
+"""Reviews, favorites and the loyalty ledger."""

@@ -1,0 +1,1 @@
+"""In-transaction reactions of engagement to booking changes (loyalty points at check-out)."""

@@ -1,0 +1,7 @@
+"""Support tickets over HTTP."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["support"])

@@ -1,0 +1,1 @@
+"""Service catalog and service orders."""

@@ -1,0 +1,1 @@
+"""In-transaction reactions of service orders to booking changes (kit.events)."""

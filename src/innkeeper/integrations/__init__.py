@@ -1,0 +1,3 @@
+"""Outbound webhooks, calendar feeds and imports, the gRPC meeting service, Stripe Connect.
+
+See docs/integrations.md."""

@@ -1,0 +1,1 @@
+"""Webhook subscriptions and deliveries, calendar feeds and imports, meetings."""

@@ -1,0 +1,1 @@
+"""In-transaction reactions: domain events become webhook deliveries in the outbox."""

@@ -1,0 +1,7 @@
+"""Webhooks, calendars and meetings over HTTP."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["integrations"])

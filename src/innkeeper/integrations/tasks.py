@@ -1,0 +1,1 @@
+"""Jobs of the integrations: webhook delivery, calendar import polling."""

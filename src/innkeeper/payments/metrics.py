@@ -1,0 +1,1 @@
+"""Payment metrics counted from payment outcomes (payments.hooks)."""

@@ -1,0 +1,1 @@
+"""The guest web site: search, property and resource pages, booking flow, account."""
