@@ -13,6 +13,7 @@ HANDLER_MODULES = (
     "innkeeper.kit.maintenance",
     "innkeeper.inventory.tasks",
     "innkeeper.bookings.tasks",
+    "innkeeper.bookings.hourly",
     "innkeeper.payments.tasks",
     "innkeeper.bookings.service.payment",
     "innkeeper.payments.topup",

@@ -120,6 +120,26 @@ async def test_a_lapsed_hold_never_blocks_the_next_customer(
     assert await active_allocations(ctx) == 1
 
 
+async def test_closing_time_only_a_lapsed_hold_keeps_expires_the_hold(
+    client: httpx.AsyncClient, ctx: AppContext
+) -> None:
+    h = await hall(client)
+    lapsed = (await book_slot(client, h, await user(client), at(10), at(12))).json()
+    live = (await book_slot(client, h, await user(client), at(15), at(16))).json()
+    async with ctx.db.unit_of_work() as session:  # the first hold lapsed a minute ago, no sweeper ran
+        first = await session.get(Booking, uuid.UUID(lapsed["id"]))
+        assert first is not None
+        first.expires_at = clock.now() - timedelta(minutes=1)
+    base = f"{API}/properties/{h['prop']['id']}/resources/{h['resource']['id']}/exceptions"
+    r = await client.post(base, headers=h["owner"], json={"start": at(9), "end": at(13), "kind": "closed"})
+    assert r.status_code == 201, r.text
+    async with ctx.db.unit_of_work(write=False) as session:
+        assert (await session.get(Booking, uuid.UUID(lapsed["id"]))).status == "expired"  # type: ignore[union-attr]
+        # a lapsed hold outside the closed time is left to the sweeper; the live one stays
+        assert (await session.get(Booking, uuid.UUID(live["id"]))).status == "reserved"  # type: ignore[union-attr]
+    assert await active_allocations(ctx) == 1
+
+
 async def test_reschedule_moves_the_slot_all_or_nothing(client: httpx.AsyncClient, ctx: AppContext) -> None:
     h = await hall(client)
     me, other = await user(client), await user(client)

@@ -13,7 +13,7 @@ in the exclusion check), then the lapsed holds in the way (``SKIP LOCKED``), the
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,8 +25,10 @@ from innkeeper.bookings.models import HOLD_STATES, Booking
 from innkeeper.catalog.models import Property, Resource
 from innkeeper.inventory import allocations
 from innkeeper.inventory.errors import SlotUnavailable
-from innkeeper.inventory.hourly import covers, load_plan
+from innkeeper.inventory.events import ResourceTimeClosing
+from innkeeper.inventory.hourly import covers, exceptions_between, load_plan
 from innkeeper.inventory.hourly_models import ResourceAllocation
+from innkeeper.kit import events
 from innkeeper.kit.clock import utcnow
 
 
@@ -41,12 +43,16 @@ async def _resource(session: AsyncSession, b: Booking) -> Resource:
     return resource
 
 
-async def lapsed_in_the_way(session: AsyncSession, b: Booking, resource: Resource) -> list[Booking]:
-    """Lapsed holds of other bookings whose buffered time overlaps what ``b`` needs, locked (skipping
-    the ones another transaction is handling)."""
-    start, end = _span(b)
-    wanted_from = start - timedelta(minutes=resource.buffer_before_minutes)
-    wanted_to = end + timedelta(minutes=resource.buffer_after_minutes)
+async def lapsed_in_the_way(
+    session: AsyncSession,
+    resource: Resource,
+    wanted_from: datetime,
+    wanted_to: datetime,
+    *,
+    exclude: Booking | None = None,
+) -> list[Booking]:
+    """Lapsed holds whose buffered time overlaps ``[wanted_from, wanted_to)`` of ``resource`` (other than
+    ``exclude``), locked (skipping the ones another transaction is handling)."""
     statement = (
         select(Booking)
         .join(ResourceAllocation, ResourceAllocation.booking_id == Booking.id)
@@ -55,20 +61,43 @@ async def lapsed_in_the_way(session: AsyncSession, b: Booking, resource: Resourc
             ResourceAllocation.active.is_(True),
             ResourceAllocation.starts_at < wanted_to,
             ResourceAllocation.ends_at > wanted_from,
-            Booking.id != b.id,
             Booking.status.in_([s.value for s in HOLD_STATES]),
             Booking.expires_at <= utcnow(),
         )
         .order_by(Booking.id)
         .with_for_update(of=Booking, skip_locked=True)
     )
+    if exclude is not None:
+        statement = statement.where(Booking.id != exclude.id)
     return list((await session.scalars(statement)).all())
 
 
+async def _expire_lapsed(session: AsyncSession, lapsed: Iterable[Booking]) -> None:
+    for booking in lapsed:
+        await allocations.release(session, booking.id)
+        await lifecycle.mark_expired(session, booking)
+
+
 async def _reclaim(session: AsyncSession, b: Booking, resource: Resource) -> None:
-    for lapsed in await lapsed_in_the_way(session, b, resource):
-        await allocations.release(session, lapsed.id)
-        await lifecycle.mark_expired(session, lapsed)
+    start, end = _span(b)
+    wanted_from, wanted_to = allocations.held_range(resource, start, end)
+    await _expire_lapsed(
+        session, await lapsed_in_the_way(session, resource, wanted_from, wanted_to, exclude=b)
+    )
+
+
+@events.on(ResourceTimeClosing)
+async def expire_holds_in_closed_time(session: AsyncSession, event: ResourceTimeClosing) -> None:
+    """A closure is not refused by a hold nobody paid for in time: such holds expire first."""
+    await _expire_lapsed(session, await lapsed_in_the_way(session, event.resource, event.start, event.end))
+
+
+async def _refuse_closed_time(session: AsyncSession, b: Booking, resource: Resource) -> None:
+    """Under the resource's lock: a closure committed since the request checked availability wins
+    (``inventory.schedule`` takes the same lock before it closes time)."""
+    start, end = _span(b)
+    if any(x.kind == "closed" for x in await exceptions_between(session, resource.id, start, end)):
+        raise SlotUnavailable(f"{resource.name} was closed at this time meanwhile")
 
 
 class HourlyAllocation:
@@ -83,6 +112,7 @@ class HourlyAllocation:
     async def hold(self, session: AsyncSession, b: Booking, *, seen: Any = None) -> None:
         resource = await _resource(session, b)
         await allocations.lock_resource(session, resource.id)
+        await _refuse_closed_time(session, b, resource)
         await _reclaim(session, b, resource)
         start, end = _span(b)
         await allocations.take(session, resource, b.id, start, end)
@@ -99,6 +129,7 @@ class HourlyAllocation:
             return  # the time did not change (a no-show, say): nothing to give back or take
         resource = await _resource(session, b)
         await allocations.lock_resource(session, resource.id)
+        await _refuse_closed_time(session, b, resource)
         if reclaim:
             await _reclaim(session, b, resource)
         start, end = _span(b)

@@ -18,7 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.audit.service import Actor, record
 from innkeeper.catalog.models import Property, Resource
+from innkeeper.inventory.allocations import lock_resource
 from innkeeper.inventory.errors import ClosesBookedTime, ExceptionNotFound
+from innkeeper.inventory.events import ResourceTimeClosing
 from innkeeper.inventory.hourly import (
     day_bounds,
     held_between,
@@ -28,6 +30,7 @@ from innkeeper.inventory.hourly import (
     windows_of,
 )
 from innkeeper.inventory.hourly_models import ResourceException, ResourceWindow
+from innkeeper.kit import events
 from innkeeper.kit.errors import ValidationFailed
 
 #: the longest single exception (a year's leave is two)
@@ -106,11 +109,8 @@ async def add_exception(
     if end - start > MAX_EXCEPTION:
         message = "an exception lasts at most 366 days"
         raise ValidationFailed(message, errors=[{"field": "end", "message": message, "type": "range"}])
-    if kind == "closed" and (held := await held_between(session, resource.id, start, end)):
-        raise ClosesBookedTime(
-            f"{len(held)} active booking(s) hold this time; cancel or move them first",
-            bookings=[str(a.booking_id) for a in held],
-        )
+    if kind == "closed":
+        await _refuse_closing_booked_time(session, resource, start, end)
     exception = ResourceException(
         resource_id=resource.id,
         starts_at=start,
@@ -132,6 +132,22 @@ async def add_exception(
         after=exception_to_api(exception, tz),
     )
     return exception
+
+
+async def _refuse_closing_booked_time(
+    session: AsyncSession, resource: Resource, start: datetime, end: datetime
+) -> None:
+    """409 when an active booking holds part of ``[start, end)``. Under the resource's row lock, the one
+    bookings take before they insert (``allocations.lock_resource``): a booking racing the closure
+    either committed first (and is seen here) or waits and then finds the closure (``HourlyAllocation``
+    checks after the lock). Lapsed holds are expired first (``ResourceTimeClosing``)."""
+    await lock_resource(session, resource.id)
+    await events.emit(session, ResourceTimeClosing(resource, start, end))
+    if held := await held_between(session, resource.id, start, end):
+        raise ClosesBookedTime(
+            f"{len(held)} active booking(s) hold this time; cancel or move them first",
+            bookings=[str(a.booking_id) for a in held],
+        )
 
 
 async def list_exceptions(
