@@ -30,6 +30,7 @@ from innkeeper.identity.deps import require_platform_admin, write_rate_limit
 from innkeeper.identity.recovery_router import router as recovery_router
 from innkeeper.identity.router import router as identity_router
 from innkeeper.integrations.router import router as integrations_router
+from innkeeper.inventory.hourly_router import public_router as slots_router
 from innkeeper.inventory.hourly_router import router as hourly_router
 from innkeeper.inventory.router import router as inventory_router
 from innkeeper.kit.http import install_error_handlers, install_middleware
@@ -151,6 +152,7 @@ def create_app(
     # Their paths overlap no other router's (a test checks every route resolves to its own endpoint).
     api.include_router(search_router)
     api.include_router(resource_search_router)
+    api.include_router(slots_router)
     api.include_router(bookings_router)
     api.include_router(identity_router)
     api.include_router(catalog_router)

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select, update
 
 from innkeeper.audit.models import AuditEntry
@@ -30,7 +32,16 @@ from innkeeper.pricing.errors import (
     SlotInvalid,
     TravelTooFar,
 )
-from innkeeper.pricing.hourly import AddonChoice, charged_km, compute_slot_quote, quote_slot
+from innkeeper.pricing.hourly import (
+    AddonChoice,
+    charged_km,
+    compute_slot_quote,
+    quote_slot,
+    rank_rates,
+    rate_edges,
+    slot_charge,
+    time_parts,
+)
 from tests.catalog_support import add_member, freeze, user
 from tests.helpers import API, assert_problem, bearer, signup
 from tests.hourly.support import add_resource, every_day, set_windows, venue
@@ -226,6 +237,43 @@ def test_dst_back_in_lisbon_figures() -> None:
 
 
 # -- add-ons, attendees, modes ------------------------------------------------------------------------------
+
+
+_rate = st.builds(
+    Rate,
+    weekdays=st.one_of(st.none(), st.integers(1, 127)),
+    start_minute=st.one_of(st.none(), st.integers(0, 47).map(lambda h: h * 30)),
+    end_minute=st.one_of(st.none(), st.integers(1, 48).map(lambda h: h * 30)),
+    hourly_price_minor=st.one_of(st.none(), st.integers(1, 99_999)),
+    percent=st.integers(1, 300),
+).filter(lambda r: (r.start_minute or 0) < (r.end_minute or 1440))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    rates=st.lists(_rate, max_size=4),
+    hourly=st.integers(1, 99_999),
+    # around both 2030 DST changes in Lisbon and New York, and an ordinary week
+    day=st.sampled_from(
+        [date(2030, 3, 31), date(2030, 10, 27), date(2030, 3, 10), date(2030, 11, 3), WEDNESDAY]
+    ),
+    zone=st.sampled_from([LISBON, NEW_YORK]),
+    start_quarter=st.integers(-8, 4 * 24 + 8),
+    minutes=st.integers(1, 4 * 24).map(lambda q: q * 15),
+)
+def test_the_slot_charge_shortcut_equals_the_sum_of_the_time_parts(
+    rates: list[Rate], hourly: int, day: date, zone: ZoneInfo, start_quarter: int, minutes: int
+) -> None:
+    """Slot lists and search sum a slot's time charge on plain minutes when it stays in one local day
+    with one offset (``pricing.hourly.slot_charge``); it must equal the quote's time lines always."""
+    resource = Res(hourly_price_minor=hourly)
+    ranked = rank_rates(rates)
+    start = datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC) + timedelta(
+        minutes=15 * start_quarter
+    )
+    end = start + timedelta(minutes=minutes)
+    expected = sum(part.amount for part in time_parts(resource, ranked, start, end, zone))
+    assert slot_charge(resource, ranked, rate_edges(ranked), start, end, zone) == expected
 
 
 def test_addon_units() -> None:

@@ -26,10 +26,12 @@ from innkeeper.catalog.models import Property, Resource
 from innkeeper.inventory import allocations
 from innkeeper.inventory.errors import SlotUnavailable
 from innkeeper.inventory.events import ResourceTimeClosing
-from innkeeper.inventory.hourly import covers, exceptions_between, load_plan
+from innkeeper.inventory.hourly import MAX_ALLOCATION, covers, exceptions_between, load_plan
 from innkeeper.inventory.hourly_models import ResourceAllocation
 from innkeeper.kit import events
 from innkeeper.kit.clock import utcnow
+
+HOLD_VALUES = frozenset(s.value for s in HOLD_STATES)
 
 
 def _span(b: Booking) -> tuple[datetime, datetime]:
@@ -37,7 +39,11 @@ def _span(b: Booking) -> tuple[datetime, datetime]:
     return b.start_at, b.end_at
 
 
-async def _resource(session: AsyncSession, b: Booking) -> Resource:
+async def _resource(session: AsyncSession, b: Booking, seen: Any = None) -> Resource:
+    """The booking's resource: the one the quote read (``seen``) when it is that one, else from the
+    database (the session keeps loaded rows only while something holds them)."""
+    if isinstance(seen, Resource) and seen.id == b.resource_id:
+        return seen
     resource = await session.get(Resource, b.resource_id)
     assert resource is not None, b.resource_id
     return resource
@@ -60,6 +66,7 @@ async def lapsed_in_the_way(
             ResourceAllocation.resource_id == resource.id,
             ResourceAllocation.active.is_(True),
             ResourceAllocation.starts_at < wanted_to,
+            ResourceAllocation.starts_at > wanted_from - MAX_ALLOCATION,
             ResourceAllocation.ends_at > wanted_from,
             Booking.status.in_([s.value for s in HOLD_STATES]),
             Booking.expires_at <= utcnow(),
@@ -78,12 +85,35 @@ async def _expire_lapsed(session: AsyncSession, lapsed: Iterable[Booking]) -> No
         await lifecycle.mark_expired(session, booking)
 
 
-async def _reclaim(session: AsyncSession, b: Booking, resource: Resource) -> None:
+async def _clear_the_way(session: AsyncSession, b: Booking, resource: Resource, *, reclaim: bool) -> None:
+    """Under the resource's lock (no other writer of its allocations until commit): 409 when a live
+    booking holds part of the time ``b`` needs, buffers included, before anything is written; lapsed
+    holds in the way expire first (invariant 3). One statement when nothing has lapsed; the exclusion
+    constraint stays the backstop."""
     start, end = _span(b)
-    wanted_from, wanted_to = allocations.held_range(resource, start, end)
-    await _expire_lapsed(
-        session, await lapsed_in_the_way(session, resource, wanted_from, wanted_to, exclude=b)
-    )
+    low, high = allocations.held_range(resource, start, end)
+    rows = (
+        await session.execute(
+            select(Booking.status, Booking.expires_at)
+            .join(ResourceAllocation, ResourceAllocation.booking_id == Booking.id)
+            .where(
+                ResourceAllocation.resource_id == resource.id,
+                ResourceAllocation.active.is_(True),
+                ResourceAllocation.starts_at < high,
+                ResourceAllocation.starts_at > low - MAX_ALLOCATION,
+                ResourceAllocation.ends_at > low,
+                Booking.id != b.id,
+            )
+        )
+    ).all()
+    now = utcnow()
+    lapsed = [
+        status in HOLD_VALUES and expires_at is not None and expires_at <= now for status, expires_at in rows
+    ]
+    if not all(lapsed) or (rows and not reclaim):
+        raise SlotUnavailable(f"{resource.name} is already booked at this time (buffers included)")
+    if rows:
+        await _expire_lapsed(session, await lapsed_in_the_way(session, resource, low, high, exclude=b))
 
 
 @events.on(ResourceTimeClosing)
@@ -110,12 +140,14 @@ class HourlyAllocation:
         return (b.resource_id, b.start_at, b.end_at)
 
     async def hold(self, session: AsyncSession, b: Booking, *, seen: Any = None) -> None:
-        resource = await _resource(session, b)
+        """``seen``: the resource the quote read. A 409 here ends the request (the late-payment path
+        wraps :meth:`retake` in its own SAVEPOINT), so the write needs none."""
+        resource = await _resource(session, b, seen)
         await allocations.lock_resource(session, resource.id)
         await _refuse_closed_time(session, b, resource)
-        await _reclaim(session, b, resource)
+        await _clear_the_way(session, b, resource, reclaim=True)
         start, end = _span(b)
-        await allocations.take(session, resource, b.id, start, end)
+        await allocations.take(session, resource, b.id, start, end, locked=True, recoverable=False)
 
     async def confirm(self, session: AsyncSession, b: Booking) -> None:
         """Held and sold occupy the same row: nothing moves."""
@@ -130,10 +162,9 @@ class HourlyAllocation:
         resource = await _resource(session, b)
         await allocations.lock_resource(session, resource.id)
         await _refuse_closed_time(session, b, resource)
-        if reclaim:
-            await _reclaim(session, b, resource)
+        await _clear_the_way(session, b, resource, reclaim=reclaim)
         start, end = _span(b)
-        await allocations.move(session, resource, b.id, start, end)
+        await allocations.move(session, resource, b.id, start, end, locked=True, recoverable=False)
 
     async def retake(self, session: AsyncSession, b: Booking) -> None:
         """Hold an expired booking's time again (its payment arrived late) if it is still open (a

@@ -2,9 +2,9 @@
 ``[start - buffer_before, end + buffer_after)``.
 
 The database refuses two active rows of a resource that overlap (PostgreSQL's exclusion constraint,
-SQLite's triggers: migration 0010), whatever the number of processes; nothing here reads first and
-writes later. Each write runs in a SAVEPOINT (``session.begin_nested()``), so a refused one becomes
-409 ``slot.unavailable`` and the caller's transaction goes on as if it had not been tried.
+SQLite's triggers: migration 0010), whatever the number of processes. A write is one upsert; a refused
+one becomes 409 ``slot.unavailable``, inside a SAVEPOINT when the caller goes on after it
+(``recoverable``).
 
 Expired holds standing in the way are the booking engine's business (``bookings``): it releases them
 and tries again; :func:`in_the_way` tells it which allocations overlap.
@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +25,8 @@ from innkeeper.catalog.models import Resource
 from innkeeper.inventory.errors import SlotUnavailable
 from innkeeper.inventory.hourly import held_between
 from innkeeper.inventory.hourly_models import OVERLAP_CONSTRAINT, OVERLAP_MESSAGE, ResourceAllocation
+from innkeeper.kit.db import dialect_insert, dialect_name
+from innkeeper.kit.ids import new_id
 
 
 def held_range(resource: Resource, start: datetime, end: datetime) -> tuple[datetime, datetime]:
@@ -54,27 +58,54 @@ async def lock_resource(session: AsyncSession, resource_id: uuid.UUID) -> None:
     )
 
 
+@lru_cache(maxsize=1)
+def _pg_upsert() -> Any:
+    """INSERT the booking's range, or move its row there (one row per booking): one statement."""
+    insert = dialect_insert("postgresql")(ResourceAllocation)
+    return insert.on_conflict_do_update(
+        index_elements=["booking_id"],
+        set_={name: insert.excluded[name] for name in ("resource_id", "starts_at", "ends_at", "active")},
+    )
+
+
+async def _write(session: AsyncSession, values: dict[str, Any]) -> None:
+    """The booking's one row, inserted or moved. PostgreSQL: an upsert, checked by the exclusion
+    constraint on the row it leaves. SQLite: its overlap trigger fires before an INSERT (an upsert's
+    too) and would count the booking's own old row, so the row is updated, or inserted when absent."""
+    if dialect_name(session) == "postgresql":
+        await session.execute(_pg_upsert().values(id=new_id(), **values))
+        return
+    moved = await session.execute(
+        update(ResourceAllocation)
+        .where(ResourceAllocation.booking_id == values["booking_id"])
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if not getattr(moved, "rowcount", 0):
+        await session.execute(insert(ResourceAllocation).values(id=new_id(), **values))
+
+
 async def _hold(
-    session: AsyncSession, resource: Resource, booking_id: uuid.UUID, start: datetime, end: datetime
+    session: AsyncSession,
+    resource: Resource,
+    booking_id: uuid.UUID,
+    start: datetime,
+    end: datetime,
+    *,
+    locked: bool,
+    recoverable: bool,
 ) -> None:
     low, high = held_range(resource, start, end)
-    await lock_resource(session, resource.id)
+    if not locked:
+        await lock_resource(session, resource.id)
+    values = {"resource_id": resource.id, "booking_id": booking_id, "starts_at": low, "ends_at": high}
+    values["active"] = True
     try:
-        async with session.begin_nested():
-            row = await allocation_of(session, booking_id)
-            if row is None:
-                session.add(
-                    ResourceAllocation(
-                        resource_id=resource.id,
-                        booking_id=booking_id,
-                        starts_at=low,
-                        ends_at=high,
-                        active=True,
-                    )
-                )
-            else:
-                row.resource_id, row.starts_at, row.ends_at, row.active = resource.id, low, high, True
-            await session.flush()
+        if recoverable:
+            async with session.begin_nested():
+                await _write(session, values)
+        else:
+            await _write(session, values)
     except IntegrityError as exc:
         if not is_overlap(exc):
             raise
@@ -82,20 +113,38 @@ async def _hold(
 
 
 async def take(
-    session: AsyncSession, resource: Resource, booking_id: uuid.UUID, start: datetime, end: datetime
+    session: AsyncSession,
+    resource: Resource,
+    booking_id: uuid.UUID,
+    start: datetime,
+    end: datetime,
+    *,
+    locked: bool = False,
+    recoverable: bool = True,
 ) -> None:
     """Hold ``[start, end)`` of ``resource`` (buffers added) for the booking; 409 ``slot.unavailable``
     when it overlaps another active allocation. A booking holds one range: taking again (a lapsed
-    booking paid late) makes its row active again with the new range."""
-    await _hold(session, resource, booking_id, start, end)
+    booking paid late) makes its row active again with the new range.
+
+    ``locked``: the caller holds :func:`lock_resource` already. ``recoverable``: the write runs in a
+    SAVEPOINT, so after a 409 the caller's transaction goes on (two round trips more); a caller whose
+    409 ends the request anyway passes False."""
+    await _hold(session, resource, booking_id, start, end, locked=locked, recoverable=recoverable)
 
 
 async def move(
-    session: AsyncSession, resource: Resource, booking_id: uuid.UUID, start: datetime, end: datetime
+    session: AsyncSession,
+    resource: Resource,
+    booking_id: uuid.UUID,
+    start: datetime,
+    end: datetime,
+    *,
+    locked: bool = False,
+    recoverable: bool = True,
 ) -> None:
     """Move the booking's range (to another time or resource): all-or-nothing, 409 ``slot.unavailable``
     leaves the old range held. The booking's own old range never blocks the new one."""
-    await _hold(session, resource, booking_id, start, end)
+    await _hold(session, resource, booking_id, start, end, locked=locked, recoverable=recoverable)
 
 
 async def release(session: AsyncSession, booking_id: uuid.UUID) -> None:

@@ -42,6 +42,12 @@ from innkeeper.kit.money import Money
 
 Interval = tuple[datetime, datetime]
 ONE_DAY = timedelta(days=1)
+#: the longest slot (a resource's ``max_duration_minutes`` is at most a day too)
+MAX_SLOT_MINUTES = 24 * 60
+#: the longest allocation: a slot and two buffers of at most a day each. A row overlapping ``[a, b)``
+#: starts after ``a - MAX_ALLOCATION``: that lower bound keeps the ``(resource_id, starts_at)`` index scan
+#: to the rows near ``a`` instead of the resource's whole history before it.
+MAX_ALLOCATION = 3 * ONE_DAY
 
 
 # -- instants --------------------------------------------------------------------------------------------
@@ -152,8 +158,9 @@ def check_duration(resource: Resource, minutes: int, *, field: str) -> None:
         raise _refuse(
             f"{resource.name} is booked for at least {resource.min_duration_minutes} minutes", field
         )
-    if resource.max_duration_minutes is not None and minutes > resource.max_duration_minutes:
-        raise _refuse(f"{resource.name} is booked for at most {resource.max_duration_minutes} minutes", field)
+    longest = min(resource.max_duration_minutes or MAX_SLOT_MINUTES, MAX_SLOT_MINUTES)
+    if minutes > longest:
+        raise _refuse(f"{resource.name} is booked for at most {longest} minutes", field)
     if minutes % resource.slot_step_minutes:
         raise _refuse(f"durations are multiples of {resource.slot_step_minutes} minutes", field)
 
@@ -193,6 +200,7 @@ async def held_between(
         ResourceAllocation.resource_id == resource_id,
         ResourceAllocation.active,
         ResourceAllocation.starts_at < end,
+        ResourceAllocation.starts_at > start - MAX_ALLOCATION,
         ResourceAllocation.ends_at > start,
     )
     return list((await session.scalars(stmt.order_by(ResourceAllocation.starts_at))).all())

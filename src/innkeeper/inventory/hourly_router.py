@@ -38,11 +38,14 @@ from innkeeper.inventory.hourly_schemas import (
 )
 from innkeeper.kit.clock import local_today, utcnow
 from innkeeper.kit.errors import ValidationFailed
-from innkeeper.kit.http import DbSession, UnitOfWorkRoute
+from innkeeper.kit.http import DbSession, ReadRoute, UnitOfWorkRoute
 from innkeeper.kit.pagination import ListOf
 from innkeeper.kit.problems import JSON_WRITE, problem_responses
 
 router = APIRouter(route_class=UnitOfWorkRoute, tags=["resources"], responses=problem_responses(422))
+#: the public slot list: read-only (no BEGIN/COMMIT around its reads), and matched early (app.py puts
+#: it with the other busy public paths)
+public_router = APIRouter(route_class=ReadRoute, tags=["catalog"], responses=problem_responses(422))
 SCOPED = (401, PropertyNotFound, (403, "auth.role"), ResourceNotFound)
 
 ScheduleViewer = Annotated[User, Depends(property_action(Action.schedule_view))]
@@ -199,7 +202,7 @@ def _check_request(resource: Resource, attendees: int | None, mode: str | None) 
         )
 
 
-@router.get(
+@public_router.get(
     "/resources/{resource_id}/slots",
     tags=["catalog"],
     dependencies=[AnonymousReads],

@@ -129,7 +129,7 @@ def rate_at(ranked: Sequence[Any], weekday: int, minute: int) -> Any:
     return None
 
 
-def _boundaries(ranked: Sequence[Any]) -> list[int]:
+def rate_edges(ranked: Sequence[Any]) -> list[int]:
     """Every local minute of the day where the winning rate may change (midnight included)."""
     edges = {0, MINUTES_PER_DAY}
     for rate in ranked:
@@ -160,7 +160,7 @@ def split_by_rates(
     """``[start, end)`` as runs of real time with one winning rate each: ``(from, to, rate)``, the
     instants in UTC. A run ends at a rate boundary, at local midnight or at a DST change, and
     adjacent runs with the same rate are merged."""
-    edges = _boundaries(ranked)
+    edges = rate_edges(ranked)
     runs: list[tuple[datetime, datetime, Any]] = []
     # in UTC: arithmetic between datetimes of one ZoneInfo is wall-clock arithmetic, wrong across DST
     t, end = start.astimezone(UTC), end.astimezone(UTC)
@@ -360,6 +360,83 @@ def compute_slot_quote(
     return quote
 
 
+def _charge_in_day(
+    resource: Any, ranked: Sequence[Any], edges: Sequence[int], weekday: int, minute: int, minutes: int
+) -> int:
+    """:func:`time_parts`' summed amounts for a slot that stays inside one local day with one UTC offset
+    (no midnight, no DST change): the same runs (split at rate boundaries, adjacent equal rates
+    merged) and the same rounding per run, on plain minutes instead of datetimes."""
+    runs: list[list[Any]] = []  # [rate, minutes]
+    t, end = minute, minute + minutes
+    while t < end:
+        stop = min(edges[bisect_right(edges, t)], end)
+        rate = rate_at(ranked, weekday, t)
+        if runs and runs[-1][0] is rate:
+            runs[-1][1] += stop - t
+        else:
+            runs.append([rate, stop - t])
+        t = stop
+    charge = 0
+    for rate, run_minutes in runs:
+        numerator, denominator = _hourly_fraction(resource, rate)
+        charge += div_half_up(numerator * run_minutes, denominator * 60)
+    return charge
+
+
+def slot_charge(
+    resource: Any, ranked: Sequence[Any], edges: Sequence[int], start: datetime, end: datetime, tz: tzinfo
+) -> int:
+    """The time charge of ``[start, end)``: the sum of :func:`time_parts`' amounts (``edges``:
+    :func:`rate_edges` of ``ranked``)."""
+    local_start, local_end = start.astimezone(tz), end.astimezone(tz)
+    minute = local_start.hour * 60 + local_start.minute
+    minutes = int((end - start) / ONE_MINUTE)
+    if local_start.utcoffset() == local_end.utcoffset() and minute + minutes <= MINUTES_PER_DAY:
+        return _charge_in_day(resource, ranked, edges, local_start.weekday(), minute, minutes)
+    return sum(part.amount for part in time_parts(resource, ranked, start, end, tz))
+
+
+def slot_totals(
+    *,
+    prop: Any,
+    resource: Any,
+    rates: Sequence[Any],
+    slots: Sequence[tuple[datetime, datetime]],
+    attendees: int,
+    mode: str | None,
+    distance_km: float | None,
+    loyalty_tier: str | None,
+) -> list[int]:
+    """``compute_slot_quote(...).total`` of each slot, without add-ons or promo code (slot lists and
+    search). Such a total depends on the slot only through its time charge (loyalty, VAT and rounding
+    apply to that sum, the rest is the same for every slot), so each slot's charge is summed from its
+    rate parts and only a charge not seen yet is quoted in full: a few quotes a day, not one a slot."""
+    tz = ZoneInfo(prop.timezone)
+    ranked = rank_rates(rates)
+    edges = rate_edges(ranked)
+    by_charge: dict[int, int] = {}
+    totals = []
+    for start, end in slots:
+        charge = slot_charge(resource, ranked, edges, start, end, tz)
+        total = by_charge.get(charge)
+        if total is None:
+            total = by_charge[charge] = compute_slot_quote(
+                prop=prop,
+                resource=resource,
+                rates=rates,
+                addon_catalog=(),
+                start=start,
+                end=end,
+                attendees=attendees,
+                mode=mode,
+                distance_km=distance_km,
+                loyalty_tier=loyalty_tier,
+                promo=None,
+            ).total
+        totals.append(total)
+    return totals
+
+
 # -- loading what the pricer needs -------------------------------------------------------------------------
 
 
@@ -477,30 +554,22 @@ async def price_listed_slots(
     mode: str | None,
 ) -> list[Money | None]:
     """The totals of the public slot list (``inventory.hourly.price_slots``): :func:`compute_slot_quote`
-    for each slot, without add-ons, promo code or loyalty. A travel fee depends on the customer's
-    address, so with ``mode=travel`` the price is None (the booking's quote has it)."""
+    for each slot (:func:`slot_totals`), without add-ons, promo code or loyalty. A travel fee depends on
+    the customer's address, so with ``mode=travel`` the price is None (the booking's quote has it)."""
     if not slots:
         return []
     if mode == "travel":
         check_mode(resource, mode, 0.0)
         return [None] * len(slots)
     rates = (await rates_for(session, [resource.id])).get(resource.id, [])
-    return [
-        Money(
-            compute_slot_quote(
-                prop=prop,
-                resource=resource,
-                rates=rates,
-                addon_catalog=(),
-                start=start,
-                end=end,
-                attendees=1 if attendees is None else attendees,
-                mode=mode,
-                distance_km=None,
-                loyalty_tier=None,
-                promo=None,
-            ).total,
-            prop.currency,
-        )
-        for start, end in slots
-    ]
+    totals = slot_totals(
+        prop=prop,
+        resource=resource,
+        rates=rates,
+        slots=slots,
+        attendees=1 if attendees is None else attendees,
+        mode=mode,
+        distance_km=None,
+        loyalty_tier=None,
+    )
+    return [Money(total, prop.currency) for total in totals]

@@ -5,8 +5,8 @@ city, capacity, duration limits and the coordinates' bounding box); three more l
 the exceptions and the active allocations of all of them, and one their rates: five statements whatever
 the number of resources. Python then lists each resource's free slots of the day with
 ``inventory.hourly.day_slots`` (the computation ``free_slots`` does for one resource, over the same
-rows) and prices them with ``pricing.hourly.compute_slot_quote`` (the booking's pricer), so a listed
-slot is bookable and its price is the quote's.
+rows) and prices them with ``pricing.hourly.slot_totals`` (the booking's quote, once per distinct time
+charge), so a listed slot is bookable and its price is the quote's.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from innkeeper.catalog.schemas import fold_city
 from innkeeper.identity.models import User
 from innkeeper.inventory.errors import OutsideAvailability
 from innkeeper.inventory.hourly import (
+    MAX_ALLOCATION,
     ONE_DAY,
     Interval,
     check_duration,
@@ -42,7 +43,8 @@ from innkeeper.kit.clock import utcnow
 from innkeeper.kit.errors import ValidationFailed
 from innkeeper.kit.geo import haversine_km
 from innkeeper.kit.money import Money
-from innkeeper.pricing.hourly import compute_slot_quote, rates_for, travel_origin
+from innkeeper.pricing.hourly import slot_totals, travel_origin
+from innkeeper.pricing.models import ResourceRate
 from innkeeper.search.finder import bounding_box
 
 
@@ -138,12 +140,20 @@ def _distance(
 
 @dataclass
 class Schedules:
-    """The rows ``free_slots`` reads, for many resources: by resource id."""
+    """The rows ``free_slots`` reads, for many resources: by resource id. Plain rows, not ORM objects
+    (search reads thousands of them): they have the attributes ``plan_day`` and the pricer read."""
 
-    windows: dict[uuid.UUID, list[ResourceWindow]]
-    exceptions: dict[uuid.UUID, list[ResourceException]]
+    windows: dict[uuid.UUID, list[Any]]
+    exceptions: dict[uuid.UUID, list[Any]]
     held: dict[uuid.UUID, list[Interval]]
     rates: dict[uuid.UUID, list[Any]]
+
+
+def _by_resource(rows: Any) -> dict[uuid.UUID, list[Any]]:
+    out: dict[uuid.UUID, list[Any]] = defaultdict(list)
+    for row in rows:
+        out[row.resource_id].append(row)
+    return out
 
 
 async def load_schedules(
@@ -153,31 +163,33 @@ async def load_schedules(
     statement each, whatever the number of resources."""
     ids = [resource.id for resource, _ in resources]
     lo, hi = _search_range(day, {prop.timezone for _, prop in resources})
-    windows: dict[uuid.UUID, list[ResourceWindow]] = defaultdict(list)
-    for w in await session.scalars(select(ResourceWindow).where(ResourceWindow.resource_id.in_(ids))):
-        windows[w.resource_id].append(w)
-    exceptions: dict[uuid.UUID, list[ResourceException]] = defaultdict(list)
-    stmt = select(ResourceException).where(
-        ResourceException.resource_id.in_(ids),
-        ResourceException.starts_at < hi,
-        ResourceException.ends_at > lo,
+    w, x, a, r = ResourceWindow, ResourceException, ResourceAllocation, ResourceRate
+    windows = await session.execute(
+        select(w.resource_id, w.weekday, w.start_minute, w.end_minute).where(w.resource_id.in_(ids))
     )
-    for x in await session.scalars(stmt):
-        exceptions[x.resource_id].append(x)
-    held: dict[uuid.UUID, list[Interval]] = defaultdict(list)
-    rows = await session.execute(
-        select(
-            ResourceAllocation.resource_id, ResourceAllocation.starts_at, ResourceAllocation.ends_at
-        ).where(
-            ResourceAllocation.resource_id.in_(ids),
-            ResourceAllocation.active,
-            ResourceAllocation.starts_at < hi,
-            ResourceAllocation.ends_at > lo,
+    exceptions = await session.execute(
+        select(x.resource_id, x.starts_at, x.ends_at, x.kind).where(
+            x.resource_id.in_(ids), x.starts_at < hi, x.ends_at > lo
         )
     )
-    for resource_id, starts_at, ends_at in rows:
+    held: dict[uuid.UUID, list[Interval]] = defaultdict(list)
+    allocations = await session.execute(
+        select(a.resource_id, a.starts_at, a.ends_at).where(
+            a.resource_id.in_(ids),
+            a.active,
+            a.starts_at < hi,
+            a.starts_at > lo - MAX_ALLOCATION,
+            a.ends_at > lo,
+        )
+    )
+    for resource_id, starts_at, ends_at in allocations:
         held[resource_id].append((starts_at, ends_at))
-    return Schedules(windows, exceptions, held, await rates_for(session, ids))
+    rates = await session.execute(
+        select(
+            r.id, r.resource_id, r.weekdays, r.start_minute, r.end_minute, r.hourly_price_minor, r.percent
+        ).where(r.resource_id.in_(ids))
+    )
+    return Schedules(_by_resource(windows), _by_resource(exceptions), held, _by_resource(rates))
 
 
 def _search_range(day: date, zones: set[str]) -> tuple[datetime, datetime]:
@@ -222,29 +234,27 @@ def _cheapest(
     user: User | None,
 ) -> tuple[int, Interval] | None:
     """The lowest total among the slots (the earliest of equals), priced as the booking would be."""
-    tz = ZoneInfo(prop.timezone)
-    best: tuple[int, Interval] | None = None
-    for start, end in slots:
-        if p.start_minute is not None:
-            local = start.astimezone(tz)
-            if local.hour * 60 + local.minute != p.start_minute:
-                continue
-        quote = compute_slot_quote(
-            prop=prop,
-            resource=resource,
-            rates=rates,
-            addon_catalog=(),
-            start=start,
-            end=end,
-            attendees=p.attendees or 1,
-            mode=p.mode,
-            distance_km=distance if p.mode == "travel" else None,
-            loyalty_tier=user.loyalty_tier if user else None,
-            promo=None,
-        )
-        if best is None or quote.total < best[0]:
-            best = (quote.total, (start, end))
-    return best
+    if p.start_minute is not None:
+        tz = ZoneInfo(prop.timezone)
+        slots = [
+            (start, end)
+            for start, end in slots
+            if (local := start.astimezone(tz)).hour * 60 + local.minute == p.start_minute
+        ]
+    if not slots:
+        return None
+    totals = slot_totals(
+        prop=prop,
+        resource=resource,
+        rates=rates,
+        slots=slots,
+        attendees=p.attendees or 1,
+        mode=p.mode,
+        distance_km=distance if p.mode == "travel" else None,
+        loyalty_tier=user.loyalty_tier if user else None,
+    )
+    cheapest = min(totals)
+    return cheapest, slots[totals.index(cheapest)]
 
 
 def _item(

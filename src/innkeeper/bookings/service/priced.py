@@ -198,7 +198,7 @@ async def price_slot(
         "rooms": 1,
         "guests": max(1, data.attendees or 1),
     }
-    return Priced(prop, quote, fields)
+    return Priced(prop, quote, fields, seen=resource)
 
 
 async def price_request(
