@@ -177,6 +177,7 @@ def _add(
     service_date: date | None = None,
     payment_id: uuid.UUID | None = None,
     refund_id: uuid.UUID | None = None,
+    service_order_id: uuid.UUID | None = None,
 ) -> FolioEntry:
     row = FolioEntry(
         id=uuid.uuid4(),
@@ -190,6 +191,7 @@ def _add(
         currency=b.currency,
         payment_id=payment_id,
         refund_id=refund_id,
+        service_order_id=service_order_id,
         actor_user_id=actor.user_id if actor else None,
     )
     session.add(row)
@@ -200,7 +202,12 @@ async def _charged(session: AsyncSession, b: Billable) -> dict[tuple[str, date |
     rows = (
         await session.execute(
             select(FolioEntry.category, FolioEntry.service_date, func.sum(FolioEntry.amount_minor))
-            .where(FolioEntry.booking_id == b.id, FolioEntry.kind == FolioKind.charge.value)
+            .where(
+                FolioEntry.booking_id == b.id,
+                FolioEntry.kind == FolioKind.charge.value,
+                # service orders' lines are not the stay's: never adjusted to the quote nor reversed
+                FolioEntry.service_order_id.is_(None),
+            )
             .group_by(FolioEntry.category, FolioEntry.service_date)
         )
     ).all()
@@ -327,6 +334,41 @@ async def post_refund(
         payment_id=payment.id,
         refund_id=refund.id,
     )
+    await session.flush()
+    return True
+
+
+async def post_service_order(
+    session: AsyncSession,
+    b: Billable,
+    service_order_id: uuid.UUID,
+    lines: list[tuple[str, str, int]],
+    actor: Actor,
+    *,
+    service_date: date | None = None,
+) -> bool:
+    """Charge a delivered service order's ``lines`` (category, description, amount: its charge under
+    the service's category, its VAT under ``vat``), all tagged with the order; ``False`` when the
+    order is on the folio already. The caller holds the order's row lock; the partial unique index
+    ``ux_folio_entries_service_order`` is the backstop against a second posting."""
+    exists = await session.scalar(
+        select(FolioEntry.id).where(FolioEntry.service_order_id == service_order_id).limit(1)
+    )
+    if exists is not None:
+        return False
+    for category, description, amount in lines:
+        if amount:
+            _add(
+                session,
+                b,
+                FolioKind.charge,
+                category,
+                description,
+                amount,
+                actor,
+                service_date=service_date,
+                service_order_id=service_order_id,
+            )
     await session.flush()
     return True
 

@@ -131,6 +131,16 @@ class FolioEntry(IdMixin, Base):
             postgresql_where=text("kind = 'refund'"),
             sqlite_where=text("kind = 'refund'"),
         ),
+        # a delivered service order's lines (its charge, its VAT) land once, however often "deliver"
+        # is pressed (billing.folio.post_service_order)
+        Index(
+            "ux_folio_entries_service_order",
+            "service_order_id",
+            "category",
+            unique=True,
+            postgresql_where=text("service_order_id IS NOT NULL"),
+            sqlite_where=text("service_order_id IS NOT NULL"),
+        ),
     )
 
     booking_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("bookings.id", ondelete="RESTRICT"))
@@ -145,6 +155,10 @@ class FolioEntry(IdMixin, Base):
     currency: Mapped[str] = mapped_column(String(3))
     payment_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("payments.id", ondelete="RESTRICT"))
     refund_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("refunds.id", ondelete="RESTRICT"))
+    #: the service order (``extras``) a row bills; no foreign key, because billing sits below extras
+    #: and must not name its table. Such rows are outside the stay's quote (``sync_charges``) and
+    #: survive a cancellation of the booking.
+    service_order_id: Mapped[uuid.UUID | None]
     actor_user_id: Mapped[uuid.UUID | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

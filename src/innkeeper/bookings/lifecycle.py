@@ -12,6 +12,7 @@ from innkeeper.audit.service import Actor, record
 from innkeeper.bookings.errors import IllegalTransition
 from innkeeper.bookings.models import Booking, BookingEvent, Status
 from innkeeper.kit import events
+from innkeeper.kit.state_machine import StateMachine
 
 
 @dataclass(frozen=True)
@@ -43,10 +44,12 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     S.expired: frozenset({S.confirmed}),  # only a late payment, with the rooms taken again
     S.no_show: frozenset(),
 }
+#: the table above as the shared helper (``kit.state_machine``; service orders use the same one)
+MACHINE: StateMachine[Status] = StateMachine(TRANSITIONS)
 
 
 def can(booking: Booking, to: Status) -> bool:
-    return to in TRANSITIONS[Status(booking.status)]
+    return MACHINE.can(Status(booking.status), to)
 
 
 def require(booking: Booking, *allowed: Status, action: str) -> None:
@@ -100,10 +103,13 @@ async def move(
     data: dict[str, Any] | None = None,
 ) -> None:
     """Change status, or 409 ``booking.illegal_transition``."""
-    if not can(booking, to):
-        raise IllegalTransition(
+    MACHINE.check(
+        Status(booking.status),
+        to,
+        lambda: IllegalTransition(
             f"Cannot {action} a booking that is {booking.status}", status_now=booking.status
-        )
+        ),
+    )
     before = booking.status
     booking.status = to.value
     await event(session, booking, actor, action, from_status=before, data=data)
