@@ -97,6 +97,13 @@ async def seed(client: httpx.AsyncClient, ctx: AppContext, runner: JobRunner) ->
     payment = await pay(client, booking["id"], guest)
     await simulate(client, runner, payment["id"])  # also delivers the e-mails to the dev outbox
     me = (await client.get(f"{API}/users/me", headers=guest)).json()
+    # CMS pages (a platform page under the property's slug too: both routes name it {slug}), a ticket
+    page = {"title": "About", "body_html": "<p>Hello</p>", "published": True}
+    for url in (f"/pages/{prop['slug']}", f"{base}/pages/about"):
+        r = await client.put(f"{API}{url}", headers=owner, json=page)
+        assert r.status_code == 201, r.text
+    question = {"subject": "Hi", "body": "A question", "booking_id": booking["id"]}
+    ticket = await _post(client, "/support/tickets", guest, json=question)
     world = World(owner=owner, guest=guest)
     world.path = {
         "property_id": prop["id"],
@@ -111,6 +118,8 @@ async def seed(client: httpx.AsyncClient, ctx: AppContext, runner: JobRunner) ->
         "payment_id": payment["id"],
         "user_id": str(guest_id),
         "provider": "simulated",
+        "page": "about",
+        "ticket_id": ticket["id"],
     }
     world.query = {
         "room_type_id": rt["id"],

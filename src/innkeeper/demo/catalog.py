@@ -120,7 +120,6 @@ async def _hotel(
         check_in_time=time(15),
         check_out_time=time(11),
         star_rating=rng.choice([2, 3, 3, 4, 4, 4, 5]),
-        rating_x10=rng.randint(36, 49),
         amenities=sorted([*rng.sample(AMENITIES, rng.randint(3, 7)), "wifi"] if rng.random() < 0.9 else []),
         description=f"A {rng.choice(['calm', 'lively', 'stylish', 'family-run'])} place in {city.name}.",
         is_active=True,

@@ -1,1 +1,36 @@
-"""In-transaction reactions of engagement to booking changes (loyalty points at check-out)."""
+"""In-transaction reactions of engagement: loyalty points at check-out (or a slot's completion), and
+their reversal when a finished booking is refunded later. Both run in the emitter's transaction, so the
+points commit with the check-out or the refund, or not at all."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from innkeeper.bookings.lifecycle import BookingChanged
+from innkeeper.engagement import loyalty
+from innkeeper.kit import events
+from innkeeper.payments import hooks
+
+#: the history actions that finish a booking: a stay's check-out, a slot's completion after its end
+FINISHED = frozenset({"checked_out", "completed"})
+
+
+@events.on(BookingChanged)
+async def earn_points(session: AsyncSession, event: BookingChanged) -> None:
+    if event.action in FINISHED:
+        await loyalty.earn_for_booking(session, event.booking, event.actor)
+
+
+@hooks.on("booking")
+async def reverse_points(session: AsyncSession, outcome: hooks.PaymentOutcome) -> None:
+    if outcome.kind != "refunded" or outcome.refund is None:
+        return
+    await loyalty.reverse_for_refund(
+        session,
+        uuid.UUID(outcome.payment.purpose_id),
+        outcome.refund.id,
+        outcome.refund.amount,
+        outcome.actor,
+    )

@@ -32,7 +32,7 @@ from innkeeper.kit.clock import utcnow
 from innkeeper.kit.db import advisory_lock
 from innkeeper.kit.ids import new_id
 from innkeeper.kit.security import constant_time_equal, hash_token, random_token
-from innkeeper.notifications.service import send_email
+from innkeeper.notifications.service import send_templated_email
 
 #: How long an invitation may be answered.
 INVITATION_TTL = timedelta(days=7)
@@ -108,18 +108,19 @@ async def invite(
         property_id=property_id,
         after={"role": role},
     )
-    send_email(
+    # the "invitation" template; in English: the address may have no account, and so no language
+    await send_templated_email(
         ctx,
         session,
         to=email,
-        subject=f"You are invited to work at {property_name}",
-        body=(
-            f"You are invited to join {property_name} on Innkeeper as {role.replace('_', ' ')}.\n\n"
-            "To accept or decline, sign in with this e-mail address (or create an account with it) "
-            f"and open:\n{invitation_link(ctx, invitation, token)}\n\n"
-            f"The invitation expires on {invitation.expires_at:%Y-%m-%d}. "
-            "If you did not expect it, ignore this message: nothing changes unless you accept."
-        ),
+        template="invitation",
+        locale=None,
+        context={
+            "property_name": property_name,
+            "role": role.replace("_", " "),
+            "url": invitation_link(ctx, invitation, token),
+            "expires_on": invitation.expires_at.date(),
+        },
     )
     return invitation
 

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from innkeeper.kit.clock import utcnow
@@ -35,10 +35,25 @@ class User(IdMixin, TimestampMixin, Base):
     is_platform_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     loyalty_tier: Mapped[str] = mapped_column(String(20), default="standard")
+    # optional profile details (a guest's own, prefilled into bookings by clients)
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    #: free text
+    gender: Mapped[str | None] = mapped_column(String(40))
+    #: ISO 3166-1 alpha-2
+    nationality: Mapped[str | None] = mapped_column(String(2))
+    #: the language of the messages the user is sent (``notifications.templating.LOCALES``)
+    locale: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
+    #: when the holder of ``email`` proved they read it (a verification or reset link); cleared when
+    #: the address changes
+    email_verified_at: Mapped[datetime | None]
 
     @property
     def roles(self) -> list[str]:
         return ["customer", "platform_admin"] if self.is_platform_admin else ["customer"]
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
 
 class AuthSession(IdMixin, Base):
@@ -131,3 +146,24 @@ class PropertyInvitation(IdMixin, TimestampMixin, Base):
     invited_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     expires_at: Mapped[datetime]
     answered_at: Mapped[datetime | None]
+
+
+class AccountTokenPurpose(StrEnum):
+    password_reset = "password_reset"  # noqa: S105 - a purpose name, not a password
+    email_verify = "email_verify"
+
+
+class AccountToken(IdMixin, Base):
+    """A single-use link token e-mailed to a user (password reset, e-mail verification), stored as its
+    SHA-256 only. It is bound to the address it was sent to: a changed address kills it."""
+
+    __tablename__ = "account_tokens"
+    __table_args__ = (Index("ix_account_tokens_user_id_purpose", "user_id", "purpose"),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]

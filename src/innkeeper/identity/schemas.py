@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Annotated
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import Annotated, Literal
 
 import phonenumbers
+from babel import Locale
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from innkeeper.config import get_settings
+from innkeeper.kit.clock import utcnow
 
 
 def normalise_phone(value: str) -> str:
@@ -32,12 +35,43 @@ FullName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
 DeviceInfo = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 
 
+@lru_cache(maxsize=1)
+def _countries() -> frozenset[str]:
+    codes = (str(code) for code in Locale("en").territories)
+    return frozenset(code for code in codes if len(code) == 2 and code.isalpha())
+
+
+def check_nationality(value: str) -> str:
+    value = value.upper()
+    if value not in _countries():
+        raise ValueError("unknown ISO 3166 country code")
+    return value
+
+
+def check_date_of_birth(value: date) -> date:
+    # (the earliest day anywhere on earth: nobody is born "tomorrow" in any time zone)
+    if not date(1900, 1, 1) <= value <= (utcnow() + timedelta(hours=14)).date():
+        raise ValueError("a date of birth between 1900-01-01 and today")
+    return value
+
+
+#: a person's optional details (users, saved guest profiles, guests on a booking)
+DateOfBirth = Annotated[date, AfterValidator(check_date_of_birth)]
+Gender = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+Nationality = Annotated[str, StringConstraints(min_length=2, max_length=2), AfterValidator(check_nationality)]
+
+
+#: the language of the messages a user is sent (``notifications.templating.LOCALES``)
+MessageLocale = Literal["en", "pt"]
+
+
 class SignupIn(BaseModel):
     email: Email
     password: Password
     full_name: FullName
     phone: Phone | None = None
     device_info: DeviceInfo | None = None
+    locale: MessageLocale = "en"
 
 
 class LoginIn(BaseModel):
@@ -69,6 +103,12 @@ class UserOut(BaseModel):
     full_name: str
     roles: list[str]
     loyalty_tier: str
+    date_of_birth: date | None = None
+    gender: str | None = None
+    nationality: str | None = Field(None, description="ISO 3166-1 alpha-2")
+    locale: str = "en"
+    #: the e-mail address was confirmed through a link sent to it
+    email_verified: bool = False
 
 
 class UserPatch(BaseModel):
@@ -77,6 +117,10 @@ class UserPatch(BaseModel):
     full_name: FullName | None = None
     email: Email | None = None
     phone: Phone | None = None
+    date_of_birth: DateOfBirth | None = None
+    gender: Gender | None = None
+    nationality: Nationality | None = None
+    locale: MessageLocale | None = None
 
 
 class TokensOut(BaseModel):

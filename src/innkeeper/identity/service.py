@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import jwt
+from pydantic_core import to_jsonable_python
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.audit.service import Actor, record
 from innkeeper.config import Settings
 from innkeeper.context import AppContext
-from innkeeper.identity import errors
+from innkeeper.identity import errors, recovery_tokens
 from innkeeper.identity.models import AuthSession, OtpCode, RefreshToken, User
 from innkeeper.identity.schemas import LoginIn, OtpVerifyIn, SignupIn, UserPatch
 from innkeeper.kit import throttle
@@ -32,7 +33,7 @@ from innkeeper.kit.security import (
     random_token,
     verify_password,
 )
-from innkeeper.notifications.service import send_sms
+from innkeeper.notifications.service import send_templated_sms
 
 MIN_PASSWORD = 10
 
@@ -122,10 +123,13 @@ async def signup(ctx: AppContext, session: AsyncSession, data: SignupIn, actor: 
         phone=data.phone,
         full_name=data.full_name,
         password_hash=hash_password(data.password),
+        locale=data.locale,
     )
     session.add(user)
     await session.flush()
     record(session, actor, "user.signup", "user", user.id, after={"method": "password"})
+    # the address is unproven until its owner opens the link (identity/recovery.py verifies it)
+    await recovery_tokens.send_verification(ctx, session, user)
     return await _issue(ctx, session, user, device_info=data.device_info, ip=actor.ip)
 
 
@@ -236,7 +240,11 @@ async def send_otp(ctx: AppContext, session: AsyncSession, phone: str) -> int:
         )
     )
     minutes = max(1, ttl // 60)
-    send_sms(ctx, session, to=phone, body=f"Your Innkeeper code is {code}. It expires in {minutes} minutes.")
+    # in the language of the number's account, when it has one
+    locale = await session.scalar(select(User.locale).where(User.phone == phone))
+    send_templated_sms(
+        ctx, session, to=phone, template="otp", locale=locale, context={"code": code, "minutes": minutes}
+    )
     return ttl
 
 
@@ -325,7 +333,10 @@ async def logout(ctx: AppContext, session: AsyncSession, auth: Authenticated, ac
         await revoke_sessions(ctx, session, [row], reason="logout", actor=actor)
 
 
-async def logout_all(ctx: AppContext, session: AsyncSession, user_id: uuid.UUID, actor: Actor) -> int:
+async def logout_all(
+    ctx: AppContext, session: AsyncSession, user_id: uuid.UUID, actor: Actor, *, reason: str = "logout_all"
+) -> int:
+    """Revoke every session of the user (also after a password reset: ``reason="password_reset"``)."""
     rows = list(
         (
             await session.scalars(
@@ -333,7 +344,7 @@ async def logout_all(ctx: AppContext, session: AsyncSession, user_id: uuid.UUID,
             )
         ).all()
     )
-    return await revoke_sessions(ctx, session, rows, reason="logout_all", actor=actor)
+    return await revoke_sessions(ctx, session, rows, reason=reason, actor=actor)
 
 
 async def revoke_one(
@@ -397,15 +408,21 @@ async def authenticate(ctx: AppContext, session: AsyncSession, token: str) -> Au
 
 async def update_me(session: AsyncSession, user: User, data: UserPatch, actor: Actor) -> User:
     changes = data.model_dump(exclude_unset=True)
+    if changes.get("locale", "") is None:
+        del changes["locale"]  # the language cannot be cleared, only changed
     if "email" in changes and changes["email"] is None and user.password_hash:
         raise ValidationFailed(
             "An account with a password needs an e-mail address",
             errors=[{"field": "email", "message": "cannot be removed", "type": "value_error"}],
         )
     await _ensure_unique(session, email=changes.get("email"), phone=changes.get("phone"), exclude=user.id)
-    before = {k: getattr(user, k) for k in changes}
+    # (JSON values for the audit row: a date of birth is a date)
+    before = to_jsonable_python({k: getattr(user, k) for k in changes})
+    if "email" in changes and changes["email"] != user.email:
+        user.email_verified_at = None  # a new address is unproven until its link is opened
     for field, value in changes.items():
         setattr(user, field, value)
     if changes:
-        record(session, actor, "user.updated", "user", user.id, before=before, after=changes)
+        after = to_jsonable_python(changes)
+        record(session, actor, "user.updated", "user", user.id, before=before, after=after)
     return user

@@ -7,11 +7,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from innkeeper.audit.service import Actor
 from innkeeper.billing import invoices, pdf
 from innkeeper.billing.models import Invoice
+from innkeeper.bookings import notify
 from innkeeper.bookings.models import Booking
 from innkeeper.bookings.service import stay
-from innkeeper.catalog.models import Property
 from innkeeper.context import AppContext
-from innkeeper.notifications.service import Attachment, send_email
 
 
 async def finish(ctx: AppContext, session: AsyncSession, b: Booking, actor: Actor) -> Invoice:
@@ -23,20 +22,5 @@ async def finish(ctx: AppContext, session: AsyncSession, b: Booking, actor: Acto
 
 
 async def email_invoice(ctx: AppContext, session: AsyncSession, b: Booking, inv: Invoice) -> None:
-    prop = await session.get(Property, b.property_id)
-    assert prop is not None
-    number = inv.snapshot.get("number")
-    body = (
-        f"Dear {b.contact_name or 'guest'},\n\nthank you for staying at {prop.name}. "
-        f"Your invoice {number} for booking {b.reference} is attached.\n\n"
-        f"Total: {inv.snapshot['total']['amount']} {inv.currency}\n"
-    )
     document = await pdf.render_off_loop(inv.snapshot)
-    send_email(
-        ctx,
-        session,
-        to=b.contact_email,
-        subject=f"Your invoice {number} ({b.reference})",
-        body=body,
-        attachments=[Attachment(f"{number}.pdf", "application/pdf", document)],
-    )
+    await notify.invoice(ctx, session, b, inv, document)  # the "invoice" template, in the guest's language
