@@ -146,12 +146,14 @@ def worker(
     from innkeeper.app import build_runner
     from innkeeper.context import AppContext
     from innkeeper.kit.logging import configure_logging
+    from innkeeper.kit.telemetry import install_observability
 
     settings = get_settings()
     configure_logging(level=settings.log_level, json=settings.json_logs)
 
     async def run() -> None:
         ctx = AppContext.build(settings)
+        install_observability(settings, db=ctx.db)  # job spans and error reports, when configured
         runner = build_runner(ctx)
         if poll:
             runner.poll_interval = poll
@@ -162,6 +164,32 @@ def worker(
         console.print(f"[bold]worker[/] {runner.worker_id} started")
         try:
             await runner.run_forever(stop)
+        finally:
+            await ctx.close()
+
+    asyncio.run(run())
+
+
+@app.command()
+def meetings() -> None:
+    """Serve the gRPC meeting service (innkeeper.meetings.v1.Meetings) on INNKEEPER_GRPC_HOST:
+    INNKEEPER_GRPC_PORT (127.0.0.1:50051), next to `innkeeper serve`; any number may run."""
+    from innkeeper.context import AppContext
+    from innkeeper.integrations.meetings.server import serve_forever
+    from innkeeper.kit.logging import configure_logging
+
+    settings = get_settings()
+    configure_logging(level=settings.log_level, json=settings.json_logs)
+
+    async def run() -> None:
+        ctx = AppContext.build(settings)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        console.print(f"[bold]meetings[/] gRPC on {settings.grpc_host}:{settings.grpc_port}")
+        try:
+            await serve_forever(ctx, stop)
         finally:
             await ctx.close()
 
@@ -341,6 +369,51 @@ def reconcile() -> None:
     Console().print(table)
     console.print(f"[red]✗[/] {len(mismatches)} of {accounts} wallet(s) disagree with their ledger")
     raise typer.Exit(1)
+
+
+@app.command("backup")
+def backup_command(
+    path: Annotated[Path, typer.Argument(help="The backup file to write (replaced if present)")],
+) -> None:
+    """Write a consistent copy of the database to PATH while it serves (SQLite: its online backup
+    API; PostgreSQL: pg_dump, custom format). Schedule and retention: docs/operations.md."""
+    from rich.markup import escape
+
+    from innkeeper.kit.backup import BackupError, backup
+
+    try:
+        result = backup(get_settings().database_url, path)
+    except BackupError as exc:
+        console.print(f"[red]✗[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    console.print(f"[green]✓[/] {escape(str(result))}", highlight=False, soft_wrap=True)
+
+
+@app.command("restore")
+def restore_command(
+    path: Annotated[Path, typer.Argument(help="A file written by `innkeeper backup`")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation")] = False,
+) -> None:
+    """Replace the database's contents with the backup at PATH (stop the API and workers first)."""
+    from rich.markup import escape
+
+    from innkeeper.kit.backup import BackupError, restore
+
+    settings = get_settings()
+    target = settings.database_url.split("://")[0]
+    if not yes:
+        typer.confirm(f"Replace everything in the {target} database with {path}?", abort=True)
+    try:
+        restore(settings.database_url, path)
+    except BackupError as exc:
+        console.print(f"[red]✗[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    console.print(
+        f"[green]✓[/] restored {escape(str(path))}; run `innkeeper migrate` if the backup predates this"
+        " version",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def main() -> None:

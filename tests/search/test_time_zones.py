@@ -23,6 +23,8 @@ async def test_today_is_the_property_local_date(client: httpx.AsyncClient) -> No
         timezone="Asia/Tokyo",
         currency="JPY",
         price="10000",
+        latitude=35.68,  # (real places: far apart, so a search in one never widens to the other)
+        longitude=139.69,
     )
     honolulu, _ = await make_hotel(
         client,
@@ -32,6 +34,8 @@ async def test_today_is_the_property_local_date(client: httpx.AsyncClient) -> No
         country="US",
         timezone="Pacific/Honolulu",
         currency="USD",
+        latitude=21.31,
+        longitude=-157.86,
     )
     inv = await client.get(
         f"{API}/properties/{tokyo['id']}/inventory",

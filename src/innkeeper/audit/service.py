@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.audit.models import AuditEntry
@@ -49,3 +51,51 @@ def record(
     )
     session.add(entry)
     return entry
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What ``GET …/audit`` narrows the log to; ``None`` fields do not narrow it."""
+
+    property_id: uuid.UUID | None = None
+    entity: str | None = None
+    entity_id: str | None = None
+    actor_id: uuid.UUID | None = None
+    #: an action (``booking.cancelled``), or a prefix ending in ``*`` (``booking.*``)
+    action: str | None = None
+    since: datetime | None = None  # inclusive
+    until: datetime | None = None  # exclusive
+
+
+async def list_entries(
+    session: AsyncSession, where: AuditFilter, *, limit: int, offset: int
+) -> tuple[list[AuditEntry], int]:
+    """Entries newest first, and how many match in all."""
+    conditions: list[ColumnElement[bool]] = []
+    if where.property_id is not None:
+        conditions.append(AuditEntry.property_id == where.property_id)
+    if where.entity is not None:
+        conditions.append(AuditEntry.entity_type == where.entity)
+    if where.entity_id is not None:
+        conditions.append(AuditEntry.entity_id == where.entity_id)
+    if where.actor_id is not None:
+        conditions.append(AuditEntry.actor_user_id == where.actor_id)
+    if where.action is not None:
+        if where.action.endswith("*"):
+            prefix = where.action[:-1]
+            conditions.append(AuditEntry.action.startswith(prefix, autoescape=True))
+        else:
+            conditions.append(AuditEntry.action == where.action)
+    if where.since is not None:
+        conditions.append(AuditEntry.at >= where.since)
+    if where.until is not None:
+        conditions.append(AuditEntry.at < where.until)
+    rows = await session.scalars(
+        select(AuditEntry)
+        .where(*conditions)
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    total = await session.scalar(select(func.count()).select_from(AuditEntry).where(*conditions))
+    return list(rows.all()), int(total or 0)

@@ -121,6 +121,8 @@ class Booking(IdMixin, TimestampMixin, Base):
     checked_out_at: Mapped[datetime | None]
     reminder_sent_at: Mapped[datetime | None]
     notes: Mapped[str | None] = mapped_column(Text)
+    #: what the guest asks for (late arrival, a cot, ...): shown to staff on the booking
+    special_requests: Mapped[str | None] = mapped_column(Text)
 
     @property
     def sold_until(self) -> date:
@@ -145,6 +147,11 @@ class BookingGuest(IdMixin, Base):
     id_document_number_enc: Mapped[str | None] = mapped_column(Text)
     id_document_last4: Mapped[str | None] = mapped_column(String(4))
     saved_guest_id: Mapped[uuid.UUID | None]
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    #: free text, optional
+    gender: Mapped[str | None] = mapped_column(String(40))
+    #: ISO 3166-1 alpha-2
+    nationality: Mapped[str | None] = mapped_column(String(2))
 
 
 class SavedGuest(IdMixin, TimestampMixin, Base):
@@ -159,6 +166,9 @@ class SavedGuest(IdMixin, TimestampMixin, Base):
     id_document_type: Mapped[str | None] = mapped_column(String(20))
     id_document_number_enc: Mapped[str | None] = mapped_column(Text)
     id_document_last4: Mapped[str | None] = mapped_column(String(4))
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    gender: Mapped[str | None] = mapped_column(String(40))
+    nationality: Mapped[str | None] = mapped_column(String(2))
 
 
 class BookingEvent(IdMixin, Base):

@@ -14,6 +14,14 @@ def _masked(last4: str | None) -> str | None:
     return mask("0000" + last4) if last4 else None
 
 
+def _person(p: BookingGuest | SavedGuest) -> dict[str, Any]:
+    return {
+        "date_of_birth": p.date_of_birth.isoformat() if p.date_of_birth else None,
+        "gender": p.gender,
+        "nationality": p.nationality,
+    }
+
+
 def guest_to_api(g: BookingGuest) -> dict[str, Any]:
     return {
         "id": str(g.id),
@@ -22,6 +30,7 @@ def guest_to_api(g: BookingGuest) -> dict[str, Any]:
         "id_document_type": g.id_document_type,
         "id_document_number": _masked(g.id_document_last4),
         "saved_guest_id": str(g.saved_guest_id) if g.saved_guest_id else None,
+        **_person(g),
     }
 
 
@@ -79,6 +88,7 @@ def booking_to_api(
         "balance_due": Money(due, b.currency).to_api(),
         "refund_due": Money(b.refund_due_minor, b.currency).to_api(),
         "promo_code": b.promo_code,
+        "special_requests": b.special_requests,
         "quote": b.quote,
         "cancellation_policy": b.cancellation_policy,
         "payment_policy": b.payment_policy,
@@ -127,5 +137,6 @@ def saved_guest_to_api(p: SavedGuest) -> dict[str, Any]:
         "age": p.age,
         "id_document_type": p.id_document_type,
         "id_document_number": _masked(p.id_document_last4),
+        **_person(p),
         "created_at": p.created_at.isoformat(),
     }

@@ -58,6 +58,7 @@ from innkeeper.bookings.schemas import (
     RoomAssignmentOut,
     SavedGuestIn,
     SavedGuestOut,
+    SavedGuestPatch,
 )
 from innkeeper.bookings.service import cancel as cancelling
 from innkeeper.bookings.service import checkout, payment, queries, stay
@@ -587,6 +588,24 @@ async def create_profile(
 async def list_profiles(session: DbSession, user: CurrentUser) -> dict[str, Any]:
     items = [saved_guest_to_api(p) for p in await guesting.profiles(session, user)]
     return {"items": items, "total": len(items)}
+
+
+@router.patch(
+    "/users/me/guests/{profile_id}",
+    response_model=SavedGuestOut,
+    responses=problem_responses(*JSON_WRITE, 401, (404, "guest.not_found")),
+)
+async def update_profile(
+    profile_id: uuid.UUID,
+    data: SavedGuestPatch,
+    ctx: Ctx,
+    session: DbSession,
+    user: CurrentUser,
+    actor: ActorDep,
+) -> dict[str, Any]:
+    """Change a saved guest profile (the caller's own; another's is 404)."""
+    profile = await guesting.update_profile(ctx, session, user, profile_id, data, actor)
+    return saved_guest_to_api(profile)
 
 
 @router.delete(

@@ -16,7 +16,7 @@ from pydantic import (
     model_validator,
 )
 
-from innkeeper.identity.schemas import Email, FullName, Phone
+from innkeeper.identity.schemas import DateOfBirth, Email, FullName, Gender, Nationality, Phone
 from innkeeper.kit.outputs import Instant, Out
 from innkeeper.kit.schemas import MoneyIn, MoneyOut
 from innkeeper.payments.schemas import PaymentOut
@@ -44,6 +44,8 @@ class BookingTerms(BaseModel):
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] | None
     ) = None
     notes: Text | None = None
+    #: what the guest asks for (late arrival, a cot, ...): kept on the booking, shown to staff
+    special_requests: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
 
 
 class TakenByStaff(BaseModel):
@@ -134,6 +136,9 @@ class _Document(BaseModel):
     age: int | None = Field(None, ge=0, le=130)
     id_document_type: DocumentType | None = None
     id_document_number: DocumentNumber | None = None
+    date_of_birth: DateOfBirth | None = None
+    gender: Gender | None = None
+    nationality: Nationality | None = Field(None, description="ISO 3166-1 alpha-2")
 
     def _document_complete(self) -> bool:
         return (self.id_document_number is None) == (self.id_document_type is None)
@@ -160,6 +165,21 @@ class SavedGuestIn(_Document):
     def _both(self) -> SavedGuestIn:
         if not self._document_complete():
             raise ValueError("give id_document_type and id_document_number together")
+        return self
+
+
+class SavedGuestPatch(_Document):
+    """``PATCH /users/me/guests/{id}``: the fields sent change (``null`` clears an optional one); a new
+    document number comes with its type."""
+
+    name: FullName | None = None
+
+    @model_validator(mode="after")
+    def _both(self) -> SavedGuestPatch:
+        if self.id_document_number is not None and self.id_document_type is None:
+            raise ValueError("give id_document_type with id_document_number")
+        if "name" in self.model_fields_set and self.name is None:
+            raise ValueError("name cannot be null")
         return self
 
 
@@ -230,6 +250,9 @@ class GuestOut(Out):
     id_document_type: str | None
     id_document_number: str | None = Field(examples=["•••• 1234"])
     saved_guest_id: uuid.UUID | None
+    date_of_birth: date | None
+    gender: str | None
+    nationality: str | None
 
 
 class RefundDueOut(Out):
@@ -268,6 +291,7 @@ class BookingOut(Out):
     balance_due: MoneyOut
     refund_due: MoneyOut
     promo_code: str | None
+    special_requests: str | None = Field(description="What the guest asked for when booking")
     quote: dict[str, Any]
     cancellation_policy: dict[str, Any]
     payment_policy: dict[str, Any]
@@ -346,6 +370,9 @@ class SavedGuestOut(Out):
     age: int | None
     id_document_type: str | None
     id_document_number: str | None
+    date_of_birth: date | None
+    gender: str | None
+    nationality: str | None
     created_at: Instant
 
 

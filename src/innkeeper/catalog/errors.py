@@ -97,3 +97,14 @@ class NotAProfessional(AppError):
     status = 422
     code = "resource.user_not_professional"
     title = "No professional with this e-mail address works here"
+
+
+# -- deletion ----------------------------------------------------------------------------------------------
+
+
+class HasFutureBookings(Conflict):
+    """Raised by the bookings guard (``bookings.catalog_guards``) on the catalog's deletion events; the
+    problem carries ``bookings``, how many active future bookings stand in the way."""
+
+    code = "catalog.has_future_bookings"
+    title = "Active future bookings depend on it"

@@ -87,6 +87,9 @@ class Property(IdMixin, TimestampMixin, Base):
     star_rating: Mapped[int | None] = mapped_column(Integer)
     #: average guest rating x10 (0..50); reviews maintain it later
     rating_x10: Mapped[int | None] = mapped_column(Integer)
+    #: published reviews behind ``rating_x10``; both kept by ``engagement.reviews`` at moderation (never
+    #: in the booking path)
+    review_count: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     amenities: Mapped[list[str]] = mapped_column(JSONType, default=list)
     description: Mapped[str | None] = mapped_column(Text)
     is_active: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -104,6 +107,12 @@ class Property(IdMixin, TimestampMixin, Base):
     city_tax_minor: Mapped[int] = mapped_column(BigInt, default=0)
     city_tax_max_nights: Mapped[int | None] = mapped_column(Integer)
     created_by: Mapped[uuid.UUID | None]
+    #: how guests reach the property (shown on its public page, used in guest messages)
+    contact_email: Mapped[str | None] = mapped_column(String(320))
+    contact_phone: Mapped[str | None] = mapped_column(String(20))
+    #: soft delete (``catalog.deletion``): a deleted property is also inactive, so every public read that
+    #: filters on ``is_active`` (search's partial indexes included) already leaves it out
+    deleted_at: Mapped[datetime | None]
 
 
 class RoomType(IdMixin, TimestampMixin, Base):
@@ -126,6 +135,8 @@ class RoomType(IdMixin, TimestampMixin, Base):
     size_sqm: Mapped[int | None] = mapped_column(Integer)
     amenities: Mapped[list[str]] = mapped_column(JSONType, default=list)
     description: Mapped[str | None] = mapped_column(Text)
+    #: soft delete: kept for the bookings, folios and reports that name it; its code stays taken
+    deleted_at: Mapped[datetime | None]
 
 
 class Room(IdMixin, TimestampMixin, Base):
@@ -143,13 +154,22 @@ class Room(IdMixin, TimestampMixin, Base):
     floor: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), default=RoomStatus.available.value)
     housekeeping: Mapped[str] = mapped_column(String(16), default=Housekeeping.clean.value)
+    #: soft delete: kept for the room assignments that name it; its number stays taken
+    deleted_at: Mapped[datetime | None]
 
 
 class PropertyImage(IdMixin, Base):
+    """An image of a property, or of one of its room types (``room_type_id``): one table, one storage,
+    one serving route (``GET /images/{id}``)."""
+
     __tablename__ = "property_images"
-    __table_args__ = (Index("ix_property_images_property_id", "property_id"),)
+    __table_args__ = (
+        Index("ix_property_images_property_id", "property_id"),
+        Index("ix_property_images_room_type_id", "room_type_id"),
+    )
 
     property_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("properties.id", ondelete="CASCADE"))
+    room_type_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("room_types.id", ondelete="CASCADE"))
     storage_key: Mapped[str] = mapped_column(String(200))
     content_type: Mapped[str] = mapped_column(String(40))
     size_bytes: Mapped[int] = mapped_column(Integer)
@@ -259,3 +279,18 @@ class ResourceAddon(IdMixin, Base):
     price_minor: Mapped[int] = mapped_column(BigInt)
     currency: Mapped[str] = mapped_column(String(3))
     unit: Mapped[str] = mapped_column(String(20))
+
+
+class Favorite(Base):
+    """A property a user marked as a favorite. Defined here, beside the property, rather than in
+    ``engagement`` (which owns the routes): search sits below engagement and marks the favorites among
+    its results, so the table must live in a package search may read."""
+
+    __tablename__ = "favorites"
+    __table_args__ = (Index("ix_favorites_property_id", "property_id"),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    property_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("properties.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,4 +1,7 @@
-"""Room types and physical rooms. Rooms in service set the sellable total of their type's inventory."""
+"""Room types and physical rooms. Rooms in service set the sellable total of their type's inventory.
+
+Deleted room types and rooms (``deleted_at``, see ``catalog.deletion``) are not found here: every read
+below leaves them out, so a route naming one answers 404."""
 
 from __future__ import annotations
 
@@ -11,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from innkeeper.audit.service import Actor, record
 from innkeeper.catalog.errors import DuplicateCode, DuplicateRoom, RoomNotFound, RoomTypeNotFound
 from innkeeper.catalog.events import RoomsInServiceChanged, RoomTypeCreated
-from innkeeper.catalog.models import Property, Room, RoomStatus, RoomType
+from innkeeper.catalog.images import image_to_api, room_type_images
+from innkeeper.catalog.models import Property, PropertyImage, Room, RoomStatus, RoomType
 from innkeeper.catalog.schemas import RoomIn, RoomPatch, RoomTypeIn, RoomTypePatch
 from innkeeper.kit import events
 from innkeeper.kit.errors import ValidationFailed
@@ -19,8 +23,10 @@ from innkeeper.kit.money import Money
 from innkeeper.kit.schemas import MoneyIn
 
 
-def room_type_to_api(rt: RoomType, *, rooms: int | None = None) -> dict[str, Any]:
-    out = {
+def room_type_to_api(
+    rt: RoomType, *, rooms: int | None = None, images: list[PropertyImage] | None = None
+) -> dict[str, Any]:
+    out: dict[str, Any] = {
         "id": str(rt.id),
         "property_id": str(rt.property_id),
         "code": rt.code,
@@ -31,6 +37,7 @@ def room_type_to_api(rt: RoomType, *, rooms: int | None = None) -> dict[str, Any
         "size_sqm": rt.size_sqm,
         "amenities": list(rt.amenities or []),
         "description": rt.description,
+        "images": [image_to_api(i) for i in images or []],
     }
     if rooms is not None:
         out["rooms"] = rooms
@@ -65,10 +72,14 @@ async def create_room_type(
     session: AsyncSession, prop: Property, data: RoomTypeIn, horizon_days: int, actor: Actor
 ) -> RoomType:
     price = parse_price(data.base_price, prop.currency, "base_price")
-    if await session.scalar(
-        select(RoomType.id).where(RoomType.property_id == prop.id, RoomType.code == data.code)
-    ):
-        raise DuplicateCode(f"{data.code!r} exists")
+    taken = (
+        await session.execute(
+            select(RoomType.deleted_at).where(RoomType.property_id == prop.id, RoomType.code == data.code)
+        )
+    ).first()
+    if taken is not None:
+        deleted = " (a deleted room type: codes are never reused)" if taken[0] is not None else ""
+        raise DuplicateCode(f"{data.code!r} exists{deleted}")
     rt = RoomType(
         property_id=prop.id,
         code=data.code,
@@ -101,7 +112,11 @@ async def list_room_types(session: AsyncSession, property_id: uuid.UUID) -> list
         (
             await session.execute(
                 select(Room.room_type_id, func.count())
-                .where(Room.property_id == property_id, Room.status == RoomStatus.available.value)
+                .where(
+                    Room.property_id == property_id,
+                    Room.status == RoomStatus.available.value,
+                    Room.deleted_at.is_(None),
+                )
                 .group_by(Room.room_type_id)
             )
         ).all()
@@ -109,11 +124,12 @@ async def list_room_types(session: AsyncSession, property_id: uuid.UUID) -> list
     types = (
         await session.scalars(
             select(RoomType)
-            .where(RoomType.property_id == property_id)
+            .where(RoomType.property_id == property_id, RoomType.deleted_at.is_(None))
             .order_by(RoomType.base_price_minor, RoomType.code)
         )
     ).all()
-    return [room_type_to_api(rt, rooms=int(counts.get(rt.id, 0))) for rt in types]
+    pictures = await room_type_images(session, property_id)
+    return [room_type_to_api(rt, rooms=int(counts.get(rt.id, 0)), images=pictures.get(rt.id)) for rt in types]
 
 
 async def update_room_type(
@@ -148,7 +164,9 @@ async def update_room_type(
 async def room_type_of(session: AsyncSession, property_id: uuid.UUID, room_type_id: uuid.UUID) -> RoomType:
     """A room type of this property (404 ``room_type.not_found`` for another property's)."""
     room_type = await session.scalar(
-        select(RoomType).where(RoomType.id == room_type_id, RoomType.property_id == property_id)
+        select(RoomType).where(
+            RoomType.id == room_type_id, RoomType.property_id == property_id, RoomType.deleted_at.is_(None)
+        )
     )
     if room_type is None:
         raise RoomTypeNotFound("No such room type at this property")
@@ -158,7 +176,7 @@ async def room_type_of(session: AsyncSession, property_id: uuid.UUID, room_type_
 async def get_room(
     session: AsyncSession, property_id: uuid.UUID, room_id: uuid.UUID, *, lock: bool = False
 ) -> Room:
-    stmt = select(Room).where(Room.id == room_id, Room.property_id == property_id)
+    stmt = select(Room).where(Room.id == room_id, Room.property_id == property_id, Room.deleted_at.is_(None))
     if lock:
         stmt = stmt.with_for_update()
     room = await session.scalar(stmt)
@@ -171,7 +189,9 @@ async def list_rooms(session: AsyncSession, property_id: uuid.UUID) -> list[Room
     return list(
         (
             await session.scalars(
-                select(Room).where(Room.property_id == property_id).order_by(Room.floor, Room.number)
+                select(Room)
+                .where(Room.property_id == property_id, Room.deleted_at.is_(None))
+                .order_by(Room.floor, Room.number)
             )
         ).all()
     )
@@ -179,8 +199,14 @@ async def list_rooms(session: AsyncSession, property_id: uuid.UUID) -> list[Room
 
 async def create_room(session: AsyncSession, prop: Property, data: RoomIn, actor: Actor) -> Room:
     rt = await room_type_of(session, prop.id, data.room_type_id)
-    if await session.scalar(select(Room.id).where(Room.property_id == prop.id, Room.number == data.number)):
-        raise DuplicateRoom(f"Room {data.number} exists")
+    taken = (
+        await session.execute(
+            select(Room.deleted_at).where(Room.property_id == prop.id, Room.number == data.number)
+        )
+    ).first()
+    if taken is not None:
+        deleted = " (a deleted room: numbers are never reused)" if taken[0] is not None else ""
+        raise DuplicateRoom(f"Room {data.number} exists{deleted}")
     room = Room(
         property_id=prop.id,
         room_type_id=rt.id,

@@ -10,11 +10,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Request, Response, UploadFile, status
 
-from innkeeper.catalog import images, rooms, service
+from innkeeper.catalog import deletion, images, rooms, service
 from innkeeper.catalog.errors import (
     BadImage,
     DuplicateCode,
     DuplicateRoom,
+    HasFutureBookings,
     ImageNotFound,
     LastOwner,
     MemberExists,
@@ -63,6 +64,18 @@ ManageMembers = Depends(property_action(Action.members_manage))
 ViewRooms = Depends(property_action(Action.rooms_view))
 Housekeeping = Depends(property_action(Action.rooms_housekeeping))
 ManageRooms = Depends(property_action(Action.rooms_manage))
+#: what a deletion may meet: active future bookings, or a sale made meanwhile (inventory refuses to go
+#: below what is sold)
+DELETE_REFUSALS = (HasFutureBookings, (409, "inventory.below_sold"))
+#: what an upload may meet
+UPLOAD_REFUSALS = (
+    *BODY,
+    429,
+    BadImage,
+    (409, "image.too_many"),
+    (413, "image.too_large"),
+    (415, "image.unsupported_type"),
+)
 
 
 async def _write_limit(ctx: Ctx, user: CurrentUser) -> None:
@@ -145,6 +158,22 @@ async def activate(property_id: uuid.UUID, session: DbSession, actor: ActorDep) 
 async def deactivate(property_id: uuid.UUID, session: DbSession, actor: ActorDep) -> dict[str, Any]:
     prop = await service.get_property(session, property_id)
     return service.property_to_api(await service.set_active(session, prop, False, actor))
+
+
+@router.delete(
+    "/properties/{property_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    dependencies=[ManageProperty],
+    response_class=Response,
+    responses=problem_responses(*SCOPED, 429, *DELETE_REFUSALS),
+)
+async def delete_property(property_id: uuid.UUID, session: DbSession, actor: ActorDep) -> Response:
+    """Soft delete, with its room types and rooms (its hourly resources go off sale): 409
+    ``catalog.has_future_bookings`` (``bookings``: how many) while active future bookings exist. It
+    then vanishes from search, public pages and staff lists; its slug stays taken."""
+    prop = await service.get_property(session, property_id)
+    await deletion.delete_property(session, prop, actor)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 # -- members ------------------------------------------------------------------------------------------
@@ -246,7 +275,65 @@ async def update_room_type(
     property_id: uuid.UUID, room_type_id: uuid.UUID, data: RoomTypePatch, session: DbSession, actor: ActorDep
 ) -> dict[str, Any]:
     prop = await service.get_property(session, property_id)
-    return rooms.room_type_to_api(await rooms.update_room_type(session, prop, room_type_id, data, actor))
+    rt = await rooms.update_room_type(session, prop, room_type_id, data, actor)
+    return rooms.room_type_to_api(
+        rt, images=(await images.room_type_images(session, prop.id, [rt.id])).get(rt.id)
+    )
+
+
+@router.delete(
+    "/properties/{property_id}/room-types/{room_type_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    dependencies=[ManageRooms],
+    response_class=Response,
+    responses=problem_responses(*SCOPED, 429, RoomTypeNotFound, *DELETE_REFUSALS),
+)
+async def delete_room_type(
+    property_id: uuid.UUID, room_type_id: uuid.UUID, session: DbSession, actor: ActorDep
+) -> Response:
+    """Soft delete, with its rooms: 409 ``catalog.has_future_bookings`` (``bookings``: how many) while
+    active future bookings need it."""
+    prop = await service.get_property(session, property_id)
+    room_type = await rooms.room_type_of(session, prop.id, room_type_id)
+    await deletion.delete_room_type(session, prop, room_type, actor)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/properties/{property_id}/room-types/{room_type_id}/images",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[ManageRooms],
+    response_model=ImageOut,
+    responses=problem_responses(*SCOPED, RoomTypeNotFound, *UPLOAD_REFUSALS),
+)
+async def upload_room_type_image(
+    property_id: uuid.UUID,
+    room_type_id: uuid.UUID,
+    file: Annotated[UploadFile, File()],
+    session: DbSession,
+    ctx: Ctx,
+    actor: ActorDep,
+) -> dict[str, Any]:
+    """An image of the room type (same rules and storage as the property's; delete it with
+    ``DELETE /properties/{id}/images/{image_id}``)."""
+    prop = await service.get_property(session, property_id)
+    room_type = await rooms.room_type_of(session, prop.id, room_type_id)
+    data = await file.read(ctx.settings.image_max_bytes + 1)
+    return images.image_to_api(await images.upload(ctx, session, prop, data, actor, room_type=room_type))
+
+
+@router.get(
+    "/properties/{property_id}/room-types/{room_type_id}/images",
+    dependencies=[ViewRooms],
+    response_model=ListOf[ImageOut],
+    responses=problem_responses(*SCOPED, RoomTypeNotFound),
+)
+async def list_room_type_images(
+    property_id: uuid.UUID, room_type_id: uuid.UUID, session: DbSession
+) -> dict[str, Any]:
+    room_type = await rooms.room_type_of(session, property_id, room_type_id)
+    found = (await images.room_type_images(session, property_id, [room_type.id])).get(room_type.id, [])
+    return {"items": [images.image_to_api(i) for i in found], "total": len(found)}
 
 
 @router.get(
@@ -297,6 +384,24 @@ async def update_room(
     return rooms.room_to_api(await rooms.update_room(session, prop, room_id, data, actor))
 
 
+@router.delete(
+    "/properties/{property_id}/rooms/{room_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    dependencies=[ManageRooms],
+    response_class=Response,
+    responses=problem_responses(*SCOPED, 429, RoomNotFound, *DELETE_REFUSALS),
+)
+async def delete_room(
+    property_id: uuid.UUID, room_id: uuid.UUID, session: DbSession, actor: ActorDep
+) -> Response:
+    """Soft delete: 409 ``catalog.has_future_bookings`` while active future bookings are assigned to it,
+    409 ``inventory.below_sold`` when its type would have fewer rooms than it has sold."""
+    prop = await service.get_property(session, property_id)
+    room = await rooms.get_room(session, prop.id, room_id, lock=True)
+    await deletion.delete_room(session, prop, room, actor)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
 # -- images -------------------------------------------------------------------------------------------------
 
 
@@ -305,22 +410,14 @@ async def update_room(
     status_code=status.HTTP_201_CREATED,
     dependencies=[ManageProperty],
     response_model=ImageOut,
-    responses=problem_responses(
-        *SCOPED,
-        *BODY,
-        429,
-        BadImage,
-        (409, "image.too_many"),
-        (413, "image.too_large"),
-        (415, "image.unsupported_type"),
-    ),
+    responses=problem_responses(*SCOPED, *UPLOAD_REFUSALS),
 )
 async def upload_image(
     property_id: uuid.UUID, file: Annotated[UploadFile, File()], session: DbSession, ctx: Ctx, actor: ActorDep
 ) -> dict[str, Any]:
     prop = await service.get_property(session, property_id)
     data = await file.read(ctx.settings.image_max_bytes + 1)
-    return service.image_to_api(await images.upload(ctx, session, prop, data, actor))
+    return images.image_to_api(await images.upload(ctx, session, prop, data, actor))
 
 
 @router.get(
@@ -330,7 +427,7 @@ async def upload_image(
     responses=problem_responses(*SCOPED),
 )
 async def list_images(property_id: uuid.UUID, session: DbSession) -> dict[str, Any]:
-    items = [service.image_to_api(i) for i in await images.list_images(session, property_id)]
+    items = [images.image_to_api(i) for i in await images.list_images(session, property_id)]
     return {"items": items, "total": len(items)}
 
 

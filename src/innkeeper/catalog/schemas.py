@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 from babel import Locale
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from innkeeper.identity.schemas import Email
+from innkeeper.identity.schemas import Email, Phone
 from innkeeper.kit.money import known_currencies
 from innkeeper.kit.outputs import ClockTime, DecimalText, Instant, Out
 from innkeeper.kit.schemas import MoneyIn, MoneyOut
@@ -130,6 +130,8 @@ class PropertyFields(BaseModel):
     vat_included: bool | None = None
     city_tax: MoneyIn | None = None
     city_tax_max_nights: int | None = Field(None, ge=1, le=365)
+    contact_email: Email | None = None
+    contact_phone: Phone | None = None
 
     @field_validator("latitude", "longitude", mode="before")
     @classmethod
@@ -248,6 +250,7 @@ class PublicPropertyFields(Out):
     check_out_time: ClockTime
     star_rating: int | None
     rating: DecimalText | None = Field(description="Average of published reviews, one decimal")
+    review_count: int = Field(description="Published reviews behind the rating")
     amenities: list[str]
     description: str | None
     payment_policy: PaymentPolicyOut | None
@@ -257,6 +260,8 @@ class PublicPropertyFields(Out):
     vat_included: bool
     city_tax: MoneyOut
     city_tax_max_nights: int | None
+    contact_email: str | None = Field(description="How guests reach the property")
+    contact_phone: str | None = Field(description="E.164")
     images: list[ImageOut]
 
 
@@ -282,6 +287,9 @@ class RoomTypeOut(Out):
     size_sqm: int | None
     amenities: list[str]
     description: str | None
+    images: list[ImageOut] = Field(
+        default_factory=list, description="The room type's own images (upload: POST …/images)"
+    )
 
 
 class RoomTypeWithRoomsOut(RoomTypeOut):

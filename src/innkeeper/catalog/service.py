@@ -1,5 +1,6 @@
 """Properties and their staff. Scoping lives in ``identity.deps.property_action``; every child query here
-is also filtered by ``property_id`` so another property's room or room type is simply not found."""
+is also filtered by ``property_id`` so another property's room or room type is simply not found. A
+deleted property (``catalog.deletion``) is not found either."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from innkeeper.catalog.errors import (
     PropertyNotFound,
     SlugTaken,
 )
+from innkeeper.catalog.images import image_to_api
 from innkeeper.catalog.models import Property, PropertyImage, Room, RoomStatus, RoomType
 from innkeeper.catalog.rooms import parse_price
 from innkeeper.catalog.schemas import RESERVED_SLUGS, MemberIn, PropertyIn, PropertyPatch, fold_city
@@ -47,6 +49,7 @@ def property_to_api(prop: Property, *, images: list[PropertyImage] | None = None
         "check_out_time": prop.check_out_time.strftime("%H:%M"),
         "star_rating": prop.star_rating,
         "rating": rating(prop.rating_x10),
+        "review_count": prop.review_count,
         "amenities": list(prop.amenities or []),
         "description": prop.description,
         "is_active": prop.is_active,
@@ -57,6 +60,8 @@ def property_to_api(prop: Property, *, images: list[PropertyImage] | None = None
         "vat_included": prop.vat_included,
         "city_tax": Money(prop.city_tax_minor, prop.currency).to_api(),
         "city_tax_max_nights": prop.city_tax_max_nights,
+        "contact_email": prop.contact_email,
+        "contact_phone": prop.contact_phone,
         "images": [image_to_api(i) for i in images or []],
         "created_at": prop.created_at.isoformat(),
     }
@@ -64,16 +69,6 @@ def property_to_api(prop: Property, *, images: list[PropertyImage] | None = None
 
 def rating(rating_x10: int | None) -> str | None:
     return None if rating_x10 is None else f"{Decimal(rating_x10) / 10:.1f}"
-
-
-def image_to_api(image: PropertyImage) -> dict[str, Any]:
-    return {
-        "id": str(image.id),
-        "url": f"/api/v1/images/{image.id}",
-        "content_type": image.content_type,
-        "size_bytes": image.size_bytes,
-        "position": image.position,
-    }
 
 
 def _snapshot(prop: Property) -> dict[str, Any]:
@@ -85,7 +80,7 @@ def _snapshot(prop: Property) -> dict[str, Any]:
 
 async def get_property(session: AsyncSession, property_id: uuid.UUID) -> Property:
     prop = await session.get(Property, property_id)
-    if prop is None:
+    if prop is None or prop.deleted_at is not None:
         raise PropertyNotFound()
     return prop
 
@@ -212,6 +207,8 @@ async def set_active(session: AsyncSession, prop: Property, active: bool, actor:
                 Room.property_id == prop.id,
                 RoomType.property_id == prop.id,
                 Room.status == RoomStatus.available.value,
+                Room.deleted_at.is_(None),
+                RoomType.deleted_at.is_(None),
             )
         )
         if not sellable:
@@ -236,19 +233,26 @@ async def list_properties_for(
 ) -> tuple[list[tuple[Property, str | None]], int]:
     """The properties a staff member works at (all of them for a platform admin), with the role."""
     if user.is_platform_admin:
-        base = select(Property, PropertyMembership.role).outerjoin(
-            PropertyMembership,
-            (PropertyMembership.property_id == Property.id) & (PropertyMembership.user_id == user.id),
+        base = (
+            select(Property, PropertyMembership.role)
+            .outerjoin(
+                PropertyMembership,
+                (PropertyMembership.property_id == Property.id) & (PropertyMembership.user_id == user.id),
+            )
+            .where(Property.deleted_at.is_(None))
         )
-        count = select(func.count()).select_from(Property)
+        count = select(func.count()).select_from(Property).where(Property.deleted_at.is_(None))
     else:
         base = (
             select(Property, PropertyMembership.role)
             .join(PropertyMembership, PropertyMembership.property_id == Property.id)
-            .where(PropertyMembership.user_id == user.id)
+            .where(PropertyMembership.user_id == user.id, Property.deleted_at.is_(None))
         )
         count = (
-            select(func.count()).select_from(PropertyMembership).where(PropertyMembership.user_id == user.id)
+            select(func.count())
+            .select_from(PropertyMembership)
+            .join(Property, Property.id == PropertyMembership.property_id)
+            .where(PropertyMembership.user_id == user.id, Property.deleted_at.is_(None))
         )
     rows = (
         await session.execute(base.order_by(Property.name, Property.id).limit(limit).offset(offset))

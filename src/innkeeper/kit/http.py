@@ -48,7 +48,7 @@ from innkeeper.kit.errors import (
     ValidationFailed,
     status_title,
 )
-from innkeeper.kit.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from innkeeper.kit.metrics import BOOKING_CONFLICTS, HTTP_LATENCY, HTTP_REQUESTS
 from innkeeper.kit.security import decode_access_token, hash_token
 from innkeeper.kit.security_headers import SecurityHeaders, SecurityHeadersMiddleware
 from innkeeper.kit.text_input import nul_field_in_form, nul_field_in_headers, nul_field_in_json, nul_refusal
@@ -67,6 +67,8 @@ def fast_json(content: Any, status_code: int = 200) -> Response:
 def problem_response(request: Request | None, exc: AppError) -> JSONResponse:
     instance = request.url.path if request is not None else None
     body = exc.to_problem(instance)
+    if exc.status == 409:  # every 409 passes here: the conflicts metric counts them by code
+        BOOKING_CONFLICTS.labels(exc.code).inc()
     request_id = getattr(request.state, "request_id", None) if request is not None else None
     if request_id:
         body["request_id"] = request_id

@@ -24,6 +24,7 @@ import asyncio
 import os
 import random
 import socket
+import time
 import traceback
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
@@ -40,9 +41,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
 from sqlalchemy.pool import Pool
 
+from innkeeper.kit import telemetry
 from innkeeper.kit.clock import utcnow
 from innkeeper.kit.db import Base, Database, IdMixin, insert_for
-from innkeeper.kit.metrics import JOBS_RUN
+from innkeeper.kit.metrics import JOB_OLDEST_AGE, JOB_QUEUE_DEPTH, JOBS_FAILED, JOBS_RUN
 from innkeeper.kit.outage import DatabaseUnavailable, ThrottledWarning
 
 log = structlog.get_logger(__name__)
@@ -119,6 +121,8 @@ class JobRegistry:
 
 registry = JobRegistry()
 
+#: how often a polling runner refreshes the queue gauges
+QUEUE_REPORT_SECONDS = 15.0
 #: PostgreSQL channel of the commits that enqueued a job due now
 NOTIFY_CHANNEL = "innkeeper_jobs"
 #: ``session.info`` key: the session's transaction enqueued a job due now
@@ -282,6 +286,7 @@ class JobRunner:
         self._schedules_ready = False
         self._outage = ThrottledWarning("jobs.runner.database_unavailable")
         self._in_outage = False
+        self._queue_reported_at = time.monotonic()  # the first report a period after start
 
     async def ensure_schedules(self) -> None:
         if not self.jobs.periodics:
@@ -360,7 +365,8 @@ class JobRunner:
         else:
             ctx = JobContext(self.db, job.id, job.attempts, self.services)
             try:
-                await handler(ctx, job.payload)
+                with telemetry.job_span(job.kind, job.id, job.attempts):
+                    await handler(ctx, job.payload)
             except Exception as exc:
                 error = "".join(traceback.format_exception_only(exc)).strip()
                 log.warning(
@@ -422,6 +428,7 @@ class JobRunner:
         and logs its traceback."""
         try:
             ran = await self.run_once()
+            await self._report_queue_now_and_then()  # after the work: never delays a job
         except DatabaseUnavailable as exc:
             self._in_outage = True
             self._outage(worker=self.worker_id, problem=exc.code)
@@ -434,6 +441,25 @@ class JobRunner:
             self._outage.reset()
             log.warning("jobs.runner.recovered", worker=self.worker_id)
         return ran
+
+    async def report_queue(self) -> None:
+        """Set the queue gauges (``kit.metrics``): jobs due, how long the oldest has waited, failed jobs."""
+        now = utcnow()
+        async with self.db.unit_of_work(write=False) as session:
+            due, oldest = (
+                await session.execute(select(func.count(), func.min(Job.run_at)).where(self._due(now)))
+            ).one()
+            failed = await session.scalar(select(func.count()).select_from(Job).where(Job.status == FAILED))
+        JOB_QUEUE_DEPTH.set(due)
+        JOB_OLDEST_AGE.set(max(0.0, (now - oldest).total_seconds()) if oldest is not None else 0.0)
+        JOBS_FAILED.set(failed or 0)
+
+    async def _report_queue_now_and_then(self) -> None:
+        """:meth:`report_queue` at most every ``QUEUE_REPORT_SECONDS``: two indexed counts, not per poll."""
+        moment = time.monotonic()
+        if moment - self._queue_reported_at >= QUEUE_REPORT_SECONDS:
+            self._queue_reported_at = moment
+            await self.report_queue()
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         """Run jobs until ``stop`` is set. When idle, wait ``poll_interval`` or until a commit that

@@ -24,7 +24,7 @@ from typing import Any, cast
 from sqlalchemy import Date, and_, bindparam, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from innkeeper.catalog.models import Property, RoomType
+from innkeeper.catalog.models import Favorite, Property, RoomType
 from innkeeper.catalog.schemas import fold_city
 from innkeeper.catalog.service import rating
 from innkeeper.identity.models import User
@@ -40,6 +40,7 @@ from innkeeper.pricing.engine import (
 )
 from innkeeper.pricing.models import RateRule
 from innkeeper.pricing.service import RULE_COLUMNS
+from innkeeper.search import nearby
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -181,6 +182,7 @@ PROPERTY_COLUMNS = (
     Property.country,
     Property.star_rating,
     Property.rating_x10,
+    Property.review_count,
     Property.latitude,
     Property.longitude,
     Property.currency,
@@ -287,7 +289,10 @@ def _properties_statement(shape: tuple[bool, bool, bool, bool, bool]) -> Any:
     return _bound_property_filter(select(*PROPERTY_COLUMNS, Property.catalog_version), shape)
 
 
-_ROOM_TYPES_OF = select(*ROOM_TYPE_COLUMNS).where(RoomType.property_id.in_(bindparam("ids", expanding=True)))
+#: (a deleted room type is left out of the cache, so its inventory rows find no room type and are skipped)
+_ROOM_TYPES_OF = select(*ROOM_TYPE_COLUMNS).where(
+    RoomType.property_id.in_(bindparam("ids", expanding=True)), RoomType.deleted_at.is_(None)
+)
 _RULES_OF = select(*RULE_COLUMNS).where(
     RateRule.property_id.in_(bindparam("ids", expanding=True)), RateRule.is_active.is_(True)
 )
@@ -383,7 +388,7 @@ async def load_candidates(
     return Candidates(props, room_types, prices, occupancy, rules)
 
 
-def _summary(prop: Any, distance: float | None) -> dict[str, Any]:
+def _summary(prop: Any, distance: float | None, nearby: bool = False) -> dict[str, Any]:
     return {
         "id": str(prop.id),
         "slug": prop.slug,
@@ -392,12 +397,28 @@ def _summary(prop: Any, distance: float | None) -> dict[str, Any]:
         "country": prop.country,
         "star_rating": prop.star_rating,
         "rating": rating(prop.rating_x10),
+        "review_count": prop.review_count,
         "latitude": prop.latitude,
         "longitude": prop.longitude,
         "currency": prop.currency,
         "amenities": list(prop.amenities or []),
         "distance_km": None if distance is None else round(distance, 2),
+        "nearby": nearby,
     }
+
+
+async def favorite_ids(
+    session: AsyncSession, user: User | None, property_ids: list[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Which of these properties the signed-in user marked as favorites (one indexed read, page only)."""
+    if user is None or not property_ids:
+        return set()
+    rows = await session.scalars(
+        select(Favorite.property_id).where(
+            Favorite.user_id == user.id, Favorite.property_id.in_(property_ids)
+        )
+    )
+    return set(rows.all())
 
 
 def _money(minor: int, currency: str) -> dict[str, str]:
@@ -422,9 +443,25 @@ async def search(
     cache: CatalogCache | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     validate_search(settings, p)
+    results = await _rank(session, settings, p, user, cache)
+    first_nearby = len(results)
+    more = nearby.wanted(settings, p, first_nearby)
+    if more:  # (a city with few results: see search.nearby; never on a city that found enough)
+        around = await nearby.around_city(session, settings, p)
+        if around is not None:
+            found = await _rank(session, settings, around, user, cache)
+            results += nearby.outside_city(found, p.city or "", more)
+    return await _page(session, p, user, results, first_nearby)
+
+
+async def _rank(
+    session: AsyncSession, settings: Any, p: SearchParams, user: User | None, cache: CatalogCache | None
+) -> list[tuple[Any, ...]]:
+    """Every matching property that can take the stay, priced and sorted as ``p.sort`` asks: tuples of
+    (price, rating, distance or 0, property row, distance, best total, nightly from, offers)."""
     c = await load_candidates(session, settings, p, cache)
     if not c.room_types:
-        return [], 0
+        return []
     nights = (p.checkout - p.checkin).days
     wanted = set(p.amenities)
     radius = p.radius_km or settings.search_default_radius_km
@@ -497,19 +534,33 @@ async def search(
             )
         )
     if p.sort == "rating":
-        results.sort(key=lambda r: (-r[1], r[0], r[3].slug))
+        results.sort(key=lambda r: (-r[1], -r[3].review_count, r[0], r[3].slug))
     elif p.sort == "distance":
         results.sort(key=lambda r: (r[2], r[0], r[3].slug))
     else:
         results.sort(key=lambda r: (r[0], r[3].slug))
+    return results
+
+
+async def _page(
+    session: AsyncSession,
+    p: SearchParams,
+    user: User | None,
+    results: list[tuple[Any, ...]],
+    first_nearby: int,
+) -> tuple[list[dict[str, Any]], int]:
+    """The requested page of ``results`` as the API shows them; those from ``first_nearby`` on were
+    added by the widening (``nearby: true``)."""
+    nights = (p.checkout - p.checkin).days
     page = []
-    for _price, _rating, _dist, prop, distance, best, nightly, offers in results[
-        p.offset : p.offset + p.limit
-    ]:
+    shown = results[p.offset : p.offset + p.limit]
+    favorites = await favorite_ids(session, user, [r[3].id for r in shown])
+    for at, (_price, _rating, _dist, prop, distance, best, nightly, offers) in enumerate(shown, p.offset):
         currency = prop.currency
         page.append(
             {
-                "property": _summary(prop, distance),
+                "property": _summary(prop, distance, nearby=at >= first_nearby),
+                "is_favorite": prop.id in favorites,
                 "from_price": _money(best, currency),
                 "nightly_from": _money(nightly, currency),
                 "nights": nights,

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Response
 
 from innkeeper.catalog.errors import PropertyNotFound, RoomTypeNotFound
+from innkeeper.catalog.rooms import room_type_of
 from innkeeper.catalog.schemas import check_slug
 from innkeeper.identity.deps import AnonymousReads, Ctx, OptionalUser
 from innkeeper.kit.errors import ValidationFailed
@@ -211,6 +212,7 @@ async def quote(
     promo_code: Annotated[str | None, Query(min_length=1, max_length=40)] = None,
 ) -> dict[str, Any]:
     prop = await service.public_property(session, _slug(slug))
+    await room_type_of(session, prop.id, room_type_id)  # (404 for a deleted one, which is not for sale)
     result = await pricing.quote(
         session,
         ctx.settings,

@@ -24,11 +24,18 @@ class PropertySummaryOut(Out):
     country: str
     star_rating: int | None
     rating: DecimalText | None
+    review_count: int = Field(description="Published reviews behind the rating")
     latitude: float | None
     longitude: float | None
     currency: str
     amenities: list[str]
-    distance_km: float | None = Field(description="From lat/lng when searching by coordinates")
+    distance_km: float | None = Field(
+        description="From lat/lng when searching by coordinates; for a nearby result, from the city's centre"
+    )
+    nearby: bool = Field(
+        description="Added because the city had fewer than 5 results: a property around it, within "
+        "INNKEEPER_SEARCH_NEARBY_RADIUS_KM"
+    )
 
 
 class OfferOut(Out):
@@ -45,6 +52,7 @@ class OfferOut(Out):
 
 class SearchResultOut(Out):
     property: PropertySummaryOut
+    is_favorite: bool = Field(description="In the signed-in caller's favorites (false when anonymous)")
     from_price: MoneyOut = Field(description="The cheapest offer's total for the stay")
     nightly_from: MoneyOut
     nights: int

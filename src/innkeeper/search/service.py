@@ -71,11 +71,12 @@ async def property_page(session: AsyncSession, slug: str) -> dict[str, Any]:
     types = (
         await session.scalars(
             select(RoomType)
-            .where(RoomType.property_id == prop.id)
+            .where(RoomType.property_id == prop.id, RoomType.deleted_at.is_(None))
             .order_by(RoomType.base_price_minor, RoomType.code)
         )
     ).all()
-    data["room_types"] = [room_type_to_api(rt) for rt in types]
+    pictures = await images.room_type_images(session, prop.id)
+    data["room_types"] = [room_type_to_api(rt, images=pictures.get(rt.id)) for rt in types]
     return data
 
 
@@ -96,7 +97,11 @@ async def availability(
         (
             await session.scalars(
                 select(RoomType)
-                .where(RoomType.property_id == prop.id, RoomType.capacity >= guests_per_room(guests, rooms))
+                .where(
+                    RoomType.property_id == prop.id,
+                    RoomType.deleted_at.is_(None),
+                    RoomType.capacity >= guests_per_room(guests, rooms),
+                )
                 .order_by(RoomType.base_price_minor, RoomType.code)
             )
         ).all()
@@ -160,7 +165,9 @@ async def calendar(
     """Per day: rooms free and the price of one room for a one-night stay arriving that day."""
     prop = await public_property(session, slug)
     rt = await session.scalar(
-        select(RoomType).where(RoomType.id == room_type_id, RoomType.property_id == prop.id)
+        select(RoomType).where(
+            RoomType.id == room_type_id, RoomType.property_id == prop.id, RoomType.deleted_at.is_(None)
+        )
     )
     if rt is None:
         raise RoomTypeNotFound()

@@ -95,6 +95,7 @@ async def create(
         promo_code=quote.promo_code,
         quote=quote.to_api(),
         notes=data.notes,
+        special_requests=data.special_requests,
         cancellation_policy=prop.cancellation_policy or {"preset": "flexible"},
         payment_policy=prop.payment_policy or {"mode": "prepay"},
         expires_at=utcnow() + timedelta(seconds=ctx.settings.hold_ttl_seconds),

@@ -8,15 +8,15 @@ import uuid
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from innkeeper.audit.service import Actor
+from innkeeper.audit.service import Actor, record
 from innkeeper.bookings import lifecycle
 from innkeeper.bookings.errors import BookingExpired, InvalidBooking
 from innkeeper.bookings.models import HOLD_STATES, Booking, BookingGuest, SavedGuest, Status
-from innkeeper.bookings.schemas import GuestIn, SavedGuestIn
+from innkeeper.bookings.schemas import GuestIn, SavedGuestIn, SavedGuestPatch
 from innkeeper.bookings.service.expiry import expire_if_lapsed
 from innkeeper.context import AppContext
 from innkeeper.identity.models import User
-from innkeeper.kit.errors import NotFound
+from innkeeper.kit.errors import NotFound, ValidationFailed
 
 
 def _seal(ctx: AppContext, number: str | None) -> tuple[str | None, str | None]:
@@ -74,6 +74,10 @@ async def set_guests(
             id_document_number_enc=enc or (profile.id_document_number_enc if profile else None),
             id_document_last4=last4 or (profile.id_document_last4 if profile else None),
             saved_guest_id=profile.id if profile else None,
+            # (a person's details: as given, else the saved profile's)
+            date_of_birth=g.date_of_birth or (profile.date_of_birth if profile else None),
+            gender=g.gender or (profile.gender if profile else None),
+            nationality=g.nationality or (profile.nationality if profile else None),
         )
         session.add(row)
         out.append(row)
@@ -86,6 +90,9 @@ async def set_guests(
                     id_document_type=row.id_document_type,
                     id_document_number_enc=row.id_document_number_enc,
                     id_document_last4=row.id_document_last4,
+                    date_of_birth=row.date_of_birth,
+                    gender=row.gender,
+                    nationality=row.nationality,
                 )
             )
     if b.status in (Status.reserved, Status.payment_pending):
@@ -118,9 +125,49 @@ async def save_profile(ctx: AppContext, session: AsyncSession, user: User, data:
         id_document_type=data.id_document_type,
         id_document_number_enc=enc,
         id_document_last4=last4,
+        date_of_birth=data.date_of_birth,
+        gender=data.gender,
+        nationality=data.nationality,
     )
     session.add(profile)
     await session.flush()
+    return profile
+
+
+async def update_profile(
+    ctx: AppContext,
+    session: AsyncSession,
+    user: User,
+    profile_id: uuid.UUID,
+    data: SavedGuestPatch,
+    actor: Actor,
+) -> SavedGuest:
+    """Change the fields sent (``null`` clears an optional one); bookings that used the profile keep
+    their own copy of the guest. The audit row names the fields changed, never their values (PII)."""
+    profile = await session.scalar(
+        select(SavedGuest).where(SavedGuest.id == profile_id, SavedGuest.user_id == user.id)
+    )
+    if profile is None:
+        raise NotFound("No such saved guest", code="guest.not_found")
+    fields = sorted(data.model_fields_set)
+    for key in fields:
+        if key == "id_document_number":
+            profile.id_document_number_enc, profile.id_document_last4 = _seal(ctx, data.id_document_number)
+        elif key == "id_document_type" and data.id_document_type is None:
+            # no type, no number: a document is whole or absent
+            profile.id_document_type = profile.id_document_number_enc = profile.id_document_last4 = None
+        else:
+            setattr(profile, key, getattr(data, key))
+    if (profile.id_document_type is None) != (profile.id_document_number_enc is None):
+        raise ValidationFailed(
+            "give id_document_type and id_document_number together",
+            errors=[
+                {"field": "id_document_number", "message": "type and number together", "type": "document"}
+            ],
+        )
+    if fields:
+        await session.flush()
+        record(session, actor, "saved_guest.updated", "saved_guest", profile.id, after={"fields": fields})
     return profile
 
 
