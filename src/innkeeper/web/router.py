@@ -1,16 +1,16 @@
+"""``/about``: what Innkeeper is, for developers and operators (the home page is the guest search)."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import Response
 
-from innkeeper import __version__
+from innkeeper.web.errors import WebRoute
+from innkeeper.web.pages import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
 
-@router.get("/", response_class=HTMLResponse)
-async def landing(request: Request) -> HTMLResponse:
-    settings = request.app.state.ctx.settings
-    return request.app.state.templates.TemplateResponse(
-        request, "landing.html", {"version": __version__, "dev": not settings.is_production}
-    )
+@router.get("/about")
+async def about(request: Request) -> Response:
+    return render(request, "about.html", {})

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.audit.service import Actor
+from innkeeper.billing import folio
 from innkeeper.bookings import lifecycle, notify, policy
 from innkeeper.bookings.allocation import allocation_for
 from innkeeper.bookings.errors import BookingExpired
@@ -16,6 +18,25 @@ from innkeeper.bookings.service.expiry import expire_if_lapsed
 from innkeeper.catalog.models import Property
 from innkeeper.context import AppContext
 from innkeeper.kit.clock import utcnow
+from innkeeper.kit.money import Money
+
+
+def refund_percent_now(b: Booking, prop: Property, now: datetime) -> int:
+    """The share of what was paid that cancelling at ``now`` gives back: the policy snapshot's tier by
+    hours before the start once confirmed; everything before that."""
+    if b.status != Status.confirmed:
+        return 100
+    return policy.refund_percent(b.cancellation_policy, policy.hours_before_start(b, prop, now))
+
+
+async def refund_preview(session: AsyncSession, b: Booking) -> dict[str, Any]:
+    """What :func:`cancel` would refund now, for a page that asks before cancelling (the web's)."""
+    prop = await session.get(Property, b.property_id)
+    assert prop is not None
+    percent = refund_percent_now(b, prop, utcnow())
+    paid = Money(max(0, (await folio.totals(session, b)).paid), b.currency)
+    refund = paid.percent(percent) if paid.minor else Money.zero(b.currency)
+    return {"amount": refund.to_api(), "percent": percent, "destination": payment.refund_destination(b, prop)}
 
 
 async def cancel(
@@ -30,8 +51,7 @@ async def cancel(
     prop = await session.get(Property, b.property_id)
     assert prop is not None
     now = utcnow()
-    hours = policy.hours_before_start(b, prop, now)
-    percent = policy.refund_percent(b.cancellation_policy, hours) if b.status == Status.confirmed else 100
+    percent = refund_percent_now(b, prop, now)
     await allocation_for(b).release(session, [b])
     refund, destination = await payment.refund_on_cancel(ctx, session, b, prop, percent, actor)
     b.cancelled_at = now

@@ -330,6 +330,11 @@ def _destination(b: Booking, prop: Property) -> str:
     return "card"
 
 
+def refund_destination(b: Booking, prop: Property) -> str:
+    """Where a refund of ``b`` goes: the wallet when the property says so and the booker has an account."""
+    return _destination(b, prop)
+
+
 async def after_modify(session: AsyncSession, b: Booking) -> None:
     """A re-priced booking: keep the status, and give back what it now holds beyond its bill."""
     t = await refresh_status(session, b)

@@ -1,7 +1,11 @@
-"""Guest web pages."""
+"""Guest web pages: the site's routers in one (``app.py`` includes this one)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
+from innkeeper.web.guest import account, book, manage, places, search
+
 router = APIRouter(include_in_schema=False)
+for part in (search.router, places.router, book.router, manage.router, account.router):
+    router.include_router(part)

@@ -1,0 +1,313 @@
+"""The site's Portuguese (Portugal) texts, keyed by the English text of the templates and pages
+(see ``web.i18n``). ``tests/web/test_i18n.py`` fails when a text of a template has no entry here."""
+
+from __future__ import annotations
+
+PT: dict[str, str] = {
+    # layout, navigation, errors
+    "Book rooms and halls": "Reserve quartos e salas",
+    "Skip to content": "Saltar para o conteúdo",
+    "Main": "Principal",
+    "Language": "Idioma",
+    "Search": "Pesquisar",
+    "Find a booking": "Encontrar uma reserva",
+    "My account": "A minha conta",
+    "Sign in": "Entrar",
+    "Sign out": "Sair",
+    "Sign out everywhere": "Sair em todos os dispositivos",
+    "About": "Sobre",
+    "API docs": "Documentação da API",
+    "Development outbox": "Caixa de saída de desenvolvimento",
+    "Development": "Desenvolvimento",
+    "Operators": "Operadores",
+    "Health": "Estado",
+    "Explore the API": "Explorar a API",
+    "Rooms by the night. Halls and professionals by the hour.": (
+        "Quartos à noite. Salas e profissionais à hora."
+    ),
+    "Innkeeper is an open booking and property-management platform: guests search and book across "
+    "every property, staff run rates, inventory, check-in and billing, and integrators use a clean "
+    "HTTP API.": (
+        "O Innkeeper é uma plataforma aberta de reservas e gestão de alojamento: os hóspedes pesquisam e "
+        "reservam em todas as propriedades, as equipas gerem tarifas, inventário, check-in e faturação, e "
+        "os integradores usam uma API HTTP clara."
+    ),
+    "Page not found": "Página não encontrada",
+    "Not allowed": "Não permitido",
+    "That did not work": "Não foi possível",
+    "Please check what you entered": "Verifique o que introduziu",
+    "Too many requests": "Demasiados pedidos",
+    "Something went wrong": "Algo correu mal",
+    "Temporarily unavailable": "Temporariamente indisponível",
+    "We could not find this page. It may have moved, or the link may be mistyped.": (
+        "Não encontrámos esta página. Pode ter mudado de sítio, ou a ligação pode ter um erro."
+    ),
+    "Sorry, this is our fault. Please try again in a moment.": (
+        "Desculpe, o erro é nosso. Tente de novo daqui a pouco."
+    ),
+    "Some of the values sent are not valid.": "Alguns dos valores enviados não são válidos.",
+    "Reference for support": "Referência para o apoio",
+    "Back to search": "Voltar à pesquisa",
+    "This form has expired. Reload the page and try again.": (
+        "Este formulário expirou. Recarregue a página e tente de novo."
+    ),
+    # search
+    "Find a place to stay": "Encontre onde ficar",
+    "Rooms by the night, halls and professionals by the hour. Prices shown are for the whole stay.": (
+        "Quartos à noite, salas e profissionais à hora. Os preços mostrados são para a estadia inteira."
+    ),
+    "Popular cities": "Cidades populares",
+    "City": "Cidade",
+    "Check-in": "Entrada",
+    "Check-out": "Saída",
+    "Guests": "Hóspedes",
+    "Rooms": "Quartos",
+    "Room": "Quarto",
+    "Stays in {city}": "Estadias em {city}",
+    "Filters": "Filtros",
+    "Minimum price": "Preço mínimo",
+    "Maximum price": "Preço máximo",
+    "Stars": "Estrelas",
+    "Amenities": "Comodidades",
+    "Sort by": "Ordenar por",
+    "Lowest price": "Preço mais baixo",
+    "Best rated": "Melhor avaliação",
+    "Apply": "Aplicar",
+    "{n} properties found": "{n} propriedades encontradas",
+    "{n} nights": "{n} noites",
+    "for {n} nights": "por {n} noites",
+    "from {p} a night": "desde {p} por noite",
+    "rated {r}": "avaliação {r}",
+    "{km} km away": "a {km} km",
+    "{n} stars": "{n} estrelas",
+    "Nothing available for these dates. Try other dates or fewer filters.": (
+        "Nada disponível nestas datas. Experimente outras datas ou menos filtros."
+    ),
+    "Pages": "Páginas",
+    "Previous": "Anterior",
+    "Next": "Seguinte",
+    "Page {n} of {m}": "Página {n} de {m}",
+    "Enter a city": "Indique uma cidade",
+    "Enter a date": "Indique uma data",
+    "Check-out must be after check-in": "A saída tem de ser depois da entrada",
+    # property
+    "Photos": "Fotografias",
+    "Photo {n} of {name}": "Fotografia {n} de {name}",
+    "Your dates": "As suas datas",
+    "Show prices": "Ver preços",
+    "Sleeps {n}": "Para {n} pessoas",
+    "{n} left": "restam {n}",
+    "Book": "Reservar",
+    "Book {name}": "Reservar {name}",
+    "Not available for these dates": "Indisponível nestas datas",
+    "No room takes this many guests. Try more rooms or fewer guests.": (
+        "Nenhum quarto aceita tantos hóspedes. Experimente mais quartos ou menos hóspedes."
+    ),
+    "Prices by arrival day": "Preços por dia de chegada",
+    "Arrival days with the price of one night": "Dias de chegada com o preço de uma noite",
+    "Later dates": "Datas seguintes",
+    "full": "esgotado",
+    "House rules": "Regras da casa",
+    "from {t}": "a partir das {t}",
+    "until {t}": "até às {t}",
+    "Cancellation": "Cancelamento",
+    "Payment": "Pagamento",
+    "Address": "Morada",
+    "Reviews": "Avaliações",
+    "No reviews yet.": "Ainda sem avaliações.",
+    "Reply from the property": "Resposta da propriedade",
+    "Save to favorites": "Guardar nos favoritos",
+    "Saved to favorites": "Guardado nos favoritos",
+    "Favorites": "Favoritos",
+    "No favorites yet.": "Ainda sem favoritos.",
+    "Loyalty": "Fidelização",
+    "Tier: {tier}": "Nível: {tier}",
+    "{n} points": "{n} pontos",
+    "{n} points to {tier}": "faltam {n} pontos para {tier}",
+    "policy: flexible": "flexível: reembolso total até 24 h antes",
+    "policy: moderate": "moderada: reembolso total até 5 dias antes, depois 50 %",
+    "policy: strict": "rígida: 50 % até 7 dias antes",
+    "policy: non_refundable": "não reembolsável",
+    "policy: hall_tiers": "por escalões: 75 % a mais de 48 h, 50 % a 24-48 h, 25 % depois",
+    "payment: prepay": "pagamento antecipado",
+    "payment: deposit": "sinal na reserva",
+    "payment: at_property": "pagamento no local",
+    # resources
+    "up to {n} people": "até {n} pessoas",
+    "from {p} an hour": "desde {p} por hora",
+    "When": "Quando",
+    "Day": "Dia",
+    "Duration": "Duração",
+    "{h} h": "{h} h",
+    "People": "Pessoas",
+    "Where": "Onde",
+    "Show free times": "Ver horários livres",
+    "Next days": "Próximos dias",
+    "Free times on {day}": "Horários livres em {day}",
+    "No free time that day. Try another day or a shorter duration.": (
+        "Sem horários livres nesse dia. Experimente outro dia ou uma duração menor."
+    ),
+    "Add-ons": "Extras",
+    "hall": "sala de eventos",
+    "meeting room": "sala de reuniões",
+    "professional": "profissional",
+    "on site": "no local",
+    "travel": "deslocação",
+    "online": "online",
+    "per booking": "por reserva",
+    "per hour": "por hora",
+    "per person": "por pessoa",
+    # booking flow
+    "Review and book": "Rever e reservar",
+    "Choose other dates": "Escolher outras datas",
+    "Price breakdown": "Detalhe do preço",
+    "Night of {date}": "Noite de {date}",
+    "included": "incluído",
+    "Total": "Total",
+    "Your details": "Os seus dados",
+    "Booking as {name}": "A reservar como {name}",
+    "Full name": "Nome completo",
+    "E-mail": "E-mail",
+    "Phone (optional)": "Telefone (opcional)",
+    "Have an account?": "Tem conta?",
+    "Latitude": "Latitude",
+    "Longitude": "Longitude",
+    "Guest names (optional)": "Nomes dos hóspedes (opcional)",
+    "Guest {n}": "Hóspede {n}",
+    "Promo code": "Código promocional",
+    "Update price": "Atualizar preço",
+    "Book and continue to payment": "Reservar e continuar para o pagamento",
+    "Your rooms are held for a few minutes while you pay.": (
+        "Guardamos a sua reserva durante alguns minutos enquanto paga."
+    ),
+    "{n} guests": "{n} hóspedes",
+    "{n} rooms": "{n} quartos",
+    "Accommodation": "Alojamento",
+    # one booking
+    "Booking {ref}": "Reserva {ref}",
+    "Status": "Estado",
+    "This hold has expired and the rooms were released.": (
+        "Esta reserva expirou e os quartos foram libertados."
+    ),
+    "Try again": "Tentar de novo",
+    "Held for you until {time}.": "Guardada para si até {time}.",
+    "This hold has expired. Reload the page.": "Esta reserva expirou. Recarregue a página.",
+    "Pay {amount}": "Pagar {amount}",
+    "Waiting for the payment to be confirmed…": "A aguardar a confirmação do pagamento…",
+    "Pay again": "Pagar de novo",
+    "Confirmed. Your reference is {ref}.": "Confirmada. A sua referência é {ref}.",
+    "Cancelled.": "Cancelada.",
+    "Refund on its way: {amount}.": "Reembolso a caminho: {amount}.",
+    "Reference": "Referência",
+    "Contact": "Contacto",
+    "Paid": "Pago",
+    "Balance due": "Em dívida",
+    "Add to calendar (.ics)": "Adicionar ao calendário (.ics)",
+    "Invoice (PDF)": "Fatura (PDF)",
+    "Change dates": "Alterar datas",
+    "Cancel booking": "Cancelar reserva",
+    "Price": "Preço",
+    "Your booking is cancelled.": "A sua reserva foi cancelada.",
+    "Refund: {amount} to your {dest}.": "Reembolso: {amount} para o seu {dest}.",
+    "card": "cartão",
+    "wallet": "carteira",
+    "Cancel booking {ref}": "Cancelar a reserva {ref}",
+    "If you cancel now, you get back {amount} ({percent}% of what you paid), to your {dest}.": (
+        "Se cancelar agora, recebe {amount} ({percent}% do que pagou), no seu {dest}."
+    ),
+    "Yes, cancel it": "Sim, cancelar",
+    "Keep my booking": "Manter a reserva",
+    "This booking can no longer be cancelled.": "Esta reserva já não pode ser cancelada.",
+    "Back to the booking": "Voltar à reserva",
+    "The new dates are priced again; if the price changes, the difference is charged or refunded.": (
+        "As novas datas têm novo preço; se mudar, a diferença é cobrada ou reembolsada."
+    ),
+    "reserved": "reservada",
+    "guests added": "hóspedes indicados",
+    "payment pending": "pagamento pendente",
+    "confirmed": "confirmada",
+    "cancelled": "cancelada",
+    "expired": "expirada",
+    "checked in": "em estadia",
+    "checked out": "concluída",
+    "no show": "não compareceu",
+    # checkout
+    "Simulated checkout": "Pagamento simulado",
+    "This is the built-in test gateway: no card is charged. Choose what the card does.": (
+        "Este é o gateway de teste incorporado: nenhum cartão é cobrado. Escolha o que o cartão faz."
+    ),
+    "Sent a signed webhook": "Webhook assinado enviado",
+    "The payment updates as soon as the inbox processes it.": (
+        "O pagamento atualiza assim que a caixa de entrada o processar."
+    ),
+    "Back to your booking": "Voltar à sua reserva",
+    "Pay": "Pagar",
+    "Fail": "Falhar",
+    "Nothing left to pay.": "Nada por pagar.",
+    # sign in and account
+    "With e-mail and password": "Com e-mail e palavra-passe",
+    "Password": "Palavra-passe",
+    "With your phone": "Com o seu telemóvel",
+    "We sent a 6-digit code to {phone}.": "Enviámos um código de 6 dígitos para {phone}.",
+    "See it in the development outbox": "Veja-o na caixa de saída de desenvolvimento",
+    "Code": "Código",
+    "Phone number": "Número de telemóvel",
+    "With the country code. We text you a code; no password needed.": (
+        "Com o indicativo do país. Enviamos-lhe um código por SMS; não precisa de palavra-passe."
+    ),
+    "Send me a code": "Enviar-me um código",
+    "Booked without an account?": "Reservou sem conta?",
+    "Find your booking": "Encontre a sua reserva",
+    "Enter your e-mail address and password.": "Indique o seu e-mail e palavra-passe.",
+    "Enter a phone number like +351912345678.": "Indique um número como +351912345678.",
+    "Enter the 6-digit code.": "Indique o código de 6 dígitos.",
+    "Invalid e-mail or password": "E-mail ou palavra-passe inválidos",
+    "Upcoming bookings": "Próximas reservas",
+    "Past and cancelled bookings": "Reservas passadas e canceladas",
+    "None.": "Nenhuma.",
+    "Wallet": "Carteira",
+    "Balance": "Saldo",
+    "Latest movements": "Últimos movimentos",
+    "Date": "Data",
+    "What": "Descrição",
+    "Amount": "Montante",
+    "Your wallet is empty. Refunds to your wallet appear here.": (
+        "A sua carteira está vazia. Os reembolsos para a carteira aparecem aqui."
+    ),
+    "Where you are signed in": "Onde tem sessão iniciada",
+    "Unknown device": "Dispositivo desconhecido",
+    "this browser": "este navegador",
+    # lookup
+    "Your reference and e-mail": "A sua referência e e-mail",
+    "Booking reference": "Referência da reserva",
+    "E-mail used to book": "E-mail usado na reserva",
+    "Find": "Procurar",
+    "No booking with this reference and e-mail": "Não há nenhuma reserva com esta referência e e-mail",
+    "To change or cancel it, use the browser you booked with, or the links in your confirmation e-mail.": (
+        "Para a alterar ou cancelar, use o navegador com que reservou, ou as ligações do e-mail de "
+        "confirmação."
+    ),
+    # amenities
+    "wifi": "wi-fi",
+    "breakfast": "pequeno-almoço",
+    "parking": "estacionamento",
+    "pool": "piscina",
+    "gym": "ginásio",
+    "spa": "spa",
+    "restaurant": "restaurante",
+    "air conditioning": "ar condicionado",
+}
+
+#: English wording of the few keys that are codes rather than English text (policies, payment modes)
+EN: dict[str, str] = {
+    "policy: flexible": "flexible: full refund until 24 h before",
+    "policy: moderate": "moderate: full refund until 5 days before, then 50 %",
+    "policy: strict": "strict: 50 % until 7 days before",
+    "policy: non_refundable": "non-refundable",
+    "policy: hall_tiers": "tiers: 75 % more than 48 h before, 50 % at 24-48 h, 25 % after",
+    "payment: prepay": "paid when booking",
+    "payment: deposit": "a deposit when booking",
+    "payment: at_property": "paid at the property",
+}
+
+CATALOGS: dict[str, dict[str, str]] = {"en": EN, "pt": PT}
