@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from innkeeper import __version__
-from innkeeper.audit.router import router as audit_router
+from innkeeper.audit.router import audit_routes
 from innkeeper.billing.router import admin as wallet_admin_router
 from innkeeper.billing.router import router as wallet_router
 from innkeeper.bookings.router import router as bookings_router
@@ -26,7 +26,8 @@ from innkeeper.context import AppContext
 from innkeeper.engagement.router import router as engagement_router
 from innkeeper.engagement.tickets_router import router as tickets_router
 from innkeeper.extras.router import router as extras_router
-from innkeeper.identity.deps import require_platform_admin, write_rate_limit
+from innkeeper.identity.deps import property_action, require_platform_admin, write_rate_limit
+from innkeeper.identity.permissions import Action
 from innkeeper.identity.recovery_router import router as recovery_router
 from innkeeper.identity.router import router as identity_router
 from innkeeper.integrations.router import router as integrations_router
@@ -39,6 +40,7 @@ from innkeeper.kit.logging import configure_logging
 from innkeeper.kit.ops_router import admin_router
 from innkeeper.kit.ops_router import router as ops_router
 from innkeeper.kit.problems import document_problems
+from innkeeper.kit.telemetry import install_observability
 from innkeeper.notifications.router import router as outbox_router
 from innkeeper.payments.router import admin as payments_admin_router
 from innkeeper.payments.router import router as payments_router
@@ -51,6 +53,7 @@ from innkeeper.search.resources_router import router as resource_search_router
 from innkeeper.search.router import router as search_router
 from innkeeper.web.api_docs import router as api_docs_router
 from innkeeper.web.checkout import router as checkout_router
+from innkeeper.web.errors import install as install_web_error_pages
 from innkeeper.web.guest.router import router as guest_web_router
 from innkeeper.web.router import router as web_router
 from innkeeper.web.staff.router import router as staff_web_router
@@ -137,6 +140,7 @@ def create_app(
     app.state.db = ctx.db
     app.state.templates = Jinja2Templates(directory=WEB_DIR / "templates")
     install_error_handlers(app)
+    install_web_error_pages(app)  # browsers get pages (404, 500), API clients problem+json
     document_problems(app)
     install_middleware(
         app,
@@ -146,6 +150,7 @@ def create_app(
         cors_origins=settings.cors_origins,
         hsts=settings.is_production,
     )
+    install_observability(settings, db=ctx.db, app=app)  # traces, error reporting: off unless configured
 
     api = APIRouter(prefix="/api/v1", dependencies=[Depends(write_rate_limit)])
     # Routes are matched in order, one by one: the busiest public paths (search, bookings) come first.
@@ -174,7 +179,7 @@ def create_app(
     api.include_router(content_router)
     api.include_router(recovery_router)
     api.include_router(integrations_router)
-    api.include_router(audit_router)
+    api.include_router(audit_routes(require_platform_admin, property_action(Action.audit_view)))
     app.include_router(api)
     app.include_router(webhook_router, prefix="/api/v1")
     app.include_router(ops_router)

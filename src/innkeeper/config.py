@@ -172,9 +172,63 @@ class Settings(BaseSettings):
 
     # --- services (extras/) ---
     # --- engagement (reviews, loyalty, tickets), content, account recovery ---
+    #: how long a password-reset link works (single use)
+    password_reset_ttl_seconds: int = Field(3600, ge=60)
+    #: how long an e-mail verification link works (single use)
+    email_verification_ttl_seconds: int = Field(7 * 86400, ge=60)
+    #: reset e-mails per address per window; beyond, the request is answered the same (202) and
+    #: nothing is sent, so the answer never tells whether the address has an account
+    password_reset_mails_per_window: int = Field(3, ge=1)
+    password_reset_window_seconds: int = Field(3600, ge=60)
+    #: requests to the recovery routes (forgot, reset, verify, resend) per client IP
+    recovery_rate_limit: str = "30/hour"
+    #: reviews wait for a moderator before they count; off: published on submission
+    reviews_require_moderation: bool = True
+    #: the published redemption rate: wallet credit, in minor units of ``loyalty_redeem_currency``,
+    #: per loyalty point (1: 100 points are 1.00)
+    loyalty_point_value_minor: int = Field(1, ge=1, le=10_000)
+    loyalty_redeem_currency: str = Field("EUR", min_length=3, max_length=3)
     # --- reports ---
+    #: where reports read (a read replica); unset: the main database. Reports always read in
+    #: read-only transactions (docs/reports.md)
+    reports_database_url: str | None = None
     # --- operations (telemetry, error reporting, retention, backups) ---
+    #: OTLP/HTTP collector for traces, e.g. ``http://otel-collector:4318`` (``/v1/traces`` is added when
+    #: the URL has no path); unset: no tracing at all (docs/operations.md, "Traces")
+    otel_endpoint: str | None = None
+    #: share of traces kept (a request's children follow its decision)
+    otel_sample_ratio: float = Field(1.0, ge=0, le=1)
+    #: report errors to Sentry; unset: off
+    sentry_dsn: str | None = None
+    #: the ``kit.prune`` job: rows deleted per table and run at most (it runs hourly, and again a minute
+    #: later while a table had more)
+    purge_batch_size: int = Field(5000, ge=1, le=100_000)
+    #: sessions (with their refresh tokens) are kept this long after they expired or were revoked
+    session_retention_days: int = Field(30, ge=1)
+    #: phone sign-in codes are kept this long after they expired (never less than the OTP send window)
+    otp_retention_hours: int = Field(24, ge=1)
+    #: finished jobs (the outbox: e-mails, SMS, webhooks) and development outbox messages are kept this long
+    outbox_retention_days: int = Field(7, ge=1)
+    #: a city search finding fewer than 5 properties adds the nearest active ones within this many km
+    #: of the city's properties (``nearby: true``); 0 turns the widening off
+    search_nearby_radius_km: float = Field(50.0, ge=0, le=20_000)
     # --- integrations (webhooks, calendars, meetings, Stripe Connect) ---
+    #: webhooks and calendar imports may call private, loopback and link-local addresses (SSRF guard
+    #: off); unset: allowed outside production only
+    integrations_allow_private_urls: bool | None = None
+    #: connect + read timeout of each webhook delivery and calendar download
+    integrations_timeout_seconds: float = Field(10.0, gt=0, le=120)
+    #: a webhook delivery is retried (exponential backoff, jitter) for this long, then marked failed
+    webhook_retry_hours: float = Field(24.0, gt=0, le=168)
+    #: the largest .ics file a calendar import downloads
+    calendar_import_max_bytes: int = Field(5_000_000, ge=1024)
+    #: the gRPC meeting service (``innkeeper meetings``, or with ``innkeeper serve`` when set)
+    grpc_port: int = Field(50051, ge=1, le=65535)
+    grpc_host: str = "127.0.0.1"
+    #: where participants join a meeting (``{join_base_url}/{meeting_id}``); unset: ``{public_url}/meet``
+    meeting_join_base_url: str = ""
+    #: the platform's fee on a Connect destination charge, in percent of the booking payment
+    connect_application_fee_percent: float = Field(0.0, ge=0, le=100)
     # --- web pages (guest site, staff console) ---
 
     @field_validator("env", mode="before")

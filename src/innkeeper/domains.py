@@ -10,6 +10,7 @@ import importlib
 HANDLER_MODULES = (
     "innkeeper.inventory.reactions",
     "innkeeper.notifications.tasks",
+    "innkeeper.identity.recovery",
     "innkeeper.kit.maintenance",
     "innkeeper.inventory.tasks",
     "innkeeper.bookings.tasks",

@@ -35,6 +35,7 @@ def _frozen() -> None:
 RESOURCE = {"kind": "professional", "name": "Dr Ada", "hourly_price": "40.00"}
 PEAK = {"weekdays": ["fri"], "start_time": "17:00", "end_time": "20:00", "percent": 150}
 ADDON = {"code": "projector", "name": "Projector", "price": "10.00", "unit": "per_booking"}
+SERVICE = {"code": "SPA", "name": "Massage", "category": "spa", "price": "80.00"}
 
 
 def closed(day: int) -> dict[str, str]:
@@ -48,6 +49,42 @@ class Case:
     json: Any = None
     params: dict[str, str] | None = None
     files: dict[str, Any] | None = None
+
+
+def integration_cases(p: str, b: str) -> dict[tuple[str, str], Case]:
+    """Webhooks, calendars and imports (``property.manage``), a booking's meeting (its booker's too)."""
+    none = "00000000-0000-0000-0000-000000000000"
+    wh = f"{p}/webhooks/{{webhook_id}}"
+    ids = {"webhook_id": none, "delivery_id": none, "calendar_id": none, "import_id": none}
+    hook = {"url": "https://hooks.example.test/in", "events": ["booking.created"]}
+    return {
+        ("POST", f"{p}/webhooks"): Case(A.property_manage, json=hook),
+        ("GET", f"{p}/webhooks"): Case(A.property_manage),
+        ("GET", wh): Case(A.property_manage, ids=ids),
+        ("PATCH", wh): Case(A.property_manage, ids=ids, json={"is_active": False}),
+        ("DELETE", wh): Case(A.property_manage, ids=ids),
+        ("POST", f"{wh}/rotate-secret"): Case(A.property_manage, ids=ids),
+        ("GET", f"{wh}/deliveries"): Case(A.property_manage, ids=ids),
+        ("GET", f"{wh}/deliveries/{{delivery_id}}"): Case(A.property_manage, ids=ids),
+        ("POST", f"{wh}/deliveries/{{delivery_id}}/retry"): Case(A.property_manage, ids=ids),
+        ("POST", f"{p}/calendars"): Case(A.property_manage, json={"resource_id": none}),
+        ("GET", f"{p}/calendars"): Case(A.property_manage),
+        ("DELETE", f"{p}/calendars/{{calendar_id}}"): Case(A.property_manage, ids=ids),
+        ("POST", f"{p}/calendar-imports"): Case(
+            A.property_manage, json={"url": "https://cal.example.test/a.ics", "resource_id": none}
+        ),
+        ("GET", f"{p}/calendar-imports"): Case(A.property_manage),
+        ("GET", f"{p}/calendar-imports/{{import_id}}"): Case(A.property_manage, ids=ids),
+        ("POST", f"{p}/calendar-imports/{{import_id}}/sync"): Case(A.property_manage, ids=ids),
+        ("DELETE", f"{p}/calendar-imports/{{import_id}}"): Case(A.property_manage, ids=ids),
+        # (tenant A's booking is a stay: it has no meeting, 404 / 409 past the scope check)
+        ("GET", f"{b}/meeting"): Case(A.booking_view),
+        ("POST", f"{b}/meeting"): Case(A.booking_change, json={}),
+        # (the suite's gateway is the simulated one: 409 past the scope check; no account yet: 404)
+        ("POST", f"{p}/connect/onboarding"): Case(A.property_manage),
+        ("GET", f"{p}/connect"): Case(A.property_manage),
+        ("POST", f"{p}/connect/refresh"): Case(A.property_manage),
+    }
 
 
 def cases(w: dict[str, Any]) -> dict[tuple[str, str], Case]:
@@ -96,6 +133,10 @@ def cases(w: dict[str, Any]) -> dict[tuple[str, str], Case]:
         ("POST", f"{p}/images"): Case(A.property_manage, files={"file": ("a.png", PNG, "image/png")}),
         ("GET", f"{p}/images"): Case(A.property_view),
         ("DELETE", f"{p}/images/{{image_id}}"): Case(A.property_manage, ids={"image_id": w["image_id"]}),
+        ("POST", f"{p}/room-types/{{room_type_id}}/images"): Case(
+            A.rooms_manage, ids={"room_type_id": rt}, files={"file": ("a.png", PNG, "image/png")}
+        ),
+        ("GET", f"{p}/room-types/{{room_type_id}}/images"): Case(A.rooms_view, ids={"room_type_id": rt}),
         ("GET", f"{p}/inventory"): Case(A.inventory_view, params={"room_type_id": rt}),
         ("PUT", f"{p}/inventory"): Case(
             A.inventory_manage, json={"room_type_id": rt, "from": d(100), "to": d(101), "closed": True}
@@ -118,6 +159,15 @@ def cases(w: dict[str, Any]) -> dict[tuple[str, str], Case]:
         ),
         ("DELETE", f"{p}/promo-codes/{{promo_id}}"): Case(A.rates_manage, ids={"promo_id": w["promo_id"]}),
         ("GET", f"{p}/reports/payments"): Case(A.reports_view),
+        ("GET", f"{p}/audit"): Case(A.audit_view),
+        ("GET", f"{p}/dashboard"): Case(A.reports_view),
+        ("GET", f"{p}/arrivals"): Case(A.booking_view),
+        ("GET", f"{p}/departures"): Case(A.booking_view),
+        ("GET", f"{p}/in-house"): Case(A.booking_view),
+        **{
+            ("GET", f"{p}/reports/{name}"): Case(A.reports_view, params={"from": d(0), "to": d(30)})
+            for name in ("occupancy", "revenue", "bookings", "utilization", "customers")
+        },
         # hourly resources (tenant A's is linked to the professional: a professional's schedule actions
         # reach only their own resource)
         ("POST", r): Case(A.resources_manage, json=RESOURCE),
@@ -141,6 +191,18 @@ def cases(w: dict[str, Any]) -> dict[tuple[str, str], Case]:
             A.schedule_manage, ids=res | {"exception_id": w["exception_id"]}
         ),
         ("GET", f"{p}/schedule"): Case(A.schedule_view),
+        # CMS pages and the property's wording of its guests' messages (content/); the names in the path
+        # stay unfilled: whoever may pass the scope check then meets a 422 or 404 about the name
+        ("PUT", f"{p}/pages/{{slug}}"): Case(
+            A.property_manage, json={"title": "About", "body_html": "<p>Hi</p>"}
+        ),
+        ("DELETE", f"{p}/pages/{{slug}}"): Case(A.property_manage),
+        ("GET", f"{p}/message-templates"): Case(A.property_manage),
+        ("PUT", f"{p}/message-templates/{{template}}/{{locale}}"): Case(
+            A.property_manage, json={"subject": "Hi"}
+        ),
+        ("DELETE", f"{p}/message-templates/{{template}}/{{locale}}"): Case(A.property_manage),
+        ("GET", f"{p}/manage/reviews"): Case(A.reviews_moderate),
         ("GET", f"{r}/{{resource_id}}/rates"): Case(A.rates_manage, ids=res),
         ("POST", f"{r}/{{resource_id}}/rates"): Case(
             A.rates_manage, ids=res, json=PEAK | {"weekdays": ["sat"]}
@@ -149,6 +211,17 @@ def cases(w: dict[str, Any]) -> dict[tuple[str, str], Case]:
             A.rates_manage, ids=res | {"rate_id": w["rate_id"]}
         ),
         ("POST", f"{p}/bookings"): Case(A.booking_create, json=walk_in),
+        # services (extras): the catalog, the order queue, orders on the booking
+        ("POST", f"{p}/services"): Case(A.services_manage, json=SERVICE | {"code": "CAB"}),
+        ("GET", f"{p}/services/{{service_id}}"): Case(A.service_orders, ids={"service_id": w["service_id"]}),
+        ("PATCH", f"{p}/services/{{service_id}}"): Case(
+            A.services_manage, ids={"service_id": w["service_id"]}, json={"name": "Renamed"}
+        ),
+        ("GET", f"{p}/service-orders"): Case(A.service_orders),
+        ("POST", f"{b}/service-orders"): Case(A.booking_change, json={"service_code": "SPA"}),
+        ("GET", f"{b}/service-orders"): Case(A.booking_view),
+        # integrations (children that do not exist: whoever passes the scope check gets their 404)
+        **integration_cases(p, b),
         # the booking of a customer at tenant A's property
         ("GET", b): Case(A.booking_view),
         ("GET", f"{b}/history"): Case(A.booking_view),
@@ -156,6 +229,9 @@ def cases(w: dict[str, Any]) -> dict[tuple[str, str], Case]:
         ("GET", f"{b}/invoice"): Case(A.booking_view),
         ("GET", f"{b}/invoice.pdf"): Case(A.booking_view),
         ("GET", f"{b}/rooms"): Case(A.booking_view),
+        # seeing the booking is the gate; then only its booker may review it (409 for staff, and
+        # before check-out)
+        ("POST", f"{b}/review"): Case(A.booking_view, json={"rating": 5, "body": "Lovely"}),
         ("PUT", f"{b}/guests"): Case(A.booking_change, json=[{"name": "Ann Guest"}]),
         ("POST", f"{b}/payments"): Case(A.booking_payment, json={"method": "card"}),
         ("POST", f"{b}/modify"): Case(A.booking_change, json={"checkout": d(5)}),
@@ -173,14 +249,19 @@ def cases(w: dict[str, Any]) -> dict[tuple[str, str], Case]:
         ("POST", f"{b}/invoice"): Case(A.booking_invoice),
         ("POST", f"{b}/invoice/credit-note"): Case(A.booking_invoice),
         ("POST", f"{b}/cancel"): Case(A.booking_change),
+        # deletions (the desk's walk-in holds still need the room type and the property: 409)
+        ("DELETE", f"{p}/rooms/{{room_id}}"): Case(A.rooms_manage, ids={"room_id": w["rt"]["room_ids"][1]}),
+        ("DELETE", f"{p}/room-types/{{room_type_id}}"): Case(A.rooms_manage, ids={"room_type_id": rt}),
         ("POST", f"{p}/deactivate"): Case(A.property_manage),
         ("POST", f"{p}/activate"): Case(A.property_manage),
+        ("DELETE", p): Case(A.property_manage),
     }
 
 
 #: the ids of tenant A's children that ``cases`` names
 IDS = ("member_id", "member_email", "invitation_id", "image_id", "rule_id", "promo_id")
 IDS += ("resource_id", "addon_id", "exception_id", "rate_id")
+IDS += ("service_id",)
 
 
 def scoped_routes(app: Any) -> set[tuple[str, str]]:
@@ -227,6 +308,8 @@ async def tenant(client: httpx.AsyncClient) -> dict[str, Any]:
         f"{API}/properties/{pid}/resources/{rid}/exceptions", headers=owner, json=closed(20)
     )
     assert off.status_code == 201, off.text
+    service = await client.post(f"{API}/properties/{pid}/services", headers=owner, json=SERVICE)
+    assert service.status_code == 201, service.text
     return {
         "owner": owner,
         "prop": prop,
@@ -241,6 +324,7 @@ async def tenant(client: httpx.AsyncClient) -> dict[str, Any]:
         "addon_id": addon.json()["id"],
         "exception_id": off.json()["id"],
         "rate_id": rate.json()["id"],
+        "service_id": service.json()["id"],
     }
 
 
@@ -414,14 +498,17 @@ async def test_another_tenants_child_resource_is_404_through_my_own_property(
     for (method, template), case in cases(a).items():
         if "{property_id}" not in template:
             continue
-        child = bool(case.ids) or "room_type_id" in (case.json or {}) or case.params is not None
+        # a child named in the path, the body or the query (report date ranges name none)
+        child = bool(case.ids) or "room_type_id" in (case.json or {}) or "room_type_id" in (case.params or {})
         if not child:
             continue
         # B is owner of its own property, and names A's child resource through it
         r = await call(client, method, template, a, case, b["owner"], property_id=b["prop"]["id"])
         assert r.status_code == 404, (method, template, r.text)
         checked += 1
-    assert checked == 25
+    # +4: a room type's images, list and upload; deleting a room, a room type. +11: the integrations'
+    # webhooks, deliveries, calendars and imports by id. +2: a service, read and changed
+    assert checked == 25 + 4 + 11 + 2
     assert await audit_count(ctx) == before
     # A's data is untouched
     rooms = (await client.get(f"{API}/properties/{a['prop']['id']}/rooms", headers=a["owner"])).json()[

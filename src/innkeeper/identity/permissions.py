@@ -46,6 +46,12 @@ class Action(StrEnum):
     schedule_manage = "schedule.manage"  # weekly windows and exceptions of a resource
     # engagement
     reviews_moderate = "reviews.moderate"
+    # the property's audit log (owner and manager: not in any other role's set)
+    audit_view = "audit.view"
+    support_answer = "support.answer"  # read and answer the support tickets about the property
+    # services (extras): the catalog, and the orders placed on bookings
+    services_manage = "services.manage"  # create and change the service catalog
+    service_orders = "service_orders.handle"  # the order queue; accept, start, deliver, reject, cancel
 
 
 _FRONT_DESK = frozenset(
@@ -63,6 +69,8 @@ _FRONT_DESK = frozenset(
         Action.booking_check_in,
         Action.booking_invoice,
         Action.schedule_view,
+        Action.service_orders,
+        Action.support_answer,
     }
 )
 
