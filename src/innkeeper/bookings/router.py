@@ -9,7 +9,7 @@ import uuid
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import EmailStr
 
 from innkeeper.billing import folio, invoices, pdf
@@ -17,6 +17,7 @@ from innkeeper.billing.errors import InsufficientFunds
 from innkeeper.billing.invoices import InvoiceConflict
 from innkeeper.bookings import access, lifecycle
 from innkeeper.bookings.access import Caller
+from innkeeper.bookings.deps import CallerDep
 from innkeeper.bookings.errors import (
     BookingNotFound,
     InvalidBooking,
@@ -81,24 +82,6 @@ from innkeeper.payments.models import PaymentStatus
 from innkeeper.payments.schemas import PaymentOut
 
 router = APIRouter(route_class=UnitOfWorkRoute, tags=["bookings"])
-
-GuestToken = Annotated[
-    str | None,
-    Header(
-        alias="X-Guest-Token",
-        max_length=100,
-        description="The guest_token of a booking made without an account",
-    ),
-]
-QueryToken = Annotated[str | None, Query(alias="guest_token", max_length=100)]
-
-
-async def _caller(user: OptionalUser, x_guest: GuestToken = None, q_guest: QueryToken = None) -> Caller:
-    """The customer, the guest holding the booking's ``guest_token`` (header or query), or staff."""
-    return Caller(user=user, guest_token=x_guest or q_guest)
-
-
-CallerDep = Annotated[Caller, Depends(_caller)]
 
 
 async def _view(session: DbSession, b: Booking, **extra: Any) -> dict[str, Any]:

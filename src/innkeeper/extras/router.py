@@ -14,10 +14,10 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Query, status
+from fastapi import APIRouter, Depends, Path, Query, status
 
 from innkeeper.bookings import access
-from innkeeper.bookings.access import Caller
+from innkeeper.bookings.deps import CallerDep
 from innkeeper.bookings.problems import SCOPED
 from innkeeper.catalog.errors import PropertyNotFound
 from innkeeper.catalog.service import get_property
@@ -68,23 +68,6 @@ ORDER = (401, OrderNotFound, (403, "auth.role"))
 ManageServices = Depends(property_action(Action.services_manage))
 HandleOrders = Depends(property_action(Action.service_orders))
 BASE = "/properties/{property_id}/services"
-
-GuestToken = Annotated[
-    str | None,
-    Header(
-        alias="X-Guest-Token",
-        max_length=100,
-        description="The guest_token of a booking made without an account",
-    ),
-]
-QueryToken = Annotated[str | None, Query(alias="guest_token", max_length=100)]
-
-
-async def _caller(user: OptionalUser, x_guest: GuestToken = None, q_guest: QueryToken = None) -> Caller:
-    return Caller(user=user, guest_token=x_guest or q_guest)
-
-
-CallerDep = Annotated[Caller, Depends(_caller)]
 
 
 # -- catalog ------------------------------------------------------------------------------------------

@@ -10,14 +10,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Response, status
 
 from innkeeper.bookings import access
-from innkeeper.bookings.access import Caller
+from innkeeper.bookings.deps import CallerDep
 from innkeeper.bookings.errors import BookingNotFound
 from innkeeper.catalog.errors import PropertyNotFound
 from innkeeper.catalog.service import get_property
-from innkeeper.identity.deps import ActorDep, AnonymousReads, Ctx, OptionalUser, property_action
+from innkeeper.identity.deps import ActorDep, AnonymousReads, Ctx, property_action
 from innkeeper.identity.permissions import Action
 from innkeeper.integrations import calendars, connect, deliveries, imports, webhooks
 from innkeeper.integrations.errors import (
@@ -62,23 +62,6 @@ SCOPED = (401, PropertyNotFound, (403, "auth.role"))
 Manage = Depends(property_action(Action.property_manage))
 P = "/properties/{property_id}"
 WH = P + "/webhooks/{webhook_id}"
-
-GuestToken = Annotated[
-    str | None,
-    Header(
-        alias="X-Guest-Token",
-        max_length=100,
-        description="The guest_token of a booking made without an account",
-    ),
-]
-QueryToken = Annotated[str | None, Query(alias="guest_token", max_length=100)]
-
-
-async def _caller(user: OptionalUser, x_guest: GuestToken = None, q_guest: QueryToken = None) -> Caller:
-    return Caller(user=user, guest_token=x_guest or q_guest)
-
-
-CallerDep = Annotated[Caller, Depends(_caller)]
 
 
 # -- webhooks -------------------------------------------------------------------------------------------
