@@ -1,7 +1,31 @@
-"""Staff console pages."""
+"""Staff console pages: the console's routers in one (``app.py`` includes this one under ``/staff``)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-router = APIRouter(prefix="/staff", include_in_schema=False)
+from innkeeper.web.staff import (
+    booking_actions,
+    bookings,
+    engagement,
+    home,
+    members,
+    orders,
+    rates,
+    reports,
+    rooms,
+)
+
+router = APIRouter(include_in_schema=False)
+for part in (
+    home.router,
+    bookings.router,
+    booking_actions.router,
+    orders.router,
+    rooms.router,
+    rates.router,
+    reports.router,
+    engagement.router,
+    members.router,
+):
+    router.include_router(part)
