@@ -170,6 +170,7 @@ def worker(
     asyncio.run(run())
 
 
+@app.command("grpc", help="Alias of `innkeeper meetings`: serve the gRPC meeting service.")
 @app.command()
 def meetings() -> None:
     """Serve the gRPC meeting service (innkeeper.meetings.v1.Meetings) on INNKEEPER_GRPC_HOST:

@@ -84,6 +84,7 @@ def integration_cases(p: str, b: str) -> dict[tuple[str, str], Case]:
         ("POST", f"{p}/connect/onboarding"): Case(A.property_manage),
         ("GET", f"{p}/connect"): Case(A.property_manage),
         ("POST", f"{p}/connect/refresh"): Case(A.property_manage),
+        ("GET", f"{p}/connect/payouts"): Case(A.property_manage),
     }
 
 

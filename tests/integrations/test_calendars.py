@@ -164,13 +164,35 @@ async def test_a_feed_too_large_or_a_bad_url_is_refused(
     with local_site() as site:
         huge = ics(("a@x", d(4), d(5))).replace(b"END:VCALENDAR", b"X-PAD:" + b"x" * 70 + b"\r\n") * 80_000
         url = site.serve("/big.ics", huge)
+        # the feed is fetched and checked in the request, before anything is written
         created = await client.post(
             base, headers=h["owner"], json={"url": url, "room_type_id": h["rt"]["id"]}
         )
-        assert created.status_code == 201
-        await runner.drain()
-        status = (await client.get(f"{base}/{created.json()['id']}", headers=h["owner"])).json()
-        assert status["last_status"] == "error" and "calendar_import.too_large" in status["last_error"]
+        assert_problem(created, 413, "calendar_import.too_large")
+        for path, body, kind in (
+            ("/page.html", b"<html>not a calendar</html>", "text/html"),
+            ("/empty.ics", b"", "text/calendar"),
+        ):
+            r = await client.post(
+                base,
+                headers=h["owner"],
+                json={"url": site.serve(path, body, content_type=kind), "room_type_id": h["rt"]["id"]},
+            )
+            assert_problem(r, 422, "calendar_import.invalid_feed")
+        missing = await client.post(
+            base, headers=h["owner"], json={"url": site.url("/nowhere.ics"), "room_type_id": h["rt"]["id"]}
+        )
+        assert_problem(missing, 422, "calendar_import.invalid_feed")
+        # someone who may not manage the property makes us call nothing: 404 as before
+        calls = len(site.received)
+        stranger = await hotel(client)
+        r = await client.post(
+            base, headers=stranger["owner"], json={"url": url, "room_type_id": h["rt"]["id"]}
+        )
+        assert_problem(r, 404, "property.not_found")
+        assert len(site.received) == calls
+    assert (await client.get(base, headers=h["owner"])).json()["total"] == 0
+    await runner.drain()
     assert await closed_nights(client, h) == set()
 
 

@@ -27,9 +27,13 @@ async def earn_points(session: AsyncSession, event: BookingChanged) -> None:
 async def reverse_points(session: AsyncSession, outcome: hooks.PaymentOutcome) -> None:
     if outcome.kind != "refunded" or outcome.refund is None:
         return
+    try:
+        booking_id = uuid.UUID(outcome.payment.purpose_id)
+    except ValueError:
+        return  # not a booking of ours (a payment made through the service with a made-up purpose)
     await loyalty.reverse_for_refund(
         session,
-        uuid.UUID(outcome.payment.purpose_id),
+        booking_id,
         outcome.refund.id,
         outcome.refund.amount,
         outcome.actor,

@@ -24,6 +24,7 @@ from innkeeper.bookings.lifecycle import BookingChanged
 from innkeeper.bookings.models import Booking
 from innkeeper.engagement.events import ReviewPublished
 from innkeeper.extras.events import ServiceOrderChanged
+from innkeeper.integrations import connect as _connect  # noqa: F401  (registers its payments hooks)
 from innkeeper.integrations import deliveries
 from innkeeper.integrations.meetings import service as meetings
 from innkeeper.kit import events
@@ -92,7 +93,11 @@ async def booking_payment(session: AsyncSession, outcome: hooks.PaymentOutcome) 
     if event_type is None:
         return
     payment = outcome.payment
-    booking = await session.get(Booking, uuid.UUID(payment.purpose_id))
+    try:
+        booking_id = uuid.UUID(payment.purpose_id)
+    except ValueError:
+        return  # not a booking id (the bookings layer ignores it too): nothing to announce
+    booking = await session.get(Booking, booking_id)
     if booking is None:
         return
     data: dict[str, Any] = {

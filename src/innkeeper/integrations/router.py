@@ -28,12 +28,15 @@ from innkeeper.integrations.errors import (
     ConnectNotOnboarded,
     ConnectUnavailable,
     DeliveryNotFound,
+    FeedInvalid,
+    FeedTooLarge,
     MeetingNotFound,
     MeetingNotPossible,
     UnknownEventType,
     UrlRefused,
     WebhookNotFound,
 )
+from innkeeper.integrations.feedcheck import FeedCheckedRoute
 from innkeeper.integrations.meetings import service as meetings
 from innkeeper.integrations.schemas import (
     CalendarFeedCreatedOut,
@@ -43,6 +46,7 @@ from innkeeper.integrations.schemas import (
     CalendarTargetIn,
     ConnectOnboardingOut,
     ConnectOut,
+    ConnectPayoutsOut,
     DeliveryDetailOut,
     DeliveryOut,
     MeetingIn,
@@ -281,19 +285,13 @@ async def calendar_feed(
 CI = P + "/calendar-imports/{import_id}"
 
 
-@router.post(
-    P + "/calendar-imports",
-    status_code=status.HTTP_201_CREATED,
-    dependencies=[Manage],
-    response_model=CalendarImportOut,
-    responses=problem_responses(*SCOPED, *JSON_WRITE, CalendarTargetInvalid, UrlRefused),
-)
 async def create_calendar_import(
     property_id: uuid.UUID, data: CalendarImportIn, session: DbSession, ctx: Ctx, actor: ActorDep
 ) -> dict[str, Any]:
-    """Poll an external .ics (first sync right after this answer, then every 15 minutes): its events
-    close the room type's nights or block the resource's times. A feed that cannot be read shows as
-    ``last_status: error`` with the reason, and changes nothing."""
+    """Poll an external .ics (checked now; synced right after this answer, then every 15 minutes): its
+    events close the room type's nights or block the resource's times. A feed that is not iCalendar
+    (422 ``calendar_import.invalid_feed``) or too large (413 ``calendar_import.too_large``) is refused
+    and nothing is written; one that breaks later shows as ``last_status: error`` and changes nothing."""
     imp = await imports.create(
         session,
         ctx.settings,
@@ -304,6 +302,21 @@ async def create_calendar_import(
         actor=actor,
     )
     return imports.import_to_api(imp)
+
+
+# the feed is downloaded and checked before the unit of work begins (feedcheck.py)
+router.add_api_route(
+    P + "/calendar-imports",
+    create_calendar_import,
+    methods=["POST"],
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[Manage],
+    response_model=CalendarImportOut,
+    responses=problem_responses(
+        *SCOPED, *JSON_WRITE, CalendarTargetInvalid, UrlRefused, FeedInvalid, FeedTooLarge
+    ),
+    route_class_override=FeedCheckedRoute,
+)
 
 
 @router.get(
@@ -444,3 +457,22 @@ async def connect_refresh(
     """Read the account back from Stripe (charges and payouts enabled, details submitted)."""
     prop = await get_property(session, property_id)
     return connect.account_to_api(await connect.refresh(session, ctx.settings, prop, actor))
+
+
+@router.get(
+    P + "/connect/payouts",
+    dependencies=[Manage],
+    response_model=ConnectPayoutsOut,
+    responses=problem_responses(*SCOPED, ConnectUnavailable, ConnectGatewayError),
+)
+async def connect_payouts(
+    property_id: uuid.UUID,
+    session: DbSession,
+    ctx: Ctx,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    starting_after: Annotated[str | None, Query(max_length=255, pattern=r"^po_\w+$")] = None,
+) -> dict[str, Any]:
+    """The connected account's payouts, newest first, read from Stripe (``starting_after``: the
+    ``next`` of the previous page). 409 ``connect.unavailable`` without Stripe or an account."""
+    prop = await get_property(session, property_id)
+    return await connect.payouts(session, ctx.settings, prop, limit=limit, starting_after=starting_after)

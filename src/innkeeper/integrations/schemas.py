@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from innkeeper.kit.outputs import Instant, Out
+from innkeeper.kit.schemas import MoneyOut
 
 Url = Annotated[str, Field(min_length=1, max_length=2000, examples=["https://example.com/hooks/innkeeper"])]
 EventType = Annotated[str, Field(min_length=1, max_length=60, examples=["booking.confirmed"])]
@@ -165,3 +166,20 @@ class ConnectOut(Out):
 class ConnectOnboardingOut(ConnectOut):
     onboarding_url: str = Field(description="Stripe's one-time onboarding page for the owner")
     expires_at: Instant
+
+
+class ConnectPayoutOut(Out):
+    id: str = Field(examples=["po_1PqR2s"])
+    amount: MoneyOut
+    status: str = Field(examples=["paid"], description="paid, pending, in_transit, canceled or failed")
+    arrival_date: Instant | None
+    created_at: Instant | None
+    method: str | None = Field(examples=["standard"])
+    description: str | None
+    failure_message: str | None
+
+
+class ConnectPayoutsOut(Out):
+    items: list[ConnectPayoutOut]
+    has_more: bool
+    next: str | None = Field(description="pass as ``starting_after`` for the next (older) page")

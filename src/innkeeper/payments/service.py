@@ -119,6 +119,10 @@ async def create_payment(
     provider = "wallet" if method == PaymentMethod.wallet else ctx.settings.payment_provider
     if method == PaymentMethod.wallet and user_id is None:
         raise PaymentMethodUnavailable("Paying from a wallet needs a signed-in user")
+    if method == PaymentMethod.card and connected_account is None and property_id is not None:
+        # a property paid out through Stripe Connect: a destination charge (resolved by integrations)
+        if (dest := await hooks.resolve_destination(ctx, session, property_id, amount)) is not None:
+            connected_account, application_fee = dest.account, dest.application_fee
     payment = Payment(
         id=uuid.uuid4(),
         user_id=user_id,
@@ -400,7 +404,11 @@ async def refund(
     if gw.inline:
         assert payment.gateway_ref
         result = await gw.refund(
-            payment.gateway_ref, amount, idempotency_key=refund_key(item.id), metadata=_refund_metadata(item)
+            payment.gateway_ref,
+            amount,
+            idempotency_key=refund_key(item.id),
+            metadata=_refund_metadata(item),
+            reverse_transfer=payment.connected_account is not None,
         )
         item.gateway_ref = result.ref
         await settle_refund(session, actor, payment, item, RefundStatus(result.status))

@@ -86,6 +86,7 @@ async def execute_refund(job: JobContext, payload: dict[str, Any]) -> None:
             item.amount,
             idempotency_key=service.refund_key(item.id),
             metadata={"refund_id": str(item.id), "payment_id": str(payment.id)},
+            reverse_transfer=payment.connected_account is not None,
         )
         status, reason, ref = RefundStatus(result.status), None, result.ref
     except GatewayError as exc:

@@ -13,6 +13,9 @@ processed is skipped, an outcome already recorded changes nothing. Out of order:
 * a failure after a success is ignored;
 * a refund event for a payment not yet succeeded is ``deferred`` and re-queued when the success
   arrives.
+
+Events that are not about a payment are stored ``ignored``, unless a higher layer registered a
+handler for their type (``hooks.on_event``: ``account.updated`` for Connect), which then applies them.
 """
 
 from __future__ import annotations
@@ -83,6 +86,8 @@ async def ingest(
     payment = await _find_payment(session, provider, event)
     if handled and payment is None:
         raise WebhookUnknownPayment(f"No {provider} payment matches event {event.event_id}")
+    # events about something else (``account.updated``: Connect) go to the layer that registered them
+    handled = handled or hooks.event_handler(event.type) is not None
     stmt = insert_for(session, WebhookEvent).values(
         id=uuid.uuid4(),
         provider=provider,
@@ -120,7 +125,11 @@ async def process(ctx: AppContext, session: AsyncSession, event_row_id: uuid.UUI
         if unlocked is not None:  # lock order: the purpose's row (the booking), then the payment
             await hooks.lock_purpose(session, unlocked.purpose_type, unlocked.purpose_id)
         payment = await service.get(session, row.payment_id, lock=True)
-    if payment is None:
+    other = hooks.event_handler(event.type)
+    if payment is None and other is not None:
+        obj = (row.payload.get("data") or {}).get("object") or {}
+        status = EventStatus.processed if await other(session, obj, actor) else EventStatus.ignored
+    elif payment is None:
         status = EventStatus.ignored
     elif event.type in PAYMENT_EVENTS:
         status = await _apply_payment_event(session, actor, payment, event)

@@ -70,8 +70,17 @@ class Gateway(Protocol):
     async def cancel_intent(self, ref: str, *, idempotency_key: str) -> Intent: ...
 
     async def refund(
-        self, payment_ref: str, amount: Money, *, idempotency_key: str, metadata: dict[str, str]
-    ) -> GatewayRefund: ...
+        self,
+        payment_ref: str,
+        amount: Money,
+        *,
+        idempotency_key: str,
+        metadata: dict[str, str],
+        reverse_transfer: bool = False,
+    ) -> GatewayRefund:
+        """``reverse_transfer``: the payment was a destination charge; take the refund back from the
+        connected account in proportion (and give back the same share of the platform's fee)."""
+        ...
 
     def parse_webhook(self, body: bytes, signature: str | None) -> GatewayEvent: ...
 

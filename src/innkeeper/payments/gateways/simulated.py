@@ -32,7 +32,13 @@ class SimulatedGateway:
         return Intent(ref=ref, status="cancelled")
 
     async def refund(
-        self, payment_ref: str, amount: Money, *, idempotency_key: str, metadata: dict[str, str]
+        self,
+        payment_ref: str,
+        amount: Money,
+        *,
+        idempotency_key: str,
+        metadata: dict[str, str],
+        reverse_transfer: bool = False,  # no transfers in the simulation: nothing to reverse
     ) -> GatewayRefund:
         return GatewayRefund(
             ref=f"sim_re_{uuid.uuid5(uuid.NAMESPACE_URL, idempotency_key).hex}", status="succeeded"

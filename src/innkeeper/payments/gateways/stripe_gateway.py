@@ -3,7 +3,8 @@
 * PaymentIntents are created with ``idempotency_key="innkeeper-payment-<our id>"``: a retried job can
   never create a second intent. Refunds likewise use ``innkeeper-refund-<our refund id>``.
 * Connect: a property with a connected account gets a destination charge
-  (``transfer_data.destination``) with ``application_fee_amount`` as the platform's fee.
+  (``transfer_data.destination``) with ``application_fee_amount`` as the platform's fee; its refunds
+  are made with ``reverse_transfer`` and ``refund_application_fee`` (both in proportion).
 * ``INNKEEPER_STRIPE_API_BASE`` overrides the API host (tests point it at a local fake server).
 * Webhooks are verified with the signing secret and a timestamp tolerance (see ``signing``).
 """
@@ -113,11 +114,20 @@ class StripeGateway:
         return Intent(ref=intent.id, status=_INTENT_STATUS.get(intent.status, "requires_payment"))
 
     async def refund(
-        self, payment_ref: str, amount: Money, *, idempotency_key: str, metadata: dict[str, str]
+        self,
+        payment_ref: str,
+        amount: Money,
+        *,
+        idempotency_key: str,
+        metadata: dict[str, str],
+        reverse_transfer: bool = False,
     ) -> GatewayRefund:
+        params: dict[str, Any] = {"payment_intent": payment_ref, "amount": amount.minor, "metadata": metadata}
+        if reverse_transfer:  # Stripe reverses the transfer and the fee in proportion to the refund
+            params.update(reverse_transfer=True, refund_application_fee=True)
         try:
             refund = await self.client.v1.refunds.create_async(
-                {"payment_intent": payment_ref, "amount": amount.minor, "metadata": metadata},
+                params,  # type: ignore[arg-type]
                 {"idempotency_key": idempotency_key},
             )
         except stripe.StripeError as exc:
