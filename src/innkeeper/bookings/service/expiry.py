@@ -4,7 +4,7 @@ slots whose end passed are completed (so reviews and loyalty can follow)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -89,15 +89,28 @@ async def mark_no_shows(session: AsyncSession, limit: int = 500) -> int:
         )
     ).all()
     actor = Actor.system("no-show")
-    for b in bookings:
-        allocation = allocation_for(b)
-        before = allocation.footprint(b)
-        b.release_from = min(due[b.id], b.checkout)
-        await allocation.move(session, b, before, reclaim=False)
-        await lifecycle.move(
-            session, b, Status.no_show, actor, "no_show", data={"released_from": b.release_from.isoformat()}
-        )
-    return len(bookings)
+    moved = [b for b in bookings if no_show_due(b, due[b.id])]
+    for b in moved:
+        await mark_no_show(session, b, due[b.id], actor)
+    return len(moved)
+
+
+def no_show_due(b: Booking, today: date) -> bool:
+    """A confirmed stay whose arrival day is over at the property (``today`` is the property's)."""
+    return b.kind == "stay" and b.status == Status.confirmed and b.checkin is not None and b.checkin < today
+
+
+async def mark_no_show(session: AsyncSession, b: Booking, today: date, actor: Actor) -> None:
+    """One booking (locked by the caller) becomes a no-show: the nights from the property's ``today`` on
+    go back on sale (past nights stay sold). The job's step, and the desk's "mark no-show" (which checks
+    ``no_show_due`` first)."""
+    allocation = allocation_for(b)
+    before = allocation.footprint(b)
+    b.release_from = min(today, b.checkout)
+    await allocation.move(session, b, before, reclaim=False)
+    await lifecycle.move(
+        session, b, Status.no_show, actor, "no_show", data={"released_from": b.release_from.isoformat()}
+    )
 
 
 async def complete_ended(session: AsyncSession, limit: int = 500) -> int:

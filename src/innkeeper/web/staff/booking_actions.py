@@ -22,7 +22,9 @@ from innkeeper.bookings.models import Booking, Status
 from innkeeper.bookings.service import cancel as cancelling
 from innkeeper.bookings.service import checkout, payment, stay
 from innkeeper.bookings.service import confirm as confirming
+from innkeeper.bookings.service.expiry import mark_no_show, no_show_due
 from innkeeper.identity.permissions import Action
+from innkeeper.kit.clock import local_today
 from innkeeper.kit.errors import AppError
 from innkeeper.kit.http import DbSession
 from innkeeper.kit.money import Money
@@ -157,6 +159,23 @@ async def cancel(
         return "cancelled"
 
     return await _act(request, session, property_id, booking_id, Action.booking_change, step)
+
+
+@router.post("/staff/p/{property_id}/bookings/{booking_id}/no-show")
+async def no_show(
+    request: Request, property_id: uuid.UUID, booking_id: uuid.UUID, session: DbSession, _csrf: CsrfChecked
+) -> Response:
+    """Mark a no-show by hand: the expiry job's own step (``expiry.mark_no_show``) under its own rule
+    (``no_show_due``: a confirmed stay whose arrival day is over at the property)."""
+
+    async def step(staff: Staff, b: Booking, form: Any) -> str:
+        today = local_today(staff.prop.timezone)
+        if not no_show_due(b, today):
+            raise NotAllowed("Only a confirmed stay whose arrival day is over can be marked a no-show")
+        await mark_no_show(session, b, today, actor(request, staff))
+        return "no_show"
+
+    return await _act(request, session, property_id, booking_id, Action.booking_check_in, step)
 
 
 @router.get("/staff/p/{property_id}/bookings/{booking_id}/invoice.pdf")

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 
 from innkeeper.billing import folio
 from innkeeper.bookings import access
@@ -40,6 +41,7 @@ from innkeeper.web.staff.forms import (
     text,
     validation_messages,
 )
+from innkeeper.web.staff.once import FormToken
 
 router = APIRouter(route_class=StaffRoute, include_in_schema=False)
 
@@ -96,6 +98,8 @@ def _new_form(staff: Staff, values: dict[str, Any] | None = None) -> dict[str, A
         "guests": "2",
         "rooms": "1",
         "source": "walk_in",
+        # one-time token of this form: the Idempotency-Key of its post (a double submit makes one booking)
+        "form_token": uuid.uuid4().hex,
     }
     return {**defaults, **(values or {})}
 
@@ -153,6 +157,9 @@ async def create_booking(
             {**context, "errors": validation_messages(exc), "error": "Please check what you entered"},
             422,
         )
+    token = FormToken(request, staff, values) if values.get("form_token") else None
+    if token is not None and (done := await token.replay(session)) is not None:
+        return done  # the same form posted again: the answer (and booking) of the first post
     try:
         # a nested transaction: a refused booking leaves nothing behind, and the form is shown again
         async with session.begin_nested():
@@ -164,6 +171,14 @@ async def create_booking(
                 actor=actor(request, staff),
                 staff_property=staff.prop,
             )
+            response = redirect(f"{staff.base}/bookings/{booking.id}")
+            if token is not None:  # stored with the booking, in its transaction
+                await token.remember(session, response)
+    except IntegrityError:
+        # a concurrent post of the same form committed first; ours is rolled back: answer with theirs
+        if token is None or (done := await token.replay(session)) is None:
+            raise
+        return done
     except AppError as exc:
         return page(
             request,
@@ -172,7 +187,7 @@ async def create_booking(
             {**context, "errors": field_messages(exc.errors), "error": exc.detail},
             exc.status,
         )
-    return redirect(f"{staff.base}/bookings/{booking.id}")
+    return response
 
 
 async def describe(request: Request, session: DbSession, staff: Staff, b: Booking) -> dict[str, Any]:

@@ -67,6 +67,7 @@ SECTIONS: tuple[tuple[Action, str, str], ...] = (
     (Action.rooms_housekeeping, "/housekeeping", "Housekeeping"),
     (Action.rooms_view, "/rack", "Room rack"),
     (Action.inventory_view, "/rates", "Rates"),
+    (Action.schedule_view, "/schedule", "Schedule"),
     (Action.service_orders, "/orders", "Service orders"),
     (Action.reviews_moderate, "/reviews", "Reviews"),
     (Action.support_answer, "/tickets", "Tickets"),

@@ -14,6 +14,7 @@ from innkeeper.web.staff import (
     rates,
     reports,
     rooms,
+    schedule,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -27,5 +28,6 @@ for part in (
     reports.router,
     engagement.router,
     members.router,
+    schedule.router,
 ):
     router.include_router(part)
