@@ -111,3 +111,19 @@ async def subscribe(
     assert r.status_code == 201, r.text
     data: dict[str, Any] = r.json()
     return data
+
+
+def ics(*events: tuple[str, str, str]) -> bytes:
+    """A calendar of all-day events (uid, first night, day after the last night)."""
+    body = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//test//EN"]
+    for uid, start, end in events:
+        body += [
+            "BEGIN:VEVENT",
+            f"UID:{uid}",
+            "DTSTAMP:20300101T000000Z",
+            f"DTSTART;VALUE=DATE:{start.replace('-', '')}",
+            f"DTEND;VALUE=DATE:{end.replace('-', '')}",
+            "SUMMARY:Reserved elsewhere",
+            "END:VEVENT",
+        ]
+    return ("\r\n".join([*body, "END:VCALENDAR"]) + "\r\n").encode()

@@ -16,23 +16,7 @@ from innkeeper.kit.jobs import JobRunner
 from tests.catalog_support import d, day, freeze
 from tests.helpers import API, assert_problem, bearer, signup
 from tests.hourly.support import add_resource, every_day, set_windows, venue
-from tests.integrations.support import book, hotel, local_site
-
-
-def ics(*events: tuple[str, str, str]) -> bytes:
-    """A calendar of all-day events (uid, first night, day after the last night)."""
-    body = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//test//EN"]
-    for uid, start, end in events:
-        body += [
-            "BEGIN:VEVENT",
-            f"UID:{uid}",
-            "DTSTAMP:20300101T000000Z",
-            f"DTSTART;VALUE=DATE:{start.replace('-', '')}",
-            f"DTEND;VALUE=DATE:{end.replace('-', '')}",
-            "SUMMARY:Reserved elsewhere",
-            "END:VEVENT",
-        ]
-    return ("\r\n".join([*body, "END:VCALENDAR"]) + "\r\n").encode()
+from tests.integrations.support import book, hotel, ics, local_site
 
 
 async def closed_nights(client: httpx.AsyncClient, h: dict[str, Any]) -> set[str]:
