@@ -67,12 +67,15 @@ SECTIONS: tuple[tuple[Action, str, str], ...] = (
     (Action.rooms_housekeeping, "/housekeeping", "Housekeeping"),
     (Action.rooms_view, "/rack", "Room rack"),
     (Action.inventory_view, "/rates", "Rates"),
+    (Action.rates_manage, "/pricing", "Rate rules and promos"),
     (Action.schedule_view, "/schedule", "Schedule"),
     (Action.service_orders, "/orders", "Service orders"),
     (Action.reviews_moderate, "/reviews", "Reviews"),
     (Action.support_answer, "/tickets", "Tickets"),
     (Action.reports_view, "/reports", "Reports"),
     (Action.members_view, "/members", "Members"),
+    (Action.property_manage, "/settings", "Settings"),
+    (Action.property_manage, "/pages", "Pages"),
 )
 
 

@@ -11,10 +11,13 @@ from innkeeper.web.staff import (
     home,
     members,
     orders,
+    pages_cms,
+    pricing_pages,
     rates,
     reports,
     rooms,
     schedule,
+    settings,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -29,5 +32,8 @@ for part in (
     engagement.router,
     members.router,
     schedule.router,
+    settings.router,
+    pricing_pages.router,
+    pages_cms.router,
 ):
     router.include_router(part)
