@@ -296,6 +296,32 @@ PT: dict[str, str] = {
     "spa": "spa",
     "restaurant": "restaurante",
     "air conditioning": "ar condicionado",
+    # support tickets (account)
+    "Support tickets": "Pedidos de apoio",
+    "My tickets": "Os meus pedidos",
+    "Ask for help": "Pedir ajuda",
+    "Subject": "Assunto",
+    "About a booking (optional)": "Sobre uma reserva (opcional)",
+    "No booking": "Nenhuma reserva",
+    "Message": "Mensagem",
+    "Messages": "Mensagens",
+    "Send": "Enviar",
+    "Reply": "Responder",
+    "You": "Você",
+    "Support": "Apoio",
+    "The booking": "A reserva",
+    "This ticket is closed. Open a new one if you need more help.": (
+        "Este pedido está fechado. Abra um novo se precisar de mais ajuda."
+    ),
+    "Write a message first": "Escreva primeiro uma mensagem",
+    "Required, up to the allowed length": "Obrigatório, até ao comprimento permitido",
+    "A closed ticket takes no more messages; open a new one": (
+        "Um pedido fechado não recebe mais mensagens; abra um novo"
+    ),
+    "open": "aberto",
+    "resolved": "resolvido",
+    "closed": "fechado",
+    "pending": "pendente",
 }
 
 #: English wording of the few keys that are codes rather than English text (policies, payment modes)
