@@ -285,13 +285,11 @@ API = "/api/v1"
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     """``-n auto`` (pyproject.toml): workers for a whole run (no paths given, as ``make test`` and CI
-    run it), one per core and one more, up to 4: a third of a worker's time goes to waiting on server
-    processes, the browser and the database, which the extra worker fills (on 2 cores the suite used
-    1.35 of them with 2 workers); none when tests are named on the command line, where starting
+    run it), one per core up to 4; none when tests are named on the command line, where starting
     workers costs more than it saves (``-n 2`` asks for them anyway)."""
     if config.args_source != pytest.Config.ArgsSource.TESTPATHS:
         return 0
-    return max(1, min(4, (os.cpu_count() or 1) + 1))
+    return max(1, min(4, os.cpu_count() or 1))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
