@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -228,7 +229,7 @@ class Settings(BaseSettings):
     #: where participants join a meeting (``{join_base_url}/{meeting_id}``); unset: ``{public_url}/meet``
     meeting_join_base_url: str = ""
     #: the platform's fee on a Connect destination charge, in percent of the booking payment
-    connect_application_fee_percent: float = Field(0.0, ge=0, le=100)
+    connect_application_fee_percent: Decimal = Field(Decimal(0), ge=0, le=100, decimal_places=2)
     # --- web pages (guest site, staff console) ---
 
     @field_validator("env", mode="before")

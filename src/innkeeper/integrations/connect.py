@@ -166,7 +166,7 @@ async def account_updated(session: AsyncSession, obj: dict[str, Any], actor: Act
 
 
 # -- destination charges -------------------------------------------------------------------------------
-def application_fee(amount: Money, percent: float) -> Money | None:
+def application_fee(amount: Money, percent: Decimal | float) -> Money | None:
     """``amount`` x ``percent`` / 100 in minor units, rounded half up; ``None`` for no fee."""
     fee = (Decimal(amount.minor) * Decimal(str(percent)) / 100).quantize(Decimal(1), ROUND_HALF_UP)
     return Money(int(fee), amount.currency) if fee > 0 else None
