@@ -334,6 +334,10 @@ EN: dict[str, str] = {
     "payment: prepay": "paid when booking",
     "payment: deposit": "a deposit when booking",
     "payment: at_property": "paid at the property",
+    # -- services during a stay and reviews after it (web/guest/stay_pages.py)
+    # -- end of services and reviews
+    # -- sign-up and card payment with Stripe (web/guest/signup.py, web/guest/stripe_pay.py)
+    # -- end of sign-up and Stripe
 }
 
 CATALOGS: dict[str, dict[str, str]] = {"en": EN, "pt": PT}

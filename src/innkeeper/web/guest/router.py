@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from innkeeper.web.guest import account, book, manage, places, search, tickets_pages
+from innkeeper.web.guest import account, book, manage, places, search, signup, stay_pages, tickets_pages
 
 router = APIRouter(include_in_schema=False)
-for part in (search.router, places.router, book.router, manage.router, account.router, tickets_pages.router):
+for part in (
+    search.router,
+    places.router,
+    book.router,
+    manage.router,
+    stay_pages.router,
+    account.router,
+    signup.router,
+    tickets_pages.router,
+):
     router.include_router(part)

@@ -1,0 +1,9 @@
+"""Services during a stay and the review after it, on a booking's page (placeholder: being built)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from innkeeper.web.errors import WebRoute
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
