@@ -44,6 +44,12 @@ def is_loopback_url(url: str) -> bool:
     return address.is_loopback or address.is_unspecified
 
 
+def _stripe_mode(key: str) -> str | None:
+    """``test`` or ``live`` for a Stripe key (``sk_test_…``, ``pk_live_…``, ``rk_live_…``), else None."""
+    parts = key.split("_")
+    return parts[1] if len(parts) > 2 and parts[1] in ("test", "live") else None
+
+
 def _is_ipv6(host: str) -> bool:
     try:
         return ipaddress.ip_address(host).version == 6
@@ -153,6 +159,10 @@ class Settings(BaseSettings):
     stripe_secret_key: str | None = None
     stripe_webhook_secret: str | None = None
     stripe_api_base: str | None = None
+    #: Stripe's publishable key (``pk_live_…`` / ``pk_test_…``) for the guest site's card page (the
+    #: Payment Element). Public by design: every payer's browser receives it. With ``stripe`` and no key
+    #: the API still takes payments (its clients bring their own key) but the site refuses card payments
+    stripe_publishable_key: str | None = None
     #: Reject webhooks whose signature timestamp is further than this from now (Stripe's default: 300).
     webhook_tolerance_seconds: int = Field(300, ge=1)
     #: Signs the simulated gateway's webhooks; derived from ``secret_key`` (HKDF) when unset.
@@ -311,10 +321,27 @@ class Settings(BaseSettings):
             raise ValueError("payment_provider must be 'simulated' or 'stripe'")
         return value
 
+    @field_validator("stripe_publishable_key")
+    @classmethod
+    def _publishable_key(cls, value: str | None) -> str | None:
+        # a secret key here would be handed to every browser that opens the card page
+        if value is not None and not value.startswith("pk_"):
+            raise ValueError(
+                "INNKEEPER_STRIPE_PUBLISHABLE_KEY must be a publishable key (pk_live_… or pk_test_…):"
+                " it is sent to every payer's browser"
+            )
+        return value
+
     @model_validator(mode="after")
     def _stripe_needs_keys(self) -> Settings:
         if self.payment_provider == "stripe" and not self.stripe_secret_key:
             raise ValueError("INNKEEPER_PAYMENT_PROVIDER=stripe needs INNKEEPER_STRIPE_SECRET_KEY")
+        modes = {_stripe_mode(k) for k in (self.stripe_secret_key, self.stripe_publishable_key) if k}
+        if {"test", "live"} <= modes:  # a test key with a live one: intents the page could never confirm
+            raise ValueError(
+                "INNKEEPER_STRIPE_SECRET_KEY and INNKEEPER_STRIPE_PUBLISHABLE_KEY must both be test keys"
+                " or both live keys"
+            )
         return self
 
     @model_validator(mode="after")

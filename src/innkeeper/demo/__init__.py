@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.audit.service import Actor, record
 from innkeeper.context import AppContext
-from innkeeper.demo import engagement, extras, integrations
+from innkeeper.demo import engagement, extras, integrations, stays
 from innkeeper.demo.catalog import load_catalog
 from innkeeper.demo.world import DemoWorld
 from innkeeper.identity.models import User
@@ -71,7 +71,9 @@ async def load_demo(ctx: AppContext) -> dict[str, int]:
         catalog = await load_catalog(session, users[1], users[2], ctx.settings.inventory_horizon_days)
         await session.flush()
         world = await DemoWorld.read(session, users, ctx.settings)
-        # each loader is idempotent and sees what the ones before it made
+        # each loader is idempotent and sees what the ones before it made (the guest's stays of today
+        # first: the service orders of ``extras`` land on the one checked in)
+        await stays.load(ctx, session, world)
         for loader in (extras.load, engagement.load, integrations.load):
             await loader(session, world)
     return {"users": created, "properties": int(catalog["properties"])}

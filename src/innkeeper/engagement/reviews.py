@@ -221,6 +221,18 @@ async def of_user(
     return list(rows.all()), total
 
 
+async def of_booking(session: AsyncSession, booking_id: uuid.UUID) -> Review | None:
+    """The booking's review, if written (there is at most one: ``reviews.booking_id`` is unique)."""
+    found: Review | None = await session.scalar(select(Review).where(Review.booking_id == booking_id))
+    return found
+
+
+async def reviewed_booking_ids(session: AsyncSession, user_id: uuid.UUID) -> set[uuid.UUID]:
+    """The bookings ``user_id`` has reviewed: one query for a whole list of their stays."""
+    rows = await session.scalars(select(Review.booking_id).where(Review.user_id == user_id))
+    return set(rows.all())
+
+
 def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 

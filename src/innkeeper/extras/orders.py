@@ -29,13 +29,14 @@ from innkeeper.bookings.models import Booking, Status
 from innkeeper.catalog.models import Property
 from innkeeper.extras import catalog
 from innkeeper.extras.errors import (
+    OrderIllegalTransition,
     OrderInvalid,
     OrderNotFound,
     ServiceNotAvailableNow,
     ServiceNotFound,
     field_error,
 )
-from innkeeper.extras.lifecycle import local, record_event
+from innkeeper.extras.lifecycle import GUEST_CANCELLABLE, local, record_event
 from innkeeper.extras.models import (
     OPEN_STATUSES,
     Category,
@@ -273,6 +274,18 @@ async def handles_orders(session: AsyncSession, caller: Caller, b: Booking) -> b
         return True
     role = await role_at(session, user.id, b.property_id)
     return role is not None and permits(role, Action.service_orders)
+
+
+async def check_may_cancel(session: AsyncSession, caller: Caller, order: ServiceOrder, b: Booking) -> None:
+    """The booker cancels an order while it is requested or accepted; staff who handle orders also
+    later; cancelling a cancelled order is a harmless repeat. 409 ``service_order.illegal_transition``."""
+    status = OrderStatus(order.status)
+    if status in GUEST_CANCELLABLE or status == OrderStatus.cancelled:
+        return
+    if not await handles_orders(session, caller, b):
+        raise OrderIllegalTransition(
+            f"The order is {order.status}: only staff can cancel it now", status_now=order.status
+        )
 
 
 # -- reading ------------------------------------------------------------------------------------------

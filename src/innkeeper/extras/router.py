@@ -232,15 +232,8 @@ def _move_route(verb: str, to: OrderStatus) -> Callable[..., Awaitable[dict[str,
     ) -> dict[str, Any]:
         action = Action.booking_change if guest_may else Action.service_orders
         order, b = await orders.order_for(session, order_id, caller, action=action)
-        if (
-            guest_may
-            and OrderStatus(order.status) not in lifecycle.GUEST_CANCELLABLE
-            and order.status != to
-            and not await orders.handles_orders(session, caller, b)
-        ):
-            raise OrderIllegalTransition(
-                f"The order is {order.status}: only staff can cancel it now", status_now=order.status
-            )
+        if guest_may:
+            await orders.check_may_cancel(session, caller, order, b)
         await lifecycle.move(ctx, session, order, b, to, actor, reason=data.reason if data else None)
         prop = await get_property(session, b.property_id)
         return orders.order_to_api(order, b.reference, prop)

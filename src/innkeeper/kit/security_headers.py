@@ -12,7 +12,8 @@
   that saw it refuses plain HTTP to the host for a year. Not ``includeSubDomains``: other hosts of the
   domain are not ours to decide.
 
-An answer that already carries one of these headers keeps its own value.
+An answer that already carries one of these headers keeps its own value: the card page with Stripe sets
+``STRIPE_PAGE_POLICY`` that way (the only page allowed to load a script from another site).
 """
 
 from __future__ import annotations
@@ -24,6 +25,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 PAGE_POLICY = (
     "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
+)
+#: the guest site's card page with Stripe (``web/guest/stripe_pay.py``), and no other page: the one
+#: documented exception to "nothing from another site". Stripe.js must be loaded from js.stripe.com (Stripe
+#: requires it for PCI compliance; it cannot be vendored). It talks to api.stripe.com and shows the card
+#: form and 3-D Secure in frames from js.stripe.com (and its subdomains) and hooks.stripe.com, per Stripe's
+#: integration security guide. The route sets this header itself, only when the provider is Stripe;
+#: everything else of PAGE_POLICY (no inline script, forms posting here, never framed) still holds
+STRIPE_PAGE_POLICY = (
+    f"{PAGE_POLICY}; script-src 'self' https://js.stripe.com https://*.js.stripe.com; "
+    "frame-src https://js.stripe.com https://*.js.stripe.com https://hooks.stripe.com; "
+    "connect-src 'self' https://api.stripe.com"
 )
 #: JSON and problem answers load nothing
 JSON_POLICY = "default-src 'none'; frame-ancestors 'none'"

@@ -262,6 +262,35 @@ PT: dict[str, str] = {
     "Enter a phone number like +351912345678.": "Indique um número como +351912345678.",
     "Enter the 6-digit code.": "Indique o código de 6 dígitos.",
     "Invalid e-mail or password": "E-mail ou palavra-passe inválidos",
+    # -- sign-up and card payment with Stripe, Portuguese (web/guest/signup.py, web/guest/stripe_pay.py)
+    "New here?": "Ainda não tem conta?",
+    "Create an account": "Criar uma conta",
+    "Create account": "Criar conta",
+    "Already have an account?": "Já tem conta?",
+    "Sign in instead": "Entrar na sua conta",
+    "At least {n} characters.": "Pelo menos {n} caracteres.",
+    "With the country code, like +351912345678.": "Com o indicativo do país, como +351912345678.",
+    "Please check the fields marked below.": "Verifique os campos assinalados abaixo.",
+    "Enter your full name": "Indique o seu nome completo",
+    "Enter an e-mail address like name@example.com": "Indique um e-mail como nome@example.com",
+    "Enter a password": "Indique uma palavra-passe",
+    "An account with this e-mail already exists": "Já existe uma conta com este e-mail",
+    "An account with this phone number already exists": "Já existe uma conta com este número de telemóvel",
+    "Pay by card": "Pagar com cartão",
+    "Preparing the payment…": "A preparar o pagamento…",
+    "The card form could not be loaded. Check your connection and reload the page.": (
+        "Não foi possível carregar o formulário do cartão. Verifique a ligação e recarregue a página."
+    ),
+    "This payment is made. Your booking page shows the confirmation.": (
+        "Este pagamento está feito. A página da sua reserva mostra a confirmação."
+    ),
+    "This payment did not go through. You can try again from your booking.": (
+        "Este pagamento não foi concluído. Pode tentar de novo a partir da sua reserva."
+    ),
+    "This payment is no longer open. You can start a new one from your booking.": (
+        "Este pagamento já não está aberto. Pode iniciar um novo a partir da sua reserva."
+    ),
+    # -- end of sign-up and Stripe, Portuguese
     "Upcoming bookings": "Próximas reservas",
     "Past and cancelled bookings": "Reservas passadas e canceladas",
     "None.": "Nenhuma.",
@@ -322,6 +351,90 @@ PT: dict[str, str] = {
     "resolved": "resolvido",
     "closed": "fechado",
     "pending": "pendente",
+    # -- services during a stay and reviews after it, Portuguese (web/guest/stay_pages.py)
+    "Services": "Serviços",
+    "Order what you need during your stay. It is added to your bill once delivered.": (
+        "Peça o que precisar durante a estadia. É adicionado à sua conta quando for entregue."
+    ),
+    "Order ahead for your stay. It is added to your bill once delivered.": (
+        "Peça antecipadamente para a sua estadia. É adicionado à sua conta quando for entregue."
+    ),
+    "needs a time": "precisa de hora",
+    "No services can be ordered now.": "De momento não é possível pedir serviços.",
+    "Order a service": "Pedir um serviço",
+    "Service": "Serviço",
+    "Choose a service": "Escolha um serviço",
+    "Quantity": "Quantidade",
+    "When (local time at the property)": "Quando (hora local do alojamento)",
+    "Needed for: {names}.": "Necessário para: {names}.",
+    "Notes (optional)": "Notas (opcional)",
+    "Airport transfer or cab": "Transfer do aeroporto ou táxi",
+    "Flight number": "Número do voo",
+    "For an airport transfer, like TP1234.": "Para um transfer do aeroporto, como TP1234.",
+    "Terminal": "Terminal",
+    "Direction": "Sentido",
+    "Not an airport transfer": "Não é um transfer do aeroporto",
+    "Arrival: from the airport to the hotel": "Chegada: do aeroporto para o hotel",
+    "Departure: from the hotel to the airport": "Partida: do hotel para o aeroporto",
+    "Pickup address": "Morada de recolha",
+    "For a cab: where it picks you up.": "Para um táxi: onde o vem buscar.",
+    "Destination": "Destino",
+    "Passengers": "Passageiros",
+    "Place order": "Fazer o pedido",
+    "Your orders": "Os seus pedidos",
+    "No orders yet.": "Ainda sem pedidos.",
+    "Cancel": "Cancelar",
+    "Order services": "Pedir serviços",
+    "per item": "por unidade",
+    "per trip": "por viagem",
+    "requested": "pedido",
+    "accepted": "aceite",
+    "in progress": "em curso",
+    "delivered": "entregue",
+    "rejected": "recusado",
+    "published": "publicada",
+    "From 1 to 99": "De 1 a 99",
+    "Enter a date and time": "Indique a data e a hora",
+    "Up to 1,000 characters": "Até 1000 caracteres",
+    "A flight number like TP1234": "Um número de voo como TP1234",
+    "Up to 20 characters": "Até 20 caracteres",
+    "Choose arrival or departure": "Escolha chegada ou partida",
+    "An address of 3 to 300 characters": "Uma morada de 3 a 300 caracteres",
+    "Up to 300 characters": "Até 300 caracteres",
+    "From 1 to 50": "De 1 a 50",
+    "is in the past": "já passou",
+    "must fall between the day before arrival and the departure day": (
+        "tem de ser entre a véspera da chegada e o dia da partida"
+    ),
+    "an airport transfer needs the flight number": "um transfer do aeroporto precisa do número do voo",
+    "a cab needs a pickup address": "um táxi precisa de uma morada de recolha",
+    "Write a review": "Escrever uma avaliação",
+    "How was your stay? Your review is published after the property's moderation, with your first "
+    "name and initial.": (
+        "Como correu a estadia? A sua avaliação é publicada depois de moderada pelo alojamento, com o "
+        "seu primeiro nome e inicial."
+    ),
+    "Your rating": "A sua classificação",
+    "{n} of 5": "{n} de 5",
+    "Title (optional)": "Título (opcional)",
+    "Your review": "A sua avaliação",
+    "Send review": "Enviar avaliação",
+    "Published on the property's page.": "Publicada na página do alojamento.",
+    "Waiting for moderation: it is published once the property has read it.": (
+        "A aguardar moderação: é publicada assim que o alojamento a ler."
+    ),
+    "Not published.": "Não publicada.",
+    "Reviews are written from the account the stay was booked with.": (
+        "As avaliações são escritas a partir da conta com que a estadia foi reservada."
+    ),
+    "Choose a rating from 1 to 5": "Escolha uma classificação de 1 a 5",
+    "Up to 200 characters": "Até 200 caracteres",
+    "Write a few words (up to 5,000 characters)": "Escreva algumas palavras (até 5000 caracteres)",
+    "This booking has been reviewed already": "Esta reserva já foi avaliada",
+    "A booking can be reviewed after check-out (or after its slot ended)": (
+        "Uma reserva pode ser avaliada depois do check-out (ou depois de terminado o horário)"
+    ),
+    # -- end of services and reviews, Portuguese
 }
 
 #: English wording of the few keys that are codes rather than English text (policies, payment modes)
@@ -335,8 +448,10 @@ EN: dict[str, str] = {
     "payment: deposit": "a deposit when booking",
     "payment: at_property": "paid at the property",
     # -- services during a stay and reviews after it (web/guest/stay_pages.py)
+    # (no codes of their own: their Portuguese texts are in PT, in the block of the same name)
     # -- end of services and reviews
     # -- sign-up and card payment with Stripe (web/guest/signup.py, web/guest/stripe_pay.py)
+    # (no codes of their own: their Portuguese texts are in PT, in the block of the same name)
     # -- end of sign-up and Stripe
 }
 

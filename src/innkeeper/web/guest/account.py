@@ -25,6 +25,7 @@ from innkeeper.web import csrf
 from innkeeper.web import session as web_session
 from innkeeper.web.csrf import CsrfChecked
 from innkeeper.web.errors import WebRoute
+from innkeeper.web.guest import stay_pages
 from innkeeper.web.guest.manage import upcoming
 from innkeeper.web.pages import WebUser, redirect, render, safe_next
 
@@ -190,6 +191,7 @@ async def account(request: Request, session: DbSession, web_user: WebUser) -> Re
             "sessions": sessions,
             "loyalty": points,
             "favorites": liked,
+            "reviewed": await stay_pages.reviewed_ids(session, user.id),
             "current_session": web_user.session_id,
         },
     )

@@ -6,6 +6,7 @@ booking by reference and e-mail (read only)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
@@ -30,6 +31,7 @@ from innkeeper.kit.http import DbSession
 from innkeeper.web import session as web_session
 from innkeeper.web.csrf import CsrfChecked
 from innkeeper.web.errors import WebRoute
+from innkeeper.web.guest import stripe_pay
 from innkeeper.web.guest.forms import field_messages, parse_date
 from innkeeper.web.pages import WebUser, redirect, render
 from innkeeper.web.session import WebAuth
@@ -61,12 +63,27 @@ async def describe(session: DbSession, b: Booking) -> dict[str, Any]:
     return {"b": view, "prop": prop, "item_name": item.name if item else "", "holding": b.status in HOLDING}
 
 
+#: more of the booker's own page (never the lookup's): ``stay_pages`` adds its services and review
+#: panels here when imported, so this module need not import it (it imports this one: no cycle)
+Panel = Callable[[Request, DbSession, WebAuth | None, Booking], Awaitable[dict[str, Any]]]
+PANELS: list[Panel] = []
+
+
+async def booker_view(
+    request: Request, session: DbSession, web_user: WebAuth | None, b: Booking
+) -> dict[str, Any]:
+    page = await describe(session, b)
+    for panel in PANELS:
+        page.update(await panel(request, session, web_user, b))
+    return page
+
+
 @router.get("/book/{booking_id}")
 async def booking_page(
     request: Request, booking_id: uuid.UUID, session: DbSession, web_user: WebUser
 ) -> Response:
     b = await load(request, session, web_user, booking_id, Action.booking_view)
-    return render(request, "guest/booking.html", await describe(session, b))
+    return render(request, "guest/booking.html", await booker_view(request, session, web_user, b))
 
 
 @router.get("/book/{booking_id}/status")
@@ -75,7 +92,7 @@ async def booking_status(
 ) -> Response:
     """htmx: polled while a payment is on its way; the whole booking section is swapped."""
     b = await load(request, session, web_user, booking_id, Action.booking_view)
-    return render(request, "guest/_booking_main.html", await describe(session, b))
+    return render(request, "guest/_booking_main.html", await booker_view(request, session, web_user, b))
 
 
 @router.post("/book/{booking_id}/pay")
@@ -84,12 +101,17 @@ async def pay(
 ) -> Response:
     b = await load(request, session, web_user, booking_id, Action.booking_payment)
     user = web_user.user if web_user else None
+    ctx = request.app.state.ctx
+    if ctx.settings.payment_provider == stripe_pay.PROVIDER:
+        stripe_pay.publishable_key(ctx.settings)  # no card page without it: refuse before paying
     made = await payment.pay_booking(
-        request.app.state.ctx, session, b, web_session.actor(request, web_user), user, method="card"
+        ctx, session, b, web_session.actor(request, web_user), user, method="card"
     )
     card = next((p for p in made if p.method == "card"), made[0])
     if card.provider == "simulated":
         return redirect(f"/pay/{card.id}")
+    if card.provider == stripe_pay.PROVIDER:
+        return redirect(stripe_pay.page_url(b.id, card.id))
     return redirect(f"/book/{b.id}")
 
 

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from innkeeper.web.guest import account, book, manage, places, search, signup, stay_pages, tickets_pages
+from innkeeper.web.guest import (
+    account,
+    book,
+    manage,
+    places,
+    search,
+    signup,
+    stay_pages,
+    stripe_pay,
+    tickets_pages,
+)
 
 router = APIRouter(include_in_schema=False)
 for part in (
@@ -15,6 +25,7 @@ for part in (
     stay_pages.router,
     account.router,
     signup.router,
+    stripe_pay.router,
     tickets_pages.router,
 ):
     router.include_router(part)
