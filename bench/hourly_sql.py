@@ -35,7 +35,7 @@ from innkeeper.config import Settings
 from innkeeper.inventory import hourly
 from innkeeper.kit.clock import utcnow
 from innkeeper.pricing import hourly as hourly_pricing  # registers the slot pricer the endpoint calls
-from innkeeper.search.resources import ResourceSearchParams, _candidates_statement, load_schedules
+from innkeeper.search.resources import ResourceSearchParams, load_candidates, load_schedules
 
 DURATION_MINUTES = 60
 
@@ -133,9 +133,9 @@ async def search_statements(url: str, plan: list[tuple[str, date]]) -> list[Stat
         async with sessions() as session:
 
             async def work(session: Any = session, params: ResourceSearchParams = params) -> None:
-                rows = (await session.execute(_candidates_statement(params, settings))).all()
+                rows = await load_candidates(session, params, settings)
                 if rows:
-                    await load_schedules(session, [(r, p) for r, p in rows], params.day)
+                    await load_schedules(session, rows, params.day, params.duration_minutes)
 
             out.append(await capture.during(work))
     await engine.dispose()

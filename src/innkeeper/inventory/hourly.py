@@ -24,6 +24,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -69,8 +70,10 @@ def local_instant(value: datetime, timezone: str, *, field: str = "start") -> da
     return aware.astimezone(UTC)
 
 
+@lru_cache(maxsize=8192)
 def wall_instant(day: date, minute: int, tz: ZoneInfo) -> datetime:
-    """The UTC instant of local wall-clock ``minute`` (0..1440; 1440 is the next midnight) of ``day``."""
+    """The UTC instant of local wall-clock ``minute`` (0..1440; 1440 is the next midnight) of ``day``.
+    Pure, and asked again and again: search plans hundreds of resources whose windows share their hours."""
     wall = datetime.combine(day, time()) + timedelta(minutes=minute)
     return wall.replace(tzinfo=tz).astimezone(UTC)
 
@@ -250,18 +253,6 @@ async def check_bookable(
         raise _refuse(f"starts are every {resource.slot_step_minutes} minutes from the opening", "start")
 
 
-def candidate_starts(
-    openings: Sequence[Interval], step_minutes: int, length: timedelta
-) -> Iterable[datetime]:
-    """Every start on the step from each opening's start whose slot ends inside that opening."""
-    step = timedelta(minutes=step_minutes)
-    for opening_start, opening_end in openings:
-        start = opening_start
-        while start + length <= opening_end:
-            yield start
-            start += step
-
-
 async def free_slots(
     session: AsyncSession,
     resource: Resource,
@@ -307,18 +298,28 @@ def day_slots(
     length = timedelta(minutes=duration_minutes)
     before = timedelta(minutes=resource.buffer_before_minutes)
     after = timedelta(minutes=resource.buffer_after_minutes)
+    step = timedelta(minutes=resource.slot_step_minutes)
     lo, hi = day_bounds(day, tz)
-    earliest = max(now, earliest_start(resource, now))
+    first = max(lo, now, earliest_start(resource, now))
+    # one forward walk: the openings, the open time and the merged allocations are sorted and disjoint,
+    # and the starts only grow, so each check resumes where the previous one stopped (search runs this
+    # for hundreds of resources a request; the plan spans three days, the answer only ``[lo, hi)``)
+    opened, taken = plan.open, merge(held)
+    i = j = 0
     slots = []
-    for start in candidate_starts(plan.openings, resource.slot_step_minutes, length):
-        end = start + length
-        if (
-            lo <= start < hi
-            and start >= earliest
-            and covers(plan.open, start, end)
-            and not overlaps(held, start - before, end + after)
-        ):
-            slots.append((start, end))
+    for opening_start, opening_end in plan.openings:
+        skip = -((opening_start - first) // step) if opening_start < first else 0  # ceil, on the grid
+        start = opening_start + skip * step
+        while start < hi and start + length <= opening_end:
+            end = start + length
+            while i < len(opened) and opened[i][1] <= start:
+                i += 1
+            while j < len(taken) and taken[j][1] <= start - before:
+                j += 1
+            inside = i < len(opened) and opened[i][0] <= start and end <= opened[i][1]
+            if inside and not (j < len(taken) and taken[j][0] < end + after):
+                slots.append((start, end))
+            start += step
     return slots
 
 

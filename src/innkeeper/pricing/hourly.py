@@ -360,22 +360,30 @@ def compute_slot_quote(
     return quote
 
 
+def _rates_by_edge(ranked: Sequence[Any], edges: Sequence[int], weekday: int) -> list[Any]:
+    """The winning rate of each interval ``[edges[k], edges[k+1])`` of a weekday (constant inside one:
+    every rate's bounds are edges)."""
+    return [rate_at(ranked, weekday, edges[k]) for k in range(len(edges) - 1)]
+
+
 def _charge_in_day(
-    resource: Any, ranked: Sequence[Any], edges: Sequence[int], weekday: int, minute: int, minutes: int
+    resource: Any, by_edge: Sequence[Any], edges: Sequence[int], minute: int, minutes: int
 ) -> int:
     """:func:`time_parts`' summed amounts for a slot that stays inside one local day with one UTC offset
     (no midnight, no DST change): the same runs (split at rate boundaries, adjacent equal rates
-    merged) and the same rounding per run, on plain minutes instead of datetimes."""
+    merged) and the same rounding per run, on plain minutes instead of datetimes. ``by_edge``:
+    :func:`_rates_by_edge` of the slot's weekday."""
     runs: list[list[Any]] = []  # [rate, minutes]
     t, end = minute, minute + minutes
+    k = bisect_right(edges, t) - 1
     while t < end:
-        stop = min(edges[bisect_right(edges, t)], end)
-        rate = rate_at(ranked, weekday, t)
+        stop = min(edges[k + 1], end)
+        rate = by_edge[k]
         if runs and runs[-1][0] is rate:
             runs[-1][1] += stop - t
         else:
             runs.append([rate, stop - t])
-        t = stop
+        t, k = stop, k + 1
     charge = 0
     for rate, run_minutes in runs:
         numerator, denominator = _hourly_fraction(resource, rate)
@@ -384,15 +392,27 @@ def _charge_in_day(
 
 
 def slot_charge(
-    resource: Any, ranked: Sequence[Any], edges: Sequence[int], start: datetime, end: datetime, tz: tzinfo
+    resource: Any,
+    ranked: Sequence[Any],
+    edges: Sequence[int],
+    start: datetime,
+    end: datetime,
+    tz: tzinfo,
+    by_weekday: dict[int, list[Any]] | None = None,
 ) -> int:
     """The time charge of ``[start, end)``: the sum of :func:`time_parts`' amounts (``edges``:
-    :func:`rate_edges` of ``ranked``)."""
+    :func:`rate_edges` of ``ranked``; ``by_weekday``: a cache of :func:`_rates_by_edge` for a caller
+    that charges many slots of one resource)."""
     local_start, local_end = start.astimezone(tz), end.astimezone(tz)
     minute = local_start.hour * 60 + local_start.minute
     minutes = int((end - start) / ONE_MINUTE)
     if local_start.utcoffset() == local_end.utcoffset() and minute + minutes <= MINUTES_PER_DAY:
-        return _charge_in_day(resource, ranked, edges, local_start.weekday(), minute, minutes)
+        weekday = local_start.weekday()
+        cache = {} if by_weekday is None else by_weekday
+        by_edge = cache.get(weekday)
+        if by_edge is None:
+            by_edge = cache[weekday] = _rates_by_edge(ranked, edges, weekday)
+        return _charge_in_day(resource, by_edge, edges, minute, minutes)
     return sum(part.amount for part in time_parts(resource, ranked, start, end, tz))
 
 
@@ -415,9 +435,10 @@ def slot_totals(
     ranked = rank_rates(rates)
     edges = rate_edges(ranked)
     by_charge: dict[int, int] = {}
+    by_weekday: dict[int, list[Any]] = {}
     totals = []
     for start, end in slots:
-        charge = slot_charge(resource, ranked, edges, start, end, tz)
+        charge = slot_charge(resource, ranked, edges, start, end, tz, by_weekday)
         total = by_charge.get(charge)
         if total is None:
             total = by_charge[charge] = compute_slot_quote(

@@ -1,9 +1,10 @@
 """Public search of hourly resources across properties (``GET /resources``).
 
-One statement loads the candidates (active resources of active properties, filtered by kind, category,
-city, capacity, duration limits and the coordinates' bounding box); three more load the weekly windows,
-the exceptions and the active allocations of all of them, and one their rates: five statements whatever
-the number of resources. Python then lists each resource's free slots of the day with
+One statement loads the candidates as plain rows (active resources of active properties, filtered by
+kind, category, city, capacity, duration limits and the coordinates' bounding box) and one their
+properties; three more load the weekly windows, the exceptions and the active allocations of all of
+them (only those that can touch a slot of the day), and one their rates: six statements whatever the
+number of resources. Python then lists each resource's free slots of the day with
 ``inventory.hourly.day_slots`` (the computation ``free_slots`` does for one resource, over the same
 rows) and prices them with ``pricing.hourly.slot_totals`` (the booking's quote, once per distinct time
 charge), so a listed slot is bookable and its price is the quote's.
@@ -29,6 +30,7 @@ from innkeeper.identity.models import User
 from innkeeper.inventory.errors import OutsideAvailability
 from innkeeper.inventory.hourly import (
     MAX_ALLOCATION,
+    MAX_SLOT_MINUTES,
     ONE_DAY,
     Interval,
     check_duration,
@@ -85,9 +87,34 @@ def validate_resource_search(settings: Any, p: ResourceSearchParams) -> None:
         raise ValidationFailed("The search is not valid", code="search.invalid", errors=errors)
 
 
+#: columns of the candidates that neither the search nor its pricing reads: not loaded (decoding the
+#: JSON of hundreds of rows was a fifth of a search's time)
+UNREAD_BY_SEARCH = frozenset({"description", "amenities", "images", "payment_policy", "cancellation_policy"})
+#: the candidates are plain rows (hundreds of ORM objects cost more than the search's arithmetic); they
+#: carry the attributes of the models' columns that search, ``inventory.hourly`` and pricing read
+RESOURCE_COLUMNS = [c for c in Resource.__table__.c if c.key not in UNREAD_BY_SEARCH]
+PROPERTY_COLUMNS = [c for c in Property.__table__.c if c.key not in UNREAD_BY_SEARCH]
+
+
+async def load_candidates(
+    session: AsyncSession, p: ResourceSearchParams, settings: Any
+) -> list[tuple[Any, Any]]:
+    """The (resource, property) rows the search filters apply to, by resource id: two statements (the
+    resources, then their properties once each)."""
+    resources = (await session.execute(_candidates_statement(p, settings))).all()
+    if not resources:
+        return []
+    property_ids = {r.property_id for r in resources}
+    props = {
+        row.id: row
+        for row in await session.execute(select(*PROPERTY_COLUMNS).where(Property.id.in_(property_ids)))
+    }
+    return [(r, props[r.property_id]) for r in resources]
+
+
 def _candidates_statement(p: ResourceSearchParams, settings: Any) -> Any:
     stmt = (
-        select(Resource, Property)
+        select(*RESOURCE_COLUMNS)
         .join(Property, Property.id == Resource.property_id)
         .where(
             Resource.is_active,
@@ -157,19 +184,22 @@ def _by_resource(rows: Any) -> dict[uuid.UUID, list[Any]]:
 
 
 async def load_schedules(
-    session: AsyncSession, resources: Sequence[tuple[Resource, Property]], day: date
+    session: AsyncSession,
+    resources: Sequence[tuple[Resource, Property]],
+    day: date,
+    duration_minutes: int = MAX_SLOT_MINUTES,
 ) -> Schedules:
-    """The windows, exceptions, active allocations and rates of many resources around ``day``: one
-    statement each, whatever the number of resources."""
+    """The windows, exceptions, active allocations and rates of many resources around ``day``, for
+    slots of at most ``duration_minutes``: one statement each, whatever the number of resources."""
     ids = [resource.id for resource, _ in resources]
-    lo, hi = _search_range(day, {prop.timezone for _, prop in resources})
+    span = _search_range(resources, day, duration_minutes)
     w, x, a, r = ResourceWindow, ResourceException, ResourceAllocation, ResourceRate
     windows = await session.execute(
         select(w.resource_id, w.weekday, w.start_minute, w.end_minute).where(w.resource_id.in_(ids))
     )
     exceptions = await session.execute(
         select(x.resource_id, x.starts_at, x.ends_at, x.kind).where(
-            x.resource_id.in_(ids), x.starts_at < hi, x.ends_at > lo
+            x.resource_id.in_(ids), x.starts_at < span.plan_hi, x.ends_at > span.plan_lo
         )
     )
     held: dict[uuid.UUID, list[Interval]] = defaultdict(list)
@@ -177,9 +207,9 @@ async def load_schedules(
         select(a.resource_id, a.starts_at, a.ends_at).where(
             a.resource_id.in_(ids),
             a.active,
-            a.starts_at < hi,
-            a.starts_at > lo - MAX_ALLOCATION,
-            a.ends_at > lo,
+            a.starts_at < span.held_hi,
+            a.starts_at > span.held_lo - MAX_ALLOCATION,
+            a.ends_at > span.held_lo,
         )
     )
     for resource_id, starts_at, ends_at in allocations:
@@ -192,13 +222,31 @@ async def load_schedules(
     return Schedules(_by_resource(windows), _by_resource(exceptions), held, _by_resource(rates))
 
 
-def _search_range(day: date, zones: set[str]) -> tuple[datetime, datetime]:
-    """Instants covering every row ``free_slots`` would read for ``day`` in any of the time zones: its
-    plan reads days ``day-1 .. day+1``, its allocations a day more each side plus the duration and
-    buffers (at most a day each); each resource then keeps exactly the rows ``free_slots`` reads."""
-    starts = [wall_instant(day - 3 * ONE_DAY, 0, ZoneInfo(z)) for z in zones]
-    ends = [wall_instant(day + 5 * ONE_DAY, 0, ZoneInfo(z)) for z in zones]
-    return min(starts), max(ends)
+@dataclass(frozen=True)
+class _Span:
+    plan_lo: datetime
+    plan_hi: datetime
+    held_lo: datetime
+    held_hi: datetime
+
+
+def _search_range(resources: Sequence[tuple[Resource, Property]], day: date, duration_minutes: int) -> _Span:
+    """Instants covering every row :func:`resource_free_slots` reads for ``day``, whatever each
+    resource's time zone: its plan reads the exceptions of local days ``day-1 .. day+1``; a slot starts
+    on ``day`` and its buffered range is what an allocation must overlap to take it. (An allocation
+    outside that range cannot touch a slot of the day, so loading only these is loading all that
+    matters: a day and a bit, not the week around it.)"""
+    zones = {ZoneInfo(z) for z in {prop.timezone for _, prop in resources}}
+    before = max(resource.buffer_before_minutes for resource, _ in resources)
+    after = max(resource.buffer_after_minutes for resource, _ in resources)
+    day_lo = min(wall_instant(day, 0, tz) for tz in zones)
+    day_hi = max(wall_instant(day + ONE_DAY, 0, tz) for tz in zones)
+    return _Span(
+        plan_lo=min(wall_instant(day - ONE_DAY, 0, tz) for tz in zones),
+        plan_hi=max(wall_instant(day + 2 * ONE_DAY, 0, tz) for tz in zones),
+        held_lo=day_lo - timedelta(minutes=before),
+        held_hi=day_hi + timedelta(minutes=duration_minutes + after),
+    )
 
 
 def resource_free_slots(
@@ -218,8 +266,8 @@ def resource_free_slots(
     ]
     plan = plan_day(schedules.windows.get(resource.id, []), exceptions, day, tz)
     lo, hi = day_bounds(day, tz)
-    held_lo = lo - timedelta(minutes=resource.buffer_before_minutes) - ONE_DAY
-    held_hi = hi + timedelta(minutes=duration + resource.buffer_after_minutes) + ONE_DAY
+    held_lo = lo - timedelta(minutes=resource.buffer_before_minutes)
+    held_hi = hi + timedelta(minutes=duration + resource.buffer_after_minutes)
     held = [(s, e) for s, e in schedules.held.get(resource.id, []) if s < held_hi and e > held_lo]
     return day_slots(resource, plan, held, day, duration, tz, now=now)
 
@@ -284,7 +332,7 @@ async def search_resources(
     amount; then the earliest slot, the name), and how many there are."""
     validate_resource_search(settings, p)
     candidates = []
-    for resource, prop in await session.execute(_candidates_statement(p, settings)):
+    for resource, prop in await load_candidates(session, p, settings):
         if p.mode == "travel" and not resource.travel:
             continue
         near, distance = _distance(p, settings, resource, prop)
@@ -292,7 +340,9 @@ async def search_resources(
             candidates.append((resource, prop, distance))
     if not candidates:
         return [], 0
-    schedules = await load_schedules(session, [(r, prop) for r, prop, _ in candidates], p.day)
+    schedules = await load_schedules(
+        session, [(r, prop) for r, prop, _ in candidates], p.day, p.duration_minutes
+    )
     now = utcnow()
     found = []
     for resource, prop, distance in candidates:
