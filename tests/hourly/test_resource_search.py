@@ -315,7 +315,8 @@ async def test_statements_do_not_grow_with_the_number_of_resources(
         assert (await search(client))["total"] == 5
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    assert len(statements) == few <= 6  # candidates, their properties, windows, exceptions, allocations, rates
+    # the candidates, their properties, windows, exceptions, allocations and rates
+    assert len(statements) == few <= 6
 
 
 async def test_preloaded_slots_are_free_slots(client: httpx.AsyncClient, ctx: AppContext) -> None:
