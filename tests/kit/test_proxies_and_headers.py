@@ -217,7 +217,18 @@ async def test_docs_are_served_without_a_cdn_or_inline_script(client: httpx.Asyn
     assert len(assets) == 3  # stylesheet, Swagger UI, the start-up script
     for asset in assets:
         assert (await client.get(asset)).status_code == 200
-    assert (await client.get("/redoc")).status_code == 404  # ReDoc is CDN-only: off
+    redoc = await client.get("/redoc")
+    assert redoc.status_code == 200 and "http://" not in redoc.text and "https://" not in redoc.text
+    assert re.findall(r"<script([^>]*)>(.*?)</script>", redoc.text, re.DOTALL) == [
+        (' src="/static/vendor/redoc-2.5.4.standalone.js"', "")
+    ]
+    assert '<redoc spec-url="/openapi.json">' in redoc.text
+    assert (await client.get("/static/vendor/redoc-2.5.4.standalone.js")).status_code == 200
+    # ReDoc's injected styles and search worker are allowed on that page only; scripts stay this site's
+    policy = dict(p.strip().split(" ", 1) for p in redoc.headers["Content-Security-Policy"].split(";"))
+    assert policy["style-src"] == "'self' 'unsafe-inline'" and policy["worker-src"] == "'self' blob:"
+    assert "script-src" not in policy and policy["default-src"] == "'self'"
+    assert policy["frame-ancestors"] == "'none'"
 
 
 # -- CORS and Host ---------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from innkeeper.web.translations import PT
 WEB = Path(__file__).parents[2] / "src" / "innkeeper" / "web"
 PINNED = {
     "htmx-2.0.11.min.js": "d6fdc75f204e6bdefa99b69bf1e6d4ac69b8a364f77929f45c13476b4000f717",
+    "redoc-2.5.4.standalone.js": "dcaf76612bc4a3fbcc923a8966dee2f6146a5f32e5ce1b6f02dd60cbbf89500b",
     "axe-core-4.14.1.min.js": "29348999450cdf2849a8e70b7912fc2da85a849da39c0d0d5394f51d4a9ed95c",
 }
 #: ``_("text")`` or ``_('text')`` in a template or a page module

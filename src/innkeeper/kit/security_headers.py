@@ -37,6 +37,10 @@ STRIPE_PAGE_POLICY = (
     "frame-src https://js.stripe.com https://*.js.stripe.com https://hooks.stripe.com; "
     "connect-src 'self' https://api.stripe.com"
 )
+#: ``/redoc`` (``web/api_docs.py``) and no other page: ReDoc (vendored, served from here) styles itself with
+#: ``<style>`` elements it injects and runs its search in a ``blob:`` worker. It shows the public API
+#: description only (no user data, no form), so inline styles there risk nothing; scripts stay this site's
+REDOC_PAGE_POLICY = f"{PAGE_POLICY}; style-src 'self' 'unsafe-inline'; worker-src 'self' blob:"
 #: JSON and problem answers load nothing
 JSON_POLICY = "default-src 'none'; frame-ancestors 'none'"
 #: anything else (images, PDFs, metrics): only never framed (a PDF viewer must keep working)

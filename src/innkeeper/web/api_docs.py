@@ -1,9 +1,11 @@
-"""``/docs``: Swagger UI over ``/openapi.json``, served from this site's own files.
+"""``/docs`` (Swagger UI) and ``/redoc`` (ReDoc) over ``/openapi.json``, served from this site's own files.
 
 FastAPI's built-in page loads Swagger UI from a CDN and starts it with an inline script: it fails
 offline, and the pages' Content-Security-Policy (``kit.security_headers``: scripts from this site
 only) would block both. This page loads the vendored copy under ``/static`` and starts it from
-``/static/swagger-init.js``.
+``/static/swagger-init.js``. ``/redoc`` loads the vendored ReDoc bundle, which starts itself from its
+``<redoc spec-url>`` element (no inline script); ReDoc styles itself with injected ``<style>`` elements
+and searches in a ``blob:`` worker, so that page alone answers with ``REDOC_PAGE_POLICY``.
 """
 
 from __future__ import annotations
@@ -13,10 +15,14 @@ from html import escape
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from innkeeper.kit.security_headers import REDOC_PAGE_POLICY
+
 router = APIRouter(include_in_schema=False)
 
 #: swagger-ui-dist, vendored unchanged in ``web/static`` (its LICENSE and NOTICE beside it)
 SWAGGER_UI_VERSION = "5.35.0"
+#: redoc's standalone bundle, vendored unchanged in ``web/static/vendor`` (see its README)
+REDOC = "/static/vendor/redoc-2.5.4.standalone.js"
 
 PAGE = """<!doctype html>
 <html lang="en">
@@ -41,3 +47,27 @@ async def api_docs(request: Request) -> HTMLResponse:
     return HTMLResponse(
         PAGE.format(title=escape(f"{app.title} - API docs"), openapi_url=escape(app.openapi_url or ""))
     )
+
+
+REDOC_PAGE = """<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>{title}</title>
+</head>
+<body>
+  <redoc spec-url="{openapi_url}"></redoc>
+  <script src="{redoc}"></script>
+</body>
+</html>
+"""
+
+
+@router.get("/redoc", response_class=HTMLResponse)
+async def api_reference(request: Request) -> HTMLResponse:
+    app = request.app
+    page = REDOC_PAGE.format(
+        title=escape(f"{app.title} - API reference"), openapi_url=escape(app.openapi_url or ""), redoc=REDOC
+    )
+    return HTMLResponse(page, headers={"Content-Security-Policy": REDOC_PAGE_POLICY})
