@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.audit.service import Actor, record
 from innkeeper.context import AppContext
-from innkeeper.demo import engagement, extras, integrations, stays
+from innkeeper.demo import content, engagement, extras, integrations, stays
 from innkeeper.demo.catalog import load_catalog
 from innkeeper.demo.world import DemoWorld
 from innkeeper.identity.models import User
@@ -74,6 +74,6 @@ async def load_demo(ctx: AppContext) -> dict[str, int]:
         # each loader is idempotent and sees what the ones before it made (the guest's stays of today
         # first: the service orders of ``extras`` land on the one checked in)
         await stays.load(ctx, session, world)
-        for loader in (extras.load, engagement.load, integrations.load):
+        for loader in (extras.load, engagement.load, integrations.load, content.load):
             await loader(session, world)
     return {"users": created, "properties": int(catalog["properties"])}

@@ -351,6 +351,9 @@ PT: dict[str, str] = {
     "resolved": "resolvido",
     "closed": "fechado",
     "pending": "pendente",
+    # CMS pages (web/guest/cms_pages.py)
+    "More from the property": "Mais sobre a propriedade",
+    "Draft: only editors see this page": "Rascunho: só os editores veem esta página",
     # -- services during a stay and reviews after it, Portuguese (web/guest/stay_pages.py)
     "Services": "Serviços",
     "Order what you need during your stay. It is added to your bill once delivered.": (

@@ -23,6 +23,7 @@ from innkeeper.search import service as search_service
 from innkeeper.web import session as web_session
 from innkeeper.web.csrf import CsrfChecked
 from innkeeper.web.errors import WebRoute
+from innkeeper.web.guest import cms_pages
 from innkeeper.web.guest.forms import StayForm, field_messages, parse_date, parse_int
 from innkeeper.web.pages import WebUser, redirect, render
 
@@ -105,6 +106,7 @@ async def property_page(request: Request, slug: str, session: DbSession, web_use
             "reviews": [reviews.public_to_api(r) for r in shown],
             "review_count": review_count,
             "favorite": favorite,
+            "pages": await cms_pages.listed(session, uuid.UUID(prop["id"])),
         },
     )
 

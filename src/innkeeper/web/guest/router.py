@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from innkeeper.web.guest import (
     account,
     book,
+    cms_pages,
     manage,
     places,
     search,
@@ -27,5 +28,6 @@ for part in (
     signup.router,
     stripe_pay.router,
     tickets_pages.router,
+    cms_pages.router,
 ):
     router.include_router(part)
