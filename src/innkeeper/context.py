@@ -71,5 +71,10 @@ class AppContext:
 
     async def close(self) -> None:
         await self.db.dispose()
+        # databases a package opened beside the main one (the reports' replica) close with the context
+        for key, extra in list(self.extras.items()):
+            if isinstance(extra, Database) and extra is not self.db:
+                await extra.dispose()
+                del self.extras[key]
         if self.redis is not None:
             await self.redis.aclose()

@@ -216,3 +216,26 @@ async def test_reports_can_read_another_database_url(client: httpx.AsyncClient, 
     finally:
         await dispose(ctx)
         ctx.settings = with_settings(ctx.settings, reports_database_url=None)
+
+
+async def test_closing_the_context_closes_the_replica(ctx: AppContext) -> None:
+    """A worker or a server shutting down leaves no replica connection behind."""
+    url = ctx.settings.database_url
+    head, _, name = url.rpartition("/")
+    replica = f"{head}/./{name}" if url.startswith("sqlite") else f"{url}?prepared_statement_cache_size=50"
+    settings = with_settings(ctx.settings, reports_database_url=replica)
+    other = AppContext.build(settings)
+    db = reports_database(other)
+    assert db is not other.db
+    async with read_only(other) as session:
+        await session.execute(text("SELECT 1"))
+    closed: list[bool] = []
+    real = db.dispose
+
+    async def dispose_and_note() -> None:
+        closed.append(True)
+        await real()
+
+    db.dispose = dispose_and_note  # type: ignore[method-assign]
+    await other.close()
+    assert closed == [True] and not other.extras
