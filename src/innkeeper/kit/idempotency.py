@@ -197,6 +197,27 @@ async def release(db: Database, record_id: Any) -> None:
         )
 
 
+async def first_use(session: AsyncSession, *, scope: str, key: str, location: str) -> bool:
+    """A web form's one-time key, recorded in the caller's transaction (inside the savepoint of what the
+    form does): False when that form was posted before, so a double submit, a reload or a resubmit does
+    its work once. A form cannot send an Idempotency-Key header; the site renders a fresh key into each
+    form instead. Kept ``RETENTION``, then pruned with the API's keys."""
+    now = utcnow()
+    stmt = insert_for(session, IdempotencyRecord).values(
+        scope=scope,
+        key=key,
+        fingerprint=hashlib.sha256(scope.encode()).hexdigest(),
+        state=COMPLETED,
+        locked_until=now,
+        response_status=303,
+        response_headers={"location": location},
+        created_at=now,
+        expires_at=now + RETENTION,
+    )
+    done = await session.execute(stmt.on_conflict_do_nothing(index_elements=["scope", "key"]))
+    return bool(done.rowcount == 1)  # type: ignore[attr-defined]
+
+
 async def prune(session: AsyncSession) -> None:
     await session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.expires_at <= utcnow()))
 

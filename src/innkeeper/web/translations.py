@@ -351,6 +351,11 @@ PT: dict[str, str] = {
     "resolved": "resolvido",
     "closed": "fechado",
     "pending": "pendente",
+    # loyalty redemption on the account page (web/guest/account.py)
+    "Points to turn into wallet credit": "Pontos a converter em crédito na carteira",
+    "Each point is worth {value}.": "Cada ponto vale {value}.",
+    "Redeem": "Converter",
+    "Enter a whole number of points": "Introduza um número inteiro de pontos",
     # CMS pages (web/guest/cms_pages.py)
     "More from the property": "Mais sobre a propriedade",
     "Draft: only editors see this page": "Rascunho: só os editores veem esta página",

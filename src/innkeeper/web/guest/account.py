@@ -14,13 +14,16 @@ from innkeeper.bookings.present import booking_to_api
 from innkeeper.bookings.service import queries
 from innkeeper.catalog.models import Property
 from innkeeper.engagement import favorites, loyalty
+from innkeeper.engagement.schemas import RedeemIn
 from innkeeper.identity import service as identity
 from innkeeper.identity.schemas import LoginIn, OtpSendIn, OtpVerifyIn
 from innkeeper.identity.service import Authenticated, IssuedTokens
+from innkeeper.kit import idempotency
 from innkeeper.kit.clock import utcnow
 from innkeeper.kit.errors import AppError
 from innkeeper.kit.http import DbSession, client_ip
 from innkeeper.kit.money import Money
+from innkeeper.kit.security import random_token
 from innkeeper.web import csrf
 from innkeeper.web import session as web_session
 from innkeeper.web.csrf import CsrfChecked
@@ -28,11 +31,16 @@ from innkeeper.web.errors import WebRoute
 from innkeeper.web.guest import stay_pages
 from innkeeper.web.guest.manage import upcoming
 from innkeeper.web.pages import WebUser, redirect, render, safe_next
+from innkeeper.web.session import WebAuth
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
 #: bookings listed on the account page
 ACCOUNT_BOOKINGS = 50
+#: the one-time keys of the redemption forms, per user, in ``kit.idempotency``'s table
+REDEEM_SCOPE = "web-loyalty-redeem:{}"
+KEY_BYTES = 18
+EXPIRED = "This form has expired. Reload the page and try again."
 
 
 def _device(request: Request) -> str:
@@ -152,6 +160,44 @@ async def logout(request: Request, session: DbSession, web_user: WebUser, _csrf:
 async def account(request: Request, session: DbSession, web_user: WebUser) -> Response:
     if web_user is None:
         return redirect("/login?next=/account")
+    return await _account_page(request, session, web_user)
+
+
+@router.post("/account/loyalty/redeem")
+async def redeem_points(
+    request: Request, session: DbSession, web_user: WebUser, _csrf: CsrfChecked
+) -> Response:
+    """As ``POST /users/me/loyalty/redeem``: points into wallet credit, once per rendered form (its
+    one-time key stands for the API's Idempotency-Key), refusals shown on the account page."""
+    if web_user is None:
+        return redirect("/login?next=/account")
+    form = await request.form()
+    key, typed = str(form.get("form_key") or ""), str(form.get("points") or "").strip()[:12]
+    done = redirect("/account#loyalty")
+    if not idempotency.KEY_PATTERN.fullmatch(key):
+        return await _account_page(request, session, web_user, 422, redeem_error=EXPIRED, points=typed)
+    try:
+        data = RedeemIn(points=int(typed) if typed.isdigit() else -1)
+        async with session.begin_nested():
+            scope = REDEEM_SCOPE.format(web_user.user.id)
+            if not await idempotency.first_use(session, scope=scope, key=key, location="/account"):
+                return done  # this form redeemed already
+            settings = request.app.state.ctx.settings
+            actor = web_session.actor(request, web_user)
+            await loyalty.redeem(session, settings, web_user.user, data.points, actor)
+    except ValidationError:
+        message = "Enter a whole number of points"
+        return await _account_page(request, session, web_user, 422, redeem_error=message, points=typed)
+    except AppError as exc:
+        return await _account_page(
+            request, session, web_user, exc.status, redeem_error=exc.detail, points=typed
+        )
+    return done
+
+
+async def _account_page(
+    request: Request, session: DbSession, web_user: WebAuth, status: int = 200, **extra: Any
+) -> Response:
     user = web_user.user
     rows, _ = await queries.list_bookings(
         session, user, queries.BookingFilters(), limit=ACCOUNT_BOOKINGS, offset=0
@@ -193,7 +239,12 @@ async def account(request: Request, session: DbSession, web_user: WebUser) -> Re
             "favorites": liked,
             "reviewed": await stay_pages.reviewed_ids(session, user.id),
             "current_session": web_user.session_id,
+            "redeem_key": random_token(KEY_BYTES),
+            "redeem_error": None,
+            "points": "",
+            **extra,
         },
+        status=status,
     )
 
 

@@ -21,7 +21,6 @@ signed in, or the browser holding its guest token, as ``manage.load`` decides).
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,8 +44,6 @@ from innkeeper.extras.models import OrderStatus
 from innkeeper.extras.schemas import OrderIn
 from innkeeper.identity.permissions import Action
 from innkeeper.kit import idempotency
-from innkeeper.kit.clock import utcnow
-from innkeeper.kit.db import insert_for
 from innkeeper.kit.errors import AppError
 from innkeeper.kit.http import DbSession
 from innkeeper.kit.security import random_token
@@ -192,25 +189,6 @@ def _caller(request: Request, web_user: WebAuth | None, booking_id: uuid.UUID) -
     return Caller(user=web_user.user if web_user else None, guest_token=token)
 
 
-async def _first_use(session: DbSession, booking_id: uuid.UUID, key: str) -> bool:
-    """Record the form's one-time key in this transaction; False when that form placed its order before
-    (the key is kept ``idempotency.RETENTION``, then pruned with the API's keys)."""
-    now, scope = utcnow(), KEY_SCOPE.format(booking_id)
-    stmt = insert_for(session, idempotency.IdempotencyRecord).values(
-        scope=scope,
-        key=key,
-        fingerprint=hashlib.sha256(scope.encode()).hexdigest(),
-        state=idempotency.COMPLETED,
-        locked_until=now,
-        response_status=303,
-        response_headers={"location": f"/book/{booking_id}"},
-        created_at=now,
-        expires_at=now + idempotency.RETENTION,
-    )
-    done = await session.execute(stmt.on_conflict_do_nothing(index_elements=["scope", "key"]))
-    return bool(done.rowcount == 1)  # type: ignore[attr-defined]
-
-
 def _order_in(values: dict[str, str]) -> OrderIn:
     """The API's body from the form: empty fields are left out (the schema's defaults apply)."""
     details = {name: values[name] for name in DETAILS if values[name]}
@@ -253,7 +231,8 @@ async def place_order(
     try:
         data = _order_in(values)
         async with session.begin_nested():
-            if not await _first_use(session, b.id, key):
+            scope, here = KEY_SCOPE.format(b.id), f"/book/{b.id}"
+            if not await idempotency.first_use(session, scope=scope, key=key, location=here):
                 return done  # this form's order was placed already: show it, place nothing
             await orders.place(
                 session, b, data, web_session.actor(request, web_user), web_user.user.id if web_user else None
