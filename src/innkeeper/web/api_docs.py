@@ -24,13 +24,14 @@ SWAGGER_UI_VERSION = "5.35.0"
 #: redoc's standalone bundle, vendored unchanged in ``web/static/vendor`` (see its README)
 REDOC = "/static/vendor/redoc-2.5.4.standalone.js"
 
-PAGE = """<!doctype html>
+HEAD = """<!doctype html>
 <html lang="en">
 <head>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>{title}</title>
-  <link rel="stylesheet" href="/static/swagger-ui.css">
+"""
+SWAGGER_BODY = """  <link rel="stylesheet" href="/static/swagger-ui.css">
 </head>
 <body>
   <div id="swagger-ui" data-openapi-url="{openapi_url}"></div>
@@ -39,23 +40,7 @@ PAGE = """<!doctype html>
 </body>
 </html>
 """
-
-
-@router.get("/docs", response_class=HTMLResponse)
-async def api_docs(request: Request) -> HTMLResponse:
-    app = request.app
-    return HTMLResponse(
-        PAGE.format(title=escape(f"{app.title} - API docs"), openapi_url=escape(app.openapi_url or ""))
-    )
-
-
-REDOC_PAGE = """<!doctype html>
-<html lang="en">
-<head>
-  <meta charset="utf-8">
-  <meta name="viewport" content="width=device-width, initial-scale=1">
-  <title>{title}</title>
-</head>
+REDOC_BODY = """</head>
 <body>
   <redoc spec-url="{openapi_url}"></redoc>
   <script src="{redoc}"></script>
@@ -64,10 +49,17 @@ REDOC_PAGE = """<!doctype html>
 """
 
 
+def _page(request: Request, name: str, body: str, headers: dict[str, str] | None = None) -> HTMLResponse:
+    app = request.app
+    values = {"title": escape(f"{app.title} - {name}"), "openapi_url": escape(app.openapi_url or "")}
+    return HTMLResponse((HEAD + body).format(**values, redoc=REDOC), headers=headers)
+
+
+@router.get("/docs", response_class=HTMLResponse)
+async def api_docs(request: Request) -> HTMLResponse:
+    return _page(request, "API docs", SWAGGER_BODY)
+
+
 @router.get("/redoc", response_class=HTMLResponse)
 async def api_reference(request: Request) -> HTMLResponse:
-    app = request.app
-    page = REDOC_PAGE.format(
-        title=escape(f"{app.title} - API reference"), openapi_url=escape(app.openapi_url or ""), redoc=REDOC
-    )
-    return HTMLResponse(page, headers={"Content-Security-Policy": REDOC_PAGE_POLICY})
+    return _page(request, "API reference", REDOC_BODY, {"Content-Security-Policy": REDOC_PAGE_POLICY})
