@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
 import structlog
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
@@ -40,6 +40,7 @@ from innkeeper.kit.logging import configure_logging
 from innkeeper.kit.ops_router import admin_router
 from innkeeper.kit.ops_router import router as ops_router
 from innkeeper.kit.problems import document_problems
+from innkeeper.kit.routing import PrefixRouter
 from innkeeper.kit.telemetry import install_observability
 from innkeeper.notifications.router import router as outbox_router
 from innkeeper.payments.router import admin as payments_admin_router
@@ -152,8 +153,9 @@ def create_app(
     )
     install_observability(settings, db=ctx.db, app=app)  # traces, error reporting: off unless configured
 
-    api = APIRouter(prefix="/api/v1", dependencies=[Depends(write_rate_limit)])
-    # Routes are matched in order, one by one: the busiest public paths (search, bookings) come first.
+    api = PrefixRouter(prefix="/api/v1", dependencies=[Depends(write_rate_limit)])
+    # Routes are matched in order, one by one: the busiest public paths (search, bookings) come first;
+    # a PrefixRouter lets every other path (the site's pages) skip the API's routes in one test.
     # Their paths overlap no other router's (a test checks every route resolves to its own endpoint).
     api.include_router(search_router)
     api.include_router(resource_search_router)
