@@ -43,11 +43,11 @@ KEY_BYTES = 18
 EXPIRED = "This form has expired. Reload the page and try again."
 
 
-def _device(request: Request) -> str:
+def device_label(request: Request) -> str:
     return ("web: " + request.headers.get("user-agent", "browser"))[:200]
 
 
-async def _auth_budget(request: Request) -> None:
+async def auth_budget(request: Request) -> None:
     """The same per-address budget as the API's /auth routes (one shared counter)."""
     ctx = request.app.state.ctx
     await ctx.limiter.hit(
@@ -70,7 +70,7 @@ def _login_page(request: Request, status: int = 200, **context: Any) -> Response
     return render(request, "guest/login.html", {**defaults, **context}, status=status)
 
 
-def _signed_in(request: Request, issued: IssuedTokens, target: str) -> Response:
+def signed_in(request: Request, issued: IssuedTokens, target: str) -> Response:
     csrf.renew(request)
     response = redirect(safe_next(target))
     web_session.start(request, response, issued)
@@ -90,8 +90,10 @@ async def login(request: Request, session: DbSession, _csrf: CsrfChecked) -> Res
     form = await request.form()
     email, target = str(form.get("email") or "").strip(), safe_next(str(form.get("next") or ""))
     try:
-        await _auth_budget(request)
-        data = LoginIn(email=email, password=str(form.get("password") or ""), device_info=_device(request))
+        await auth_budget(request)
+        data = LoginIn(
+            email=email, password=str(form.get("password") or ""), device_info=device_label(request)
+        )
         issued = await identity.login(request.app.state.ctx, session, data, web_session.actor(request))
     except ValidationError:
         return _login_page(
@@ -100,7 +102,7 @@ async def login(request: Request, session: DbSession, _csrf: CsrfChecked) -> Res
     except AppError as exc:
         # a counted failure commits with this page, as the API's keep_changes answer does
         return _login_page(request, exc.status, error=exc.detail, email=email, next=target)
-    return _signed_in(request, issued, target)
+    return signed_in(request, issued, target)
 
 
 @router.post("/login/otp")
@@ -108,7 +110,7 @@ async def otp_send(request: Request, session: DbSession, _csrf: CsrfChecked) -> 
     form = await request.form()
     phone, target = str(form.get("phone") or "").strip(), safe_next(str(form.get("next") or ""))
     try:
-        await _auth_budget(request)
+        await auth_budget(request)
         data = OtpSendIn(phone=phone)
         await identity.send_otp(request.app.state.ctx, session, data.phone)
     except ValidationError:
@@ -125,9 +127,9 @@ async def otp_verify(request: Request, session: DbSession, _csrf: CsrfChecked) -
     form = await request.form()
     phone, target = str(form.get("phone") or "").strip(), safe_next(str(form.get("next") or ""))
     try:
-        await _auth_budget(request)
+        await auth_budget(request)
         data = OtpVerifyIn(
-            phone=phone, code=str(form.get("code") or "").strip(), device_info=_device(request)
+            phone=phone, code=str(form.get("code") or "").strip(), device_info=device_label(request)
         )
         issued = await identity.verify_otp(request.app.state.ctx, session, data, web_session.actor(request))
     except ValidationError:
@@ -136,7 +138,7 @@ async def otp_verify(request: Request, session: DbSession, _csrf: CsrfChecked) -
         )
     except AppError as exc:
         return _login_page(request, exc.status, step="code", otp_error=exc.detail, phone=phone, next=target)
-    return _signed_in(request, issued, target)
+    return signed_in(request, issued, target)
 
 
 @router.post("/logout")

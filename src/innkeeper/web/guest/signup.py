@@ -18,7 +18,7 @@ from innkeeper.kit.http import DbSession
 from innkeeper.web import session as web_session
 from innkeeper.web.csrf import CsrfChecked
 from innkeeper.web.errors import WebRoute
-from innkeeper.web.guest.account import _auth_budget, _device, _signed_in
+from innkeeper.web.guest.account import auth_budget, device_label, signed_in
 from innkeeper.web.guest.forms import field_messages
 from innkeeper.web.pages import WebUser, lang_of, redirect, render, safe_next
 
@@ -81,13 +81,13 @@ async def signup(request: Request, session: DbSession, _csrf: CsrfChecked) -> Re
     values = {name: str(form.get(name) or "").strip()[:320] for name in KEPT}
     target = safe_next(str(form.get("next") or ""))
     try:
-        await _auth_budget(request)
+        await auth_budget(request)
         data = SignupIn(
             email=values["email"],
             password=str(form.get("password") or ""),
             full_name=values["full_name"],
             phone=values["phone"] or None,
-            device_info=_device(request),
+            device_info=device_label(request),
             locale=lang_of(request),  # the verification e-mail in the language of the page
         )
         issued = await identity.signup(request.app.state.ctx, session, data, web_session.actor(request))
@@ -100,4 +100,4 @@ async def signup(request: Request, session: DbSession, _csrf: CsrfChecked) -> Re
         return _page(
             request, exc.status, values=values, errors=errors, error=sentence, taken=taken, next=target
         )
-    return _signed_in(request, issued, target)
+    return signed_in(request, issued, target)
