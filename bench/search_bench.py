@@ -149,6 +149,8 @@ def start_server(url: str, workers: int, port: int) -> subprocess.Popen[bytes]:
         **os.environ,
         "INNKEEPER_DATABASE_URL": url,
         "INNKEEPER_ENV": "production",
+        # a loopback benchmark: no guests, no money, no mail (production refuses these defaults otherwise)
+        "INNKEEPER_UNSAFE_ALLOW_DEVELOPMENT_DEFAULTS": "true",
         "INNKEEPER_SECRET_KEY": "bench-secret-key-0123456789abcdef",
         "INNKEEPER_RUN_JOBS_IN_PROCESS": "false",
         "INNKEEPER_LOG_LEVEL": "WARNING",
