@@ -8,6 +8,7 @@ reads everything through :func:`innkeeper.reports.source.read_only`. JSON by def
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Annotated, Any
 
@@ -94,52 +95,49 @@ Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 
 
-@router.get("/properties/{property_id}/arrivals", response_model=DeskListOut, responses=CSV_RESPONSE)
-async def arrivals(
-    property_id: uuid.UUID,
-    request: Request,
-    ctx: Ctx,
-    _staff: Desk,
-    day: Day = None,
-    limit: Limit = 100,
-    offset: Offset = 0,
-    fmt: Fmt = None,
-) -> Any:
-    """Sold stays arriving on the date (expected, or already checked in)."""
-    data = await _desk(ctx, property_id, frontdesk.DeskList.arrivals, day, limit, offset)
-    return csv_response(data["items"], "arrivals", DESK_COLUMNS) if wants_csv(request, fmt) else data
+#: the front desk's three lists: (list, path and CSV name, what the list holds)
+DESK_LISTS = (
+    (
+        frontdesk.DeskList.arrivals,
+        "arrivals",
+        "Sold stays arriving on the date (expected, or already checked in).",
+    ),
+    (
+        frontdesk.DeskList.departures,
+        "departures",
+        "Stays leaving on the date: checked in and due out, or checked out that day.",
+    ),
+    (
+        frontdesk.DeskList.in_house,
+        "in-house",
+        "Guests whose night of the date is theirs (checked in, or checked out since).",
+    ),
+)
 
 
-@router.get("/properties/{property_id}/departures", response_model=DeskListOut, responses=CSV_RESPONSE)
-async def departures(
-    property_id: uuid.UUID,
-    request: Request,
-    ctx: Ctx,
-    _staff: Desk,
-    day: Day = None,
-    limit: Limit = 100,
-    offset: Offset = 0,
-    fmt: Fmt = None,
-) -> Any:
-    """Stays leaving on the date: checked in and due out, or checked out that day."""
-    data = await _desk(ctx, property_id, frontdesk.DeskList.departures, day, limit, offset)
-    return csv_response(data["items"], "departures", DESK_COLUMNS) if wants_csv(request, fmt) else data
+def _desk_route(which: frontdesk.DeskList, name: str, doc: str) -> Callable[..., Awaitable[Any]]:
+    async def endpoint(
+        property_id: uuid.UUID,
+        request: Request,
+        ctx: Ctx,
+        _staff: Desk,
+        day: Day = None,
+        limit: Limit = 100,
+        offset: Offset = 0,
+        fmt: Fmt = None,
+    ) -> Any:
+        data = await _desk(ctx, property_id, which, day, limit, offset)
+        return csv_response(data["items"], name, DESK_COLUMNS) if wants_csv(request, fmt) else data
+
+    endpoint.__name__ = which.value  # the operation id, as when these were three functions
+    endpoint.__doc__ = doc
+    return endpoint
 
 
-@router.get("/properties/{property_id}/in-house", response_model=DeskListOut, responses=CSV_RESPONSE)
-async def in_house(
-    property_id: uuid.UUID,
-    request: Request,
-    ctx: Ctx,
-    _staff: Desk,
-    day: Day = None,
-    limit: Limit = 100,
-    offset: Offset = 0,
-    fmt: Fmt = None,
-) -> Any:
-    """Guests whose night of the date is theirs (checked in, or checked out since)."""
-    data = await _desk(ctx, property_id, frontdesk.DeskList.in_house, day, limit, offset)
-    return csv_response(data["items"], "in-house", DESK_COLUMNS) if wants_csv(request, fmt) else data
+for _which, _name, _doc in DESK_LISTS:
+    router.get(f"/properties/{{property_id}}/{_name}", response_model=DeskListOut, responses=CSV_RESPONSE)(
+        _desk_route(_which, _name, _doc)
+    )
 
 
 @router.get("/properties/{property_id}/reports/occupancy", response_model=OccupancyOut, responses=REPORT)
