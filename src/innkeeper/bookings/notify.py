@@ -142,6 +142,11 @@ async def cancellation(ctx: AppContext, session: AsyncSession, b: Booking) -> No
     )
 
 
+async def access_link(ctx: AppContext, session: AsyncSession, b: Booking, url: str, minutes: int) -> None:
+    """The link that lets a guest without an account manage ``b`` from another browser (no .ics)."""
+    await _send(ctx, session, b, "booking_access", extra={"url": url, "minutes": minutes}, attachments=[])
+
+
 async def reminder(ctx: AppContext, session: AsyncSession, b: Booking) -> None:
     await _send(ctx, session, b, "booking_reminder")
 

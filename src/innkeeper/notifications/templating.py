@@ -50,6 +50,7 @@ TEMPLATES: dict[str, TemplateInfo] = {
     "booking_modified": TemplateInfo(True, _BOOKING_FIELDS),
     "booking_cancelled": TemplateInfo(True, _BOOKING_FIELDS),
     "booking_reminder": TemplateInfo(True, _BOOKING_FIELDS),
+    "booking_access": TemplateInfo(True, _BOOKING_FIELDS),
     "payment_failed": TemplateInfo(True, _BOOKING_FIELDS),
     "invoice": TemplateInfo(True, (*_BOOKING_FIELDS, "number")),
     "service_order": TemplateInfo(True, (*_BOOKING_FIELDS, "service")),

@@ -312,10 +312,6 @@ PT: dict[str, str] = {
     "E-mail used to book": "E-mail usado na reserva",
     "Find": "Procurar",
     "No booking with this reference and e-mail": "Não há nenhuma reserva com esta referência e e-mail",
-    "To change or cancel it, use the browser you booked with, or the links in your confirmation e-mail.": (
-        "Para a alterar ou cancelar, use o navegador com que reservou, ou as ligações do e-mail de "
-        "confirmação."
-    ),
     # amenities
     "wifi": "wi-fi",
     "breakfast": "pequeno-almoço",
@@ -356,6 +352,23 @@ PT: dict[str, str] = {
     "Each point is worth {value}.": "Cada ponto vale {value}.",
     "Redeem": "Converter",
     "Enter a whole number of points": "Introduza um número inteiro de pontos",
+    # managing a booking without an account (web/guest/guest_link.py)
+    "To change or cancel it here, we can e-mail a link to the address of the booking.": (
+        "Para a alterar ou cancelar aqui, podemos enviar uma ligação para o e-mail da reserva."
+    ),
+    "E-mail me a link to manage it": "Enviar-me uma ligação para a gerir",
+    "This booking belongs to an account: sign in to change or cancel it.": (
+        "Esta reserva pertence a uma conta: entre para a alterar ou cancelar."
+    ),
+    "Find the booking again below to ask for a new link.": (
+        "Encontre a reserva abaixo para pedir uma nova ligação."
+    ),
+    "If the reference and e-mail match a booking made without an account, a link to manage it is on its "
+    "way to that address.": (
+        "Se a referência e o e-mail corresponderem a uma reserva feita sem conta, uma ligação para a gerir "
+        "segue para esse endereço."
+    ),
+    "This link has expired or was used already": "Esta ligação expirou ou já foi usada",
     # CMS pages (web/guest/cms_pages.py)
     "More from the property": "Mais sobre a propriedade",
     "Draft: only editors see this page": "Rascunho: só os editores veem esta página",

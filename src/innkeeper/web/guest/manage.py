@@ -21,8 +21,8 @@ from innkeeper.bookings.models import Booking, Status
 from innkeeper.bookings.present import booking_to_api
 from innkeeper.bookings.schemas import ModifyIn
 from innkeeper.bookings.service import cancel as cancelling
+from innkeeper.bookings.service import guest_link, payment, queries
 from innkeeper.bookings.service import modify as modifying
-from innkeeper.bookings.service import payment, queries
 from innkeeper.bookings.service.expiry import hold_lapsed
 from innkeeper.catalog.models import Property, Resource, RoomType
 from innkeeper.identity.permissions import Action
@@ -217,9 +217,8 @@ async def lookup(request: Request, session: DbSession, web_user: WebUser, _csrf:
         error = BookingNotFound("No booking with this reference and e-mail").detail
         values = {"reference": reference, "email": email}
         return render(request, "guest/lookup.html", {"found": None, "error": error, "values": values}, 404)
-    return render(
-        request, "guest/lookup.html", {"found": await describe(session, b), "error": None, "values": {}}
-    )
+    found = {**await describe(session, b), "linkable": guest_link.may_have_link(b)}
+    return render(request, "guest/lookup.html", {"found": found, "error": None, "values": {}})
 
 
 def upcoming(b: dict[str, Any], today: date) -> bool:
