@@ -42,12 +42,17 @@ HOLDING = (Status.reserved, Status.guests_added, Status.payment_pending)
 CANCELLABLE = (*HOLDING, Status.confirmed)
 
 
+def browser_caller(request: Request, web_user: WebAuth | None, booking_id: uuid.UUID) -> Caller:
+    """Who this browser is for the booking: its signed-in user, and the guest token it holds for it."""
+    token = web_session.guest_tokens(request).get(str(booking_id))
+    return Caller(user=web_user.user if web_user else None, guest_token=token)
+
+
 async def load(
     request: Request, session: DbSession, web_user: WebAuth | None, booking_id: uuid.UUID, action: Action
 ) -> Booking:
     """The booking if this browser's user, or its guest token, may do ``action`` (else 404)."""
-    token = web_session.guest_tokens(request).get(str(booking_id))
-    caller = Caller(user=web_user.user if web_user else None, guest_token=token)
+    caller = browser_caller(request, web_user, booking_id)
     lock = action != Action.booking_view
     return await access.load(session, booking_id, caller, action=action, lock=lock)
 

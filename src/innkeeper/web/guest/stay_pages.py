@@ -183,12 +183,6 @@ async def _page(
 # -- ordering and cancelling services -----------------------------------------------------------------
 
 
-def _caller(request: Request, web_user: WebAuth | None, booking_id: uuid.UUID) -> Caller:
-    """Who this browser is for the booking: as ``manage.load`` builds it (its user, its guest token)."""
-    token = web_session.guest_tokens(request).get(str(booking_id))
-    return Caller(user=web_user.user if web_user else None, guest_token=token)
-
-
 def _order_in(values: dict[str, str]) -> OrderIn:
     """The API's body from the form: empty fields are left out (the schema's defaults apply)."""
     details = {name: values[name] for name in DETAILS if values[name]}
@@ -256,7 +250,7 @@ async def cancel_order(
 ) -> Response:
     """As ``POST /service-orders/{id}/cancel`` (``extras.router._move_route``): the booker may cancel
     while the order is requested or accepted; staff who handle orders also later; a repeat is a no-op."""
-    caller = _caller(request, web_user, booking_id)
+    caller = manage.browser_caller(request, web_user, booking_id)
     order, b = await orders.order_for(session, order_id, caller, action=Action.booking_change)
     if b.id != booking_id:
         raise OrderNotFound()  # an order of another of the caller's bookings: not on this page
