@@ -173,7 +173,11 @@ def signed_in_page(page: Page) -> Callable[[str], Page]:
 
 
 def run_axe(page: Page) -> list[dict[str, Any]]:
-    """axe-core's violations on the current page (loaded from /static: the page's CSP allows it)."""
+    """axe-core's violations on the current page (loaded from /static: the page's CSP allows it).
+
+    Waits for the page to finish loading first: a check right after a click could otherwise
+    inject axe into a document that is being replaced (its ``head`` is null for a moment)."""
+    page.wait_for_load_state("load")
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.add_script_tag(url=AXE)
     found: list[dict[str, Any]] = page.evaluate(

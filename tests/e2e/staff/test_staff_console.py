@@ -90,6 +90,7 @@ def test_front_desk_shift(page: Page, check_a11y: A11y) -> None:
     expect(page.get_by_role("heading", name="Arrivals")).to_be_visible()
     check_a11y(page)
     page.get_by_role("link", name="Walk-in or phone booking").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("New booking")
     check_a11y(page)
     page.get_by_label("Check-out").fill(_day(1))
     page.get_by_label("Guest name").fill("Walter Walkin")
@@ -107,6 +108,7 @@ def test_front_desk_shift(page: Page, check_a11y: A11y) -> None:
     page.get_by_role("button", name="Post service order").click()
     expect(page.get_by_role("status")).to_contain_text("Service order posted")
     page.get_by_role("link", name="Service orders").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Service orders")
     check_a11y(page)
     order = page.locator(".order", has_text=reference)
     for verb, now in (("Accept", "accepted"), ("Start", "in progress")):
@@ -148,6 +150,7 @@ def test_owner_changes_a_rate_and_guests_see_it(page: Page, check_a11y: A11y) ->
     page.locator(".card", has_text="hotel").first.get_by_role("link").click()
     slug = (page.get_by_role("link", name="Public page").get_attribute("href") or "").rsplit("/", 1)[-1]
     page.get_by_role("link", name="Rates").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Rates and inventory")
     check_a11y(page)
     room_type = page.locator("#f-rt option:checked").inner_text()
     night = _day(18)
