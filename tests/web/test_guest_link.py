@@ -1,6 +1,6 @@
 """Managing a booking made without an account from another browser: find it by reference and e-mail,
 ask for a link (e-mailed to the booking's address, the same answer whatever was typed), open it once to
-get the booking's guest token in this browser; used, expired or forged links are refused; an account's
+get the booking's guest token in this browser (the link shows a button: only its post acts); used, expired or forged links are refused; an account's
 booking gets no link."""
 
 from __future__ import annotations
@@ -85,7 +85,12 @@ async def test_a_link_by_mail_lets_another_browser_manage_the_booking_once(
     link = LINK.search(mails[0]["body"])
     assert link and booking_id in link.group(1)
 
-    opened = await get(client, link.group(1))
+    # fetching the link (a mail scanner, a preview) shows a button and uses nothing up
+    for _ in range(2):
+        shown = await get(client, link.group(1))
+        assert shown.status_code == 200 and "Manage this booking here" in shown.text
+    assert (await get(client, f"/book/{booking_id}")).status_code == 404
+    opened = await post_form(client, link.group(1), token_of(shown.text))
     assert opened.status_code == 303 and opened.headers["location"] == f"/book/{booking_id}"
     booking = await get(client, f"/book/{booking_id}")
     assert booking.status_code == 200 and f"/book/{booking_id}/cancel" in booking.text
@@ -95,6 +100,8 @@ async def test_a_link_by_mail_lets_another_browser_manage_the_booking_once(
 
     again = await get(client, link.group(1))  # used: the guest token it was made for is gone
     assert again.status_code == 404 and "expired or was used" in again.text
+    replay = await post_form(client, link.group(1), token_of(shown.text))
+    assert replay.status_code == 404 and "expired or was used" in replay.text
     client.cookies.clear()
     client.cookies.update(first_browser)  # the browser that booked lost the booking to the newer token
     assert (await get(client, f"/book/{booking_id}")).status_code == 404
@@ -112,9 +119,12 @@ async def test_expired_and_forged_links_and_an_accounts_booking(
         expired = guest_link.link_token(secret, b, utcnow() - timedelta(minutes=guest_link.LINK_MINUTES + 1))
         good = guest_link.link_token(secret, b, utcnow())
     forged = good[:-4] + ("0000" if not good.endswith("0000") else "1111")
+    page = await get(client, "/lookup")
     for token in (expired, forged, "nonsense", "123.abc"):
         r = await get(client, f"/book/{booking_id}/access/{token}")
         assert r.status_code == 404, token
+        posted = await post_form(client, f"/book/{booking_id}/access/{token}", token_of(page.text))
+        assert posted.status_code == 404, token
     assert (await get(client, f"/book/{uuid.uuid4()}/access/{good}")).status_code == 404
     assert (await get(client, f"/book/{booking_id}")).status_code == 404  # none of them gave access
 

@@ -1,6 +1,6 @@
 """A guest without an account manages a booking from any browser: after finding it by reference and
 e-mail (``/lookup``, read only), they ask for a link (``POST /lookup/link``), which goes to the booking's
-contact address; opening it (``/book/{id}/access/{token}``) gives this browser the booking's guest token,
+contact address; opening it (``/book/{id}/access/{token}``) shows a button whose post gives this browser the booking's guest token,
 as if it had made the booking. The rules are ``bookings.service.guest_link``'s."""
 
 from __future__ import annotations
@@ -49,15 +49,31 @@ async def ask_for_link(
     )
 
 
+def _invalid(request: Request, exc: guest_link.LinkInvalid) -> Response:
+    page: dict[str, object] = {"found": None, "error": exc.title, "values": {}, "expired": True}
+    return render(request, "guest/lookup.html", page, status=exc.status)
+
+
 @router.get("/book/{booking_id}/access/{token}")
-async def open_link(request: Request, booking_id: uuid.UUID, token: str, session: DbSession) -> Response:
+async def show_link(request: Request, booking_id: uuid.UUID, token: str, session: DbSession) -> Response:
+    """A page with one button: fetching the link (as mail scanners and previews do) uses nothing up."""
+    try:
+        b = await guest_link.valid_link(request.app.state.ctx, session, booking_id, token[:200])
+    except guest_link.LinkInvalid as exc:
+        return _invalid(request, exc)
+    return render(request, "guest/access_link.html", {"b": b, "action": request.url.path})
+
+
+@router.post("/book/{booking_id}/access/{token}")
+async def open_link(
+    request: Request, booking_id: uuid.UUID, token: str, session: DbSession, _csrf: CsrfChecked
+) -> Response:
     try:
         b, raw = await guest_link.open_link(
             request.app.state.ctx, session, booking_id, token[:200], web_session.actor(request)
         )
     except guest_link.LinkInvalid as exc:
-        page: dict[str, object] = {"found": None, "error": exc.title, "values": {}, "expired": True}
-        return render(request, "guest/lookup.html", page, status=exc.status)
+        return _invalid(request, exc)
     response = redirect(f"/book/{b.id}")
     web_session.remember_guest_token(request, response, str(b.id), raw)
     return response
