@@ -1,7 +1,7 @@
-"""Managing a booking made without an account from another browser: find it by reference and e-mail,
-ask for a link (e-mailed to the booking's address, the same answer whatever was typed), open it once to
-get the booking's guest token in this browser (the link shows a button: only its post acts); used, expired or forged links are refused; an account's
-booking gets no link."""
+"""Managing a booking made without an account from another browser: find it by reference and e-mail, ask for
+a link (e-mailed to the booking's address, the same answer whatever was typed), open it once to get the
+booking's guest token in this browser (the link shows a button: only its post acts); used, expired or
+forged links are refused; an account's booking gets no link."""
 
 from __future__ import annotations
 

@@ -365,8 +365,12 @@ PT: dict[str, str] = {
     ),
     "Manage booking {ref}": "Gerir a reserva {ref}",
     "Continue in this browser": "Continuar neste navegador",
-    "This browser will be able to see, change and cancel the booking. A browser that had it before loses it, and this link stops working.": (
-        "Este navegador poderá ver, alterar e cancelar a reserva. Um navegador que a tinha antes perde-a, e esta ligação deixa de funcionar."
+    (
+        "This browser will be able to see, change and cancel the booking. "
+        "A browser that had it before loses it, and this link stops working."
+    ): (
+        "Este navegador poderá ver, alterar e cancelar a reserva. "
+        "Um navegador que a tinha antes perde-a, e esta ligação deixa de funcionar."
     ),
     "Manage this booking here": "Gerir esta reserva aqui",
     "If the reference and e-mail match a booking made without an account, a link to manage it is on its "

@@ -3,7 +3,8 @@
 A booking made without an account is managed by the browser that holds its guest token. From anywhere
 else, its reference and contact e-mail find it (read only), and ask for this link, which is e-mailed to
 the booking's contact address, so only whoever reads that mailbox can use it. Opening the link shows
-a page that changes nothing (mail scanners fetch links); its button gives the browser a new guest token (the booking keeps only the newest: an older browser loses it).
+a page that changes nothing (mail scanners fetch links); its button gives the browser a new guest
+token (the booking keeps only the newest: an older browser loses it).
 
 The link carries ``{expires}.{mac}``: an HMAC with the server secret over the booking, the expiry and
 the booking's current guest-token hash. It needs no table: it is void once it expires, and once used,

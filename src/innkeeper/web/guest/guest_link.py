@@ -1,7 +1,8 @@
 """A guest without an account manages a booking from any browser: after finding it by reference and
 e-mail (``/lookup``, read only), they ask for a link (``POST /lookup/link``), which goes to the booking's
-contact address; opening it (``/book/{id}/access/{token}``) shows a button whose post gives this browser the booking's guest token,
-as if it had made the booking. The rules are ``bookings.service.guest_link``'s."""
+contact address; opening it (``/book/{id}/access/{token}``) shows a button whose post gives this
+browser the booking's guest token, as if it had made the booking. The rules are
+``bookings.service.guest_link``'s."""
 
 from __future__ import annotations
 
