@@ -48,6 +48,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench.loadclient import HttpError, Pool
+from bench.pgdb import reset_database
 
 ROOM_TYPES = 200
 NIGHTS = 3
@@ -62,14 +63,6 @@ PROTECTED = {"test", "test_conc", "test_issue3", "test_payments", "bench"}
 
 def libpq_url(url: str) -> str:
     return re.sub(r"^postgresql\+\w+://", "postgresql://", url)
-
-
-async def reset_schema(url: str) -> None:
-    engine = create_async_engine(url)
-    async with engine.begin() as conn:
-        await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        await conn.execute(text("CREATE SCHEMA public"))
-    await engine.dispose()
 
 
 def api_hotel(base: str) -> dict[str, str]:
@@ -490,7 +483,7 @@ def main() -> None:
 
     workdir = Path(tempfile.mkdtemp(prefix="conc-bench-"))
     print(f"machine: {os.cpu_count()} CPUs, load average {loadavg()} (1/5/15 min) before the run")
-    asyncio.run(reset_schema(args.url))
+    asyncio.run(reset_database(args.url))
     upgrade(args.url)
     proc, base = start_server(args.url, args.workers, workdir)
     try:

@@ -29,27 +29,12 @@ import tempfile
 import time
 
 import httpx
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
+
+from bench.pgdb import reset_database
 
 DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/bench_wakeup"
 SECRET = "bench-secret-key-0123456789abcdef"
-
-
-async def reset_database(url: str) -> None:
-    parsed = make_url(url)
-    server = create_async_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    async with server.connect() as conn:
-        exists = text("SELECT 1 FROM pg_database WHERE datname = :name")
-        if not await conn.scalar(exists, {"name": parsed.database}):
-            await conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-    await server.dispose()
-    engine = create_async_engine(url)
-    async with engine.begin() as conn:
-        await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        await conn.execute(text("CREATE SCHEMA public"))
-    await engine.dispose()
 
 
 def start_worker(url: str, poll: float) -> subprocess.Popen[bytes]:

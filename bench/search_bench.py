@@ -85,7 +85,7 @@ def summary(label: str, latencies: list[float], elapsed: float | None = None) ->
 def requests_plan(n: int, cities: int, seed: int) -> list[dict[str, str | int]]:
     rng = random.Random(seed)
     today = date.today()
-    plan = []
+    plan: list[dict[str, str | int]] = []
     for _ in range(n):
         checkin = today + timedelta(days=rng.randint(2, 300))
         plan.append(

@@ -83,7 +83,7 @@ async def booking_changed(session: AsyncSession, event: BookingChanged) -> None:
         event_type,
         object_type="booking",
         object_id=str(b.id),
-        data=booking_data(b, event.action),
+        data=lambda: booking_data(b, event.action),
     )
 
 
