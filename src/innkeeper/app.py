@@ -182,6 +182,7 @@ def create_app(
     api.include_router(recovery_router)
     api.include_router(integrations_router)
     api.include_router(audit_routes(require_platform_admin, property_action(Action.audit_view)))
+    api.freeze()
     app.include_router(api)
     app.include_router(webhook_router, prefix="/api/v1")
     app.include_router(ops_router)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 from starlette.types import Scope
 
@@ -56,3 +56,40 @@ async def test_under_a_root_path() -> None:
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
         assert (await client.get("/innkeeper/api/v1/things/3")).json() == {"n": 3}
         assert (await client.get("/innkeeper/page")).json() == {"page": "yes"}
+
+
+async def test_a_frozen_router_counts_its_routes_once_and_thaws_when_one_is_added() -> None:
+
+    inner = APIRouter()
+
+    @inner.get("/a")
+    async def a() -> dict[str, str]:
+        return {"a": "yes"}
+
+    api = PrefixRouter(prefix="/api/v1")
+    api.include_router(inner)
+    counted: list[int] = []
+    original = APIRouter._get_routes_version
+
+    def counting(self: APIRouter, seen: set[int] | None = None) -> int:
+        counted.append(id(self))
+        return original(self, seen)
+
+    api.freeze()
+    app = FastAPI()
+    app.include_router(api)
+    transport = httpx.ASGITransport(app=app)
+    APIRouter._get_routes_version = counting  # type: ignore[method-assign]
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            assert (await client.get("/api/v1/a")).json() == {"a": "yes"}
+            assert id(api) not in counted  # the frozen version: no walk over the routes below
+
+            @api.get("/b")  # a route added later thaws it: it is found, and counted again
+            async def b() -> dict[str, str]:
+                return {"b": "yes"}
+
+            assert (await client.get("/api/v1/b")).json() == {"b": "yes"}
+            assert id(api) in counted
+    finally:
+        APIRouter._get_routes_version = original  # type: ignore[method-assign]
