@@ -43,13 +43,12 @@ async def create(thing: Thing, session: DbSession) -> dict[str, str]:
     if thing.wait:
         entered[thing.name].set()
         await asyncio.wait_for(gate[thing.name].wait(), timeout=60)
-    entry = record(
-        session, Actor(user_id=None), "thing.created", "thing", uuid.uuid4(), after={"n": thing.name}
-    )
+    thing_id = uuid.uuid4()
+    record(session, Actor(user_id=None), "thing.created", "thing", thing_id, after={"n": thing.name})
     await session.flush()
     if thing.fail:
         raise Conflict("no capacity", code="thing.unavailable")
-    return {"id": str(entry.id), "name": thing.name}
+    return {"id": str(thing_id), "name": thing.name}
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.audit.models import AuditEntry
+from innkeeper.kit.rows import add_row
 
 
 @dataclass(frozen=True)
@@ -37,20 +38,23 @@ def record(
     property_id: uuid.UUID | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
-) -> AuditEntry:
-    entry = AuditEntry(
-        actor_user_id=actor.user_id,
-        actor_ip=actor.ip,
-        request_id=actor.request_id,
-        action=action,
-        entity_type=entity_type,
-        entity_id=str(entity_id),
-        property_id=property_id,
-        before=before,
-        after=after,
+) -> None:
+    """Queue the entry: it is written with the transaction's next flush (``kit.rows``)."""
+    add_row(
+        session,
+        AuditEntry,
+        {
+            "actor_user_id": actor.user_id,
+            "actor_ip": actor.ip,
+            "request_id": actor.request_id,
+            "action": action,
+            "entity_type": entity_type,
+            "entity_id": str(entity_id),
+            "property_id": property_id,
+            "before": before,
+            "after": after,
+        },
     )
-    session.add(entry)
-    return entry
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from innkeeper.audit.service import Actor
 from innkeeper.billing.models import FolioEntry, FolioKind, SettlementStatus
 from innkeeper.kit.money import Money
+from innkeeper.kit.rows import add_row
 
 #: quote line kinds that become charges, keyed by (category, service_date): a stay's nights
 #: (accommodation) or a slot's time, add-ons and travel, then the shared discounts and taxes. A
@@ -178,24 +179,24 @@ def _add(
     payment_id: uuid.UUID | None = None,
     refund_id: uuid.UUID | None = None,
     service_order_id: uuid.UUID | None = None,
-) -> FolioEntry:
-    row = FolioEntry(
-        id=uuid.uuid4(),
-        booking_id=b.id,
-        property_id=b.property_id,
-        kind=kind.value,
-        category=category,
-        description=description[:300],
-        service_date=service_date,
-        amount_minor=amount,
-        currency=b.currency,
-        payment_id=payment_id,
-        refund_id=refund_id,
-        service_order_id=service_order_id,
-        actor_user_id=actor.user_id if actor else None,
-    )
-    session.add(row)
-    return row
+) -> None:
+    """Queue a folio line: written with the transaction's next flush (``kit.rows``)."""
+    row = {
+        "id": uuid.uuid4(),
+        "booking_id": b.id,
+        "property_id": b.property_id,
+        "kind": kind.value,
+        "category": category,
+        "description": description[:300],
+        "service_date": service_date,
+        "amount_minor": amount,
+        "currency": b.currency,
+        "payment_id": payment_id,
+        "refund_id": refund_id,
+        "service_order_id": service_order_id,
+        "actor_user_id": actor.user_id if actor else None,
+    }
+    add_row(session, FolioEntry, row)
 
 
 async def _charged(session: AsyncSession, b: Billable) -> dict[tuple[str, date | None], int]:

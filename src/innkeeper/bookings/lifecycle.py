@@ -12,6 +12,7 @@ from innkeeper.audit.service import Actor, record
 from innkeeper.bookings.errors import IllegalTransition
 from innkeeper.bookings.models import Booking, BookingEvent, Status
 from innkeeper.kit import events
+from innkeeper.kit.rows import add_row
 from innkeeper.kit.state_machine import StateMachine
 
 
@@ -70,17 +71,16 @@ async def event(
     data: dict[str, Any] | None = None,
 ) -> None:
     """History and audit for a change that is not (only) a status move."""
-    session.add(
-        BookingEvent(
-            booking_id=booking.id,
-            action=action,
-            from_status=from_status,
-            to_status=booking.status,
-            actor_user_id=actor.user_id,
-            actor_ip=actor.ip,
-            data=data,
-        )
-    )
+    history = {
+        "booking_id": booking.id,
+        "action": action,
+        "from_status": from_status,
+        "to_status": booking.status,
+        "actor_user_id": actor.user_id,
+        "actor_ip": actor.ip,
+        "data": data,
+    }
+    add_row(session, BookingEvent, history)
     record(
         session,
         actor,

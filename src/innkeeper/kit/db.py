@@ -35,6 +35,7 @@ from sqlalchemy.types import Uuid
 from innkeeper.kit.clock import utcnow
 from innkeeper.kit.ids import new_id
 from innkeeper.kit.outage import database_problem, warn_database_problem
+from innkeeper.kit.rows import RowsSession
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -154,8 +155,12 @@ class Database:
         _raise_outages_as_problems(self.engine)
         #: Reads on SQLite take no write lock; everything else begins IMMEDIATE.
         self.read_engine = self.engine.execution_options(innkeeper_read_only=True)
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
-        self.read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
+        self.sessions = async_sessionmaker(
+            self.engine, expire_on_commit=False, autoflush=True, sync_session_class=RowsSession
+        )
+        self.read_sessions = async_sessionmaker(
+            self.read_engine, expire_on_commit=False, sync_session_class=RowsSession
+        )
         #: PostgreSQL: reads in autocommit mode, no BEGIN/COMMIT round trips. Under READ COMMITTED
         #: every statement takes its own snapshot anyway, so a read-only request sees the same data
         #: either way. (SQLite keeps its deferred read transaction: one snapshot for the request.)
@@ -166,6 +171,7 @@ class Database:
                 self.read_engine.execution_options(isolation_level="AUTOCOMMIT"),
                 expire_on_commit=False,
                 autoflush=False,
+                sync_session_class=RowsSession,
             )
         )
 
@@ -280,7 +286,7 @@ def _configure_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
         conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
-@event.listens_for(AsyncSession.sync_session_class, "after_commit")
+@event.listens_for(RowsSession, "after_commit")
 def _mark_committed(session: Any) -> None:
     session.info["committed"] = True
 
