@@ -49,6 +49,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench.loadclient import HttpError, Pool
 from bench.pgdb import reset_database
+from bench.servercpu import ServerCpu, server_note
 
 ROOM_TYPES = 200
 NIGHTS = 3
@@ -233,6 +234,8 @@ class Result:
     statuses: dict[int, int] = field(default_factory=dict)
     cpu: float = 0.0  # client CPU seconds
     io_stalled: float | None = None  # seconds every task on the machine waited for I/O (PSI "full")
+    #: ms of CPU per request of the API processes and of PostgreSQL (``bench.servercpu.ServerCpu``)
+    server_cpu: tuple[float, float] | None = None
 
     @property
     def ok(self) -> int:
@@ -259,6 +262,7 @@ class Result:
                 if self.io_stalled is not None
                 else ""
             )
+            + server_note(self.server_cpu)
         )
 
 
@@ -491,12 +495,14 @@ def main() -> None:
         room_types = asyncio.run(clone_dataset(args.url, hotel))
         print(f"dataset: {len(room_types)} room types x 365 nights; {args.workers} API processes at {base}")
 
+        meter = ServerCpu(proc.pid, libpq_url(args.url))
+
         def api(hot: bool, clients: int, rate: float, label: str) -> Result:
             stays = api_stays[hot]
             if rate:
-                return uvloop.run(open_loop(base, stays, rate, args.duration, label))
+                return meter.measure(lambda: uvloop.run(open_loop(base, stays, rate, args.duration, label)))
             uvloop.run(closed_loop(base, stays, clients, 2, "warm-up"))
-            return uvloop.run(closed_loop(base, stays, clients, args.duration, label))
+            return meter.measure(lambda: uvloop.run(closed_loop(base, stays, clients, args.duration, label)))
 
         api_stays = {False: Stays(room_types, hot=False), True: Stays(room_types, hot=True)}
         print("\nAPI: POST /api/v1/bookings")

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import itertools
 import os
 import random
@@ -35,11 +34,11 @@ import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import asyncpg
 import uvloop
@@ -71,10 +70,10 @@ from bench.hourly_sql import (
     pool_position,
     run_pgbench,
     search_statements,
-    server_note,
     slot_statements,
 )
 from bench.loadclient import HttpError, Pool
+from bench.servercpu import ServerCpu, server_note
 from innkeeper.catalog.models import Property, Resource
 from innkeeper.kit.migrate import upgrade
 
@@ -106,16 +105,6 @@ async def recreate_database(url: str, name: str) -> None:
 
 
 @dataclass
-class Bookings(Result):
-    """``bench.booking``'s result with the server's CPU per request."""
-
-    server_cpu: tuple[float, float] | None = None
-
-    def line(self) -> str:
-        return super().line() + server_note(self.server_cpu)
-
-
-@dataclass
 class Refusals(Result):
     """Booking requests refused 409: how many a second, how fast."""
 
@@ -134,70 +123,6 @@ class Refusals(Result):
             f"client CPU {100 * self.cpu / self.elapsed if self.elapsed else 0:.0f}%"
             + server_note(self.server_cpu)
         )
-
-
-# -- what the server spends ------------------------------------------------------------------------------
-
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-R = TypeVar("R", Reads, Bookings, Refusals)
-
-
-def proc_stat(pid: int) -> list[str] | None:
-    """``/proc/<pid>/stat`` from its third field (the state) on, or None when the process is gone."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return None
-
-
-def cpu_seconds(pids: list[int]) -> dict[int, float]:
-    out = {}
-    for pid in pids:
-        stat = proc_stat(pid)
-        if stat is not None:
-            out[pid] = (int(stat[11]) + int(stat[12])) / CLOCK_TICKS  # utime + stime
-    return out
-
-
-class ServerCpu:
-    """The CPU the API processes (the server's session) and the benchmark database's PostgreSQL backends
-    spend during a run, per request: where the two cores went (the client's share is its own column).
-    Linux only; backends that connect or leave during the run are not counted."""
-
-    def __init__(self, session_id: int, dsn: str) -> None:
-        self.session_id, self.dsn = session_id, dsn
-
-    def _api_pids(self) -> list[int]:
-        return [
-            int(p.name)
-            for p in Path("/proc").iterdir()
-            if p.name.isdigit() and (stat := proc_stat(int(p.name))) and int(stat[3]) == self.session_id
-        ]
-
-    async def _backend_pids(self) -> list[int]:
-        conn = await asyncpg.connect(self.dsn)
-        try:
-            rows = await conn.fetch(
-                "SELECT pid FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-        finally:
-            await conn.close()
-        return [r["pid"] for r in rows]
-
-    def _snapshot(self) -> tuple[dict[int, float], dict[int, float]]:
-        return cpu_seconds(self._api_pids()), cpu_seconds(asyncio.run(self._backend_pids()))
-
-    def measure(self, run: Callable[[], R]) -> R:
-        (api0, pg0), result, (api1, pg1) = self._snapshot(), run(), self._snapshot()
-        requests = sum(result.statuses.values())
-        if requests and proc_stat(self.session_id) is not None:
-            spent = [
-                sum(after[p] - before[p] for p in after if p in before)
-                for before, after in ((api0, api1), (pg0, pg1))
-            ]
-            result.server_cpu = (1000 * spent[0] / requests, 1000 * spent[1] / requests)
-        return result
 
 
 # -- reads: HTTP -----------------------------------------------------------------------------------------
@@ -470,12 +395,10 @@ def run_api_bookings(
     def api(hot: bool, clients: int, rate: float, label: str) -> Result:
         bodies: Any = pools[hot]  # bench.booking's loops call .next() for each request body
 
-        def run() -> Bookings:
+        def run() -> Result:
             if rate:
-                result = uvloop.run(open_loop(base, bodies, rate, args.duration, label))
-            else:
-                result = uvloop.run(closed_loop(base, bodies, clients, args.duration, label))
-            return Bookings(**{f.name: getattr(result, f.name) for f in dataclasses.fields(result)})
+                return uvloop.run(open_loop(base, bodies, rate, args.duration, label))
+            return uvloop.run(closed_loop(base, bodies, clients, args.duration, label))
 
         if not rate:
             uvloop.run(closed_loop(base, bodies, clients, 2, "warm-up"))

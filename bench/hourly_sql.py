@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 
 from bench import hourly_data as data
 from bench.booking import Result, cpu_now, io_stall_now, stalled_since
+from bench.servercpu import server_note
 from innkeeper.catalog.resources import public_resource
 from innkeeper.config import Settings
 from innkeeper.inventory import hourly
@@ -45,18 +46,9 @@ assert hourly_pricing.price_listed_slots  # imported for its registration
 # -- results ---------------------------------------------------------------------------------------------
 
 
-def server_note(server_cpu: tuple[float, float] | None) -> str:
-    if server_cpu is None:
-        return ""
-    return f"  server CPU/request: API {server_cpu[0]:.1f} ms, PostgreSQL {server_cpu[1]:.1f} ms"
-
-
 @dataclass
 class Reads(Result):
     """Requests answered 200 (or bare SQL runs), their latencies and rate."""
-
-    #: ms of CPU per request of the API processes and of PostgreSQL (``bench.hourly.ServerCpu``)
-    server_cpu: tuple[float, float] | None = None
 
     @property
     def ok(self) -> int:
