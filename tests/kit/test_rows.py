@@ -69,3 +69,26 @@ async def test_a_rollback_drops_what_was_queued_in_it(ctx: AppContext) -> None:
         await savepoint.rollback()
         add_row(session, AuditEntry, _audit("after.savepoint"))
     assert await _actions(ctx) == ["after.savepoint", "before.savepoint"]
+
+
+async def test_several_tables_and_many_rows_in_one_flush(ctx: AppContext) -> None:
+    user = User(id=uuid.uuid4(), email=f"{uuid.uuid4().hex[:8]}@example.com")
+    async with ctx.db.unit_of_work() as session:
+        session.add(user)
+        await session.flush()
+        # two tables in one statement on PostgreSQL: values typed and defaults filled per table
+        add_row(session, AuditEntry, {**_audit("two.tables"), "after": {"nested": [1, "two"]}})
+        add_row(session, AuthSession, {"user_id": user.id, "expires_at": utcnow() + timedelta(days=1)})
+        add_row(session, AuditEntry, {**_audit("two.tables"), "before": {"b": None}})
+    async with ctx.db.unit_of_work(write=False) as session:
+        entries = (await session.scalars(select(AuditEntry).where(AuditEntry.action == "two.tables"))).all()
+        pairs = sorted((str(e.before), str(e.after)) for e in entries)
+        assert pairs == [("None", "{'nested': [1, 'two']}"), ("{'b': None}", "{'n': 1}")]
+        assert len({e.id for e in entries}) == 2 and all(e.at is not None for e in entries)
+        assert await session.scalar(select(func.count()).where(AuthSession.user_id == user.id)) == 1
+    # more values than one statement should carry: written table by table, all of them
+    async with ctx.db.unit_of_work() as session:
+        for _ in range(600):
+            add_row(session, AuditEntry, _audit("many"))
+        add_row(session, AuthSession, {"user_id": user.id, "expires_at": utcnow() + timedelta(days=2)})
+    assert (await _actions(ctx)).count("many") == 600
