@@ -82,14 +82,27 @@ _FREE = (
     InventoryDay.total - InventoryDay.sold - InventoryDay.held >= bindparam("adds", type_=Integer),
 )
 _TAKE = _GIVE.where(*_FREE)
+#: the nights [start, end] of one room type, just locked by ``_LOCK_STAY`` (a stay, nearly always): the
+#: same rows as by their ids, without an expanding IN (whose SQL is rewritten at every execution)
+_STAY_NIGHTS = (
+    InventoryDay.room_type_id == bindparam("rt", type_=Uuid()),
+    InventoryDay.date >= bindparam("start", type_=Date),
+    InventoryDay.date <= bindparam("end", type_=Date),
+)
+_GIVE_STAY = (
+    update(InventoryDay)
+    .where(*_STAY_NIGHTS)
+    .values(
+        held=InventoryDay.held + bindparam("held", type_=Integer),
+        sold=InventoryDay.sold + bindparam("sold", type_=Integer),
+    )
+    .execution_options(synchronize_session=False)
+)
+_TAKE_STAY = _GIVE_STAY.where(*_FREE)
 #: lock the nights [start, end] of one room type, in date order
 _LOCK_STAY = (
     select(InventoryDay.id, InventoryDay.room_type_id, InventoryDay.date)
-    .where(
-        InventoryDay.room_type_id == bindparam("rt", type_=Uuid()),
-        InventoryDay.date >= bindparam("start", type_=Date),
-        InventoryDay.date <= bindparam("end", type_=Date),
-    )
+    .where(*_STAY_NIGHTS)
     .order_by(InventoryDay.room_type_id, InventoryDay.date)
     .with_for_update()
 )
@@ -110,8 +123,9 @@ async def apply(session: AsyncSession, deltas: Iterable[Delta]) -> None:
         return
     keys = sorted(changes)
     first, last = keys[0], keys[-1]
-    if first[0] == last[0] and (last[1] - first[1]).days == len(keys) - 1:
-        # one room type, consecutive nights (a stay, nearly always): the statement built once
+    stay = first[0] == last[0] and (last[1] - first[1]).days == len(keys) - 1
+    if stay:
+        # one room type, consecutive nights (a stay, nearly always): the statements built once
         locking: Any = _LOCK_STAY
         binds: dict[str, Any] = {"rt": first[0], "start": first[1], "end": last[1]}
     else:
@@ -137,33 +151,44 @@ async def apply(session: AsyncSession, deltas: Iterable[Delta]) -> None:
         groups[(changes[key][0], changes[key][1])].append(ids_by_night[key])
     for (h, s), row_ids in groups.items():
         adds = h + s
-        result = await session.execute(
-            _TAKE if adds > 0 else _GIVE, {"ids": row_ids, "held": h, "sold": s, "adds": adds}
-        )
+        if stay and len(groups) == 1:  # every night locked above, the same change on each
+            statement, where = (_TAKE_STAY if adds > 0 else _GIVE_STAY), binds
+        else:
+            statement, where = (_TAKE if adds > 0 else _GIVE), {"ids": row_ids}
+        result = await session.execute(statement, {**where, "held": h, "sold": s, "adds": adds})
         if result.rowcount != len(row_ids):  # type: ignore[attr-defined]
             raise Unavailable("Not enough rooms free on every night of the stay", reason="sold_out")
 
 
-_DUE_HOLDS = (
-    select(Booking)
-    .where(
-        Booking.room_type_id.in_(bindparam("room_types", expanding=True, type_=Uuid())),
-        Booking.status.in_([s.value for s in HOLD_STATES]),
-        Booking.expires_at <= bindparam("now"),
-        Booking.checkin < bindparam("end"),
-        Booking.checkout > bindparam("start"),
+def _due_holds(room_types: Any) -> Any:
+    return (
+        select(Booking)
+        .where(
+            room_types,
+            Booking.status.in_([s.value for s in HOLD_STATES]),
+            Booking.expires_at <= bindparam("now"),
+            Booking.checkin < bindparam("end"),
+            Booking.checkout > bindparam("start"),
+        )
+        .order_by(Booking.id)
+        .with_for_update(skip_locked=True)
     )
-    .order_by(Booking.id)
-    .with_for_update(skip_locked=True)
-)
+
+
+_DUE_HOLDS = _due_holds(Booking.room_type_id.in_(bindparam("room_types", expanding=True, type_=Uuid())))
+#: one room type (a stay): no expanding IN, whose SQL is rewritten at every execution
+_DUE_HOLDS_OF_ONE = _due_holds(Booking.room_type_id == bindparam("room_type", type_=Uuid()))
 
 
 async def due_holds(
     session: AsyncSession, room_type_ids: Iterable[uuid.UUID], start: date, end: date
 ) -> list[Booking]:
     """Expired holds overlapping [start, end) of these room types, locked (skipping ones being handled)."""
-    binds = {"room_types": list(room_type_ids), "now": utcnow(), "start": start, "end": end}
-    return list((await session.scalars(_DUE_HOLDS, binds)).all())
+    ids = list(room_type_ids)
+    binds: dict[str, Any] = {"now": utcnow(), "start": start, "end": end}
+    if len(ids) == 1:
+        return list((await session.scalars(_DUE_HOLDS_OF_ONE, {**binds, "room_type": ids[0]})).all())
+    return list((await session.scalars(_DUE_HOLDS, {**binds, "room_types": ids})).all())
 
 
 async def expire(session: AsyncSession, bookings: list[Booking]) -> list[Delta]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Date, and_, bindparam, func, select, update
+from sqlalchemy import Date, Uuid, and_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.audit.service import Actor, record
@@ -180,6 +180,16 @@ _DAYS = (
     )
     .order_by(InventoryDay.room_type_id, InventoryDay.date)
 )
+#: one room type (a quote): no expanding IN, whose SQL is rewritten at every execution
+_DAYS_OF_ONE = (
+    select(InventoryDay)
+    .where(
+        InventoryDay.room_type_id == bindparam("id", type_=Uuid()),
+        InventoryDay.date >= bindparam("start", type_=Date),
+        InventoryDay.date < bindparam("end", type_=Date),
+    )
+    .order_by(InventoryDay.date)
+)
 
 
 async def get_days(
@@ -189,8 +199,11 @@ async def get_days(
     out: dict[uuid.UUID, dict[date, InventoryDay]] = defaultdict(dict)
     if not room_type_ids:
         return out
-    binds = {"ids": list(room_type_ids), "start": start, "end": end}
-    for day in (await session.scalars(_DAYS, binds)).all():
+    if len(room_type_ids) == 1:
+        statement, binds = _DAYS_OF_ONE, {"id": room_type_ids[0], "start": start, "end": end}
+    else:
+        statement, binds = _DAYS, {"ids": list(room_type_ids), "start": start, "end": end}
+    for day in (await session.scalars(statement, binds)).all():
         out[day.room_type_id][day.date] = day
     return out
 
