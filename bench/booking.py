@@ -236,6 +236,7 @@ class Result:
     io_stalled: float | None = None  # seconds every task on the machine waited for I/O (PSI "full")
     #: ms of CPU per request of the API processes and of PostgreSQL (``bench.servercpu.ServerCpu``)
     server_cpu: tuple[float, float] | None = None
+    server_rss_mb: float | None = None  # the largest API process's resident memory after the run
 
     @property
     def ok(self) -> int:
@@ -262,7 +263,7 @@ class Result:
                 if self.io_stalled is not None
                 else ""
             )
-            + server_note(self.server_cpu)
+            + server_note(self.server_cpu, self.server_rss_mb)
         )
 
 

@@ -121,7 +121,7 @@ class Refusals(Result):
             f"p95 {self.pct(95):7.1f} ms  "
             f"p99 {self.pct(99):7.1f} ms  n={self.ok}  other={others or 0}  "
             f"client CPU {100 * self.cpu / self.elapsed if self.elapsed else 0:.0f}%"
-            + server_note(self.server_cpu)
+            + server_note(self.server_cpu, self.server_rss_mb)
         )
 
 

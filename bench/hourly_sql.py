@@ -61,7 +61,7 @@ class Reads(Result):
             f"{self.label:<44} {self.rate:8.1f}/s  p50 {self.pct(50):7.1f} ms  p95 {self.pct(95):7.1f} ms  "
             f"p99 {self.pct(99):7.1f} ms  n={self.ok}  non-200={errors or 0}  "
             f"client CPU {100 * self.cpu / self.elapsed if self.elapsed else 0:.0f}%{stalled}"
-            + server_note(self.server_cpu)
+            + server_note(self.server_cpu, self.server_rss_mb)
         )
 
 

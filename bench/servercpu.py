@@ -17,15 +17,28 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 class Measured(Protocol):
     statuses: dict[int, int]
     server_cpu: tuple[float, float] | None
+    server_rss_mb: float | None
 
 
 R = TypeVar("R", bound=Measured)
 
 
-def server_note(server_cpu: tuple[float, float] | None) -> str:
+def server_note(server_cpu: tuple[float, float] | None, rss_mb: float | None = None) -> str:
     if server_cpu is None:
         return ""
-    return f"  server CPU/request: API {server_cpu[0]:.1f} ms, PostgreSQL {server_cpu[1]:.1f} ms"
+    rss = f", largest API process {rss_mb:.0f} MB" if rss_mb else ""
+    return f"  server CPU/request: API {server_cpu[0]:.1f} ms, PostgreSQL {server_cpu[1]:.1f} ms{rss}"
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process (``VmRSS``), 0 when it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
 
 def proc_stat(pid: int) -> list[str] | None:
@@ -83,4 +96,5 @@ class ServerCpu:
                 for before, after in ((api0, api1), (pg0, pg1))
             ]
             result.server_cpu = (1000 * spent[0] / requests, 1000 * spent[1] / requests)
+            result.server_rss_mb = max((rss_mb(p) for p in self._api_pids()), default=0.0)
         return result
