@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import time
+from functools import lru_cache
 from typing import Any, Protocol
 
 from prometheus_client import (
@@ -130,8 +131,11 @@ _FOR_UPDATE_TABLE = re.compile(r'\bFROM\s+"?(\w+)"?', re.IGNORECASE)
 _LOCK_STARTED = "innkeeper_lock_started"
 
 
+@lru_cache(maxsize=2048)
 def lock_label(statement: str) -> str | None:
-    """The ``lock`` label of a statement that waits for a lock, or ``None`` for any other."""
+    """The ``lock`` label of a statement that waits for a lock, or ``None`` for any other. Cached: it
+    runs before every statement, and the texts repeat (SQLAlchemy's compiled cache hands out the same
+    string objects, whose hash Python keeps)."""
     if statement.startswith("BEGIN IMMEDIATE"):
         return "sqlite_write"
     if "pg_advisory" in statement:
