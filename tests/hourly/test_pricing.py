@@ -35,11 +35,13 @@ from innkeeper.pricing.errors import (
 from innkeeper.pricing.hourly import (
     AddonChoice,
     charged_km,
+    cheapest_slot,
     compute_slot_quote,
     quote_slot,
     rank_rates,
     rate_edges,
     slot_charge,
+    slot_totals,
     time_parts,
 )
 from tests.catalog_support import add_member, freeze, user
@@ -274,6 +276,40 @@ def test_the_slot_charge_shortcut_equals_the_sum_of_the_time_parts(
     end = start + timedelta(minutes=minutes)
     expected = sum(part.amount for part in time_parts(resource, ranked, start, end, zone))
     assert slot_charge(resource, ranked, rate_edges(ranked), start, end, zone) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rates=st.lists(_rate, max_size=4),
+    hourly=st.integers(1, 99_999),
+    day=st.sampled_from([date(2030, 3, 31), date(2030, 10, 27), WEDNESDAY]),
+    starts=st.lists(st.integers(0, 4 * 24 - 1), min_size=1, max_size=30, unique=True).map(sorted),
+    minutes=st.integers(1, 16).map(lambda q: q * 15),
+    vat_bp=st.sampled_from([0, 600, 2300]),
+    vat_included=st.booleans(),
+    loyalty=st.sampled_from([None, "standard", "silver", "gold"]),
+)
+def test_the_cheapest_slot_is_the_lowest_total_the_earliest_of_equals(
+    rates: list[Rate],
+    hourly: int,
+    day: date,
+    starts: list[int],
+    minutes: int,
+    vat_bp: int,
+    vat_included: bool,
+    loyalty: str | None,
+) -> None:
+    """Search quotes only the slot of the lowest time charge (``cheapest_slot``): it must find what
+    quoting every slot finds, ties included (rounding can give two charges one total)."""
+    prop, resource = Prop(vat_bp=vat_bp, vat_included=vat_included), Res(hourly_price_minor=hourly)
+    midnight = datetime(day.year, day.month, day.day, tzinfo=LISBON).astimezone(UTC)
+    slots = [
+        (midnight + timedelta(minutes=15 * q), midnight + timedelta(minutes=15 * q + minutes)) for q in starts
+    ]
+    common: dict[str, Any] = dict(attendees=1, mode=None, distance_km=None, loyalty_tier=loyalty)
+    totals = slot_totals(prop=prop, resource=resource, rates=rates, slots=slots, **common)
+    expected = (min(totals), totals.index(min(totals)))
+    assert cheapest_slot(prop=prop, resource=resource, rates=rates, slots=slots, **common) == expected
 
 
 def test_addon_units() -> None:

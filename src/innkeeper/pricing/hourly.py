@@ -416,6 +416,53 @@ def slot_charge(
     return sum(part.amount for part in time_parts(resource, ranked, start, end, tz))
 
 
+def cheapest_slot(
+    *,
+    prop: Any,
+    resource: Any,
+    rates: Sequence[Any],
+    slots: Sequence[tuple[datetime, datetime]],
+    attendees: int,
+    mode: str | None,
+    distance_km: float | None,
+    loyalty_tier: str | None,
+) -> tuple[int, int]:
+    """``(total, index)`` of the slot with the lowest :func:`slot_totals` total, the earliest of equals
+    (``slots`` not empty). A total never falls as the time charge rises (loyalty and VAT are shares of
+    it, rounding keeps order, the rest is the same for every slot), so only the lowest charge is quoted,
+    plus the charges of earlier slots, whose rounding might reach the same total: search prices one
+    slot a resource, not every free one."""
+    tz = ZoneInfo(prop.timezone)
+    ranked = rank_rates(rates)
+    edges = rate_edges(ranked)
+    by_weekday: dict[int, list[Any]] = {}
+    charges = [slot_charge(resource, ranked, edges, start, end, tz, by_weekday) for start, end in slots]
+    by_charge: dict[int, int] = {}
+
+    def total_of(i: int) -> int:
+        if charges[i] not in by_charge:
+            start, end = slots[i]
+            by_charge[charges[i]] = compute_slot_quote(
+                prop=prop,
+                resource=resource,
+                rates=rates,
+                addon_catalog=(),
+                start=start,
+                end=end,
+                attendees=attendees,
+                mode=mode,
+                distance_km=distance_km,
+                loyalty_tier=loyalty_tier,
+                promo=None,
+            ).total
+        return by_charge[charges[i]]
+
+    first_lowest = charges.index(min(charges))
+    lowest = total_of(first_lowest)
+    earlier = next((i for i in range(first_lowest) if total_of(i) == lowest), first_lowest)
+    return lowest, earlier
+
+
 def slot_totals(
     *,
     prop: Any,
