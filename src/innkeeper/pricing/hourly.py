@@ -416,6 +416,38 @@ def slot_charge(
     return sum(part.amount for part in time_parts(resource, ranked, start, end, tz))
 
 
+class _ListedPrices:
+    """Totals of slots as lists and search show them: the booking's quote without add-ons or promo
+    code. Such a total depends on the slot only through its time charge (loyalty, VAT and rounding apply
+    to that sum, the rest is the same for every slot), so each slot's charge is summed from its rate
+    parts (:func:`slot_charge`) and only a charge not seen yet is quoted in full."""
+
+    def __init__(self, prop: Any, resource: Any, rates: Sequence[Any], **quoting: Any) -> None:
+        self.prop, self.resource, self.rates, self.quoting = prop, resource, rates, quoting
+        self.tz = ZoneInfo(prop.timezone)
+        self.ranked = rank_rates(rates)
+        self.edges = rate_edges(self.ranked)
+        self.by_weekday: dict[int, list[Any]] = {}
+        self.by_charge: dict[int, int] = {}
+
+    def charge(self, slot: tuple[datetime, datetime]) -> int:
+        return slot_charge(self.resource, self.ranked, self.edges, *slot, self.tz, self.by_weekday)
+
+    def total(self, slot: tuple[datetime, datetime], charge: int) -> int:
+        if charge not in self.by_charge:
+            self.by_charge[charge] = compute_slot_quote(
+                prop=self.prop,
+                resource=self.resource,
+                rates=self.rates,
+                addon_catalog=(),
+                start=slot[0],
+                end=slot[1],
+                promo=None,
+                **self.quoting,
+            ).total
+        return self.by_charge[charge]
+
+
 def cheapest_slot(
     *,
     prop: Any,
@@ -432,35 +464,20 @@ def cheapest_slot(
     it, rounding keeps order, the rest is the same for every slot), so only the lowest charge is quoted,
     plus the charges of earlier slots, whose rounding might reach the same total: search prices one
     slot a resource, not every free one."""
-    tz = ZoneInfo(prop.timezone)
-    ranked = rank_rates(rates)
-    edges = rate_edges(ranked)
-    by_weekday: dict[int, list[Any]] = {}
-    charges = [slot_charge(resource, ranked, edges, start, end, tz, by_weekday) for start, end in slots]
-    by_charge: dict[int, int] = {}
-
-    def total_of(i: int) -> int:
-        if charges[i] not in by_charge:
-            start, end = slots[i]
-            by_charge[charges[i]] = compute_slot_quote(
-                prop=prop,
-                resource=resource,
-                rates=rates,
-                addon_catalog=(),
-                start=start,
-                end=end,
-                attendees=attendees,
-                mode=mode,
-                distance_km=distance_km,
-                loyalty_tier=loyalty_tier,
-                promo=None,
-            ).total
-        return by_charge[charges[i]]
-
+    prices = _ListedPrices(
+        prop,
+        resource,
+        rates,
+        attendees=attendees,
+        mode=mode,
+        distance_km=distance_km,
+        loyalty_tier=loyalty_tier,
+    )
+    charges = [prices.charge(slot) for slot in slots]
     first_lowest = charges.index(min(charges))
-    lowest = total_of(first_lowest)
-    earlier = next((i for i in range(first_lowest) if total_of(i) == lowest), first_lowest)
-    return lowest, earlier
+    lowest = prices.total(slots[first_lowest], charges[first_lowest])
+    earlier = (i for i in range(first_lowest) if prices.total(slots[i], charges[i]) == lowest)
+    return lowest, next(earlier, first_lowest)
 
 
 def slot_totals(
@@ -474,35 +491,18 @@ def slot_totals(
     distance_km: float | None,
     loyalty_tier: str | None,
 ) -> list[int]:
-    """``compute_slot_quote(...).total`` of each slot, without add-ons or promo code (slot lists and
-    search). Such a total depends on the slot only through its time charge (loyalty, VAT and rounding
-    apply to that sum, the rest is the same for every slot), so each slot's charge is summed from its
-    rate parts and only a charge not seen yet is quoted in full: a few quotes a day, not one a slot."""
-    tz = ZoneInfo(prop.timezone)
-    ranked = rank_rates(rates)
-    edges = rate_edges(ranked)
-    by_charge: dict[int, int] = {}
-    by_weekday: dict[int, list[Any]] = {}
-    totals = []
-    for start, end in slots:
-        charge = slot_charge(resource, ranked, edges, start, end, tz, by_weekday)
-        total = by_charge.get(charge)
-        if total is None:
-            total = by_charge[charge] = compute_slot_quote(
-                prop=prop,
-                resource=resource,
-                rates=rates,
-                addon_catalog=(),
-                start=start,
-                end=end,
-                attendees=attendees,
-                mode=mode,
-                distance_km=distance_km,
-                loyalty_tier=loyalty_tier,
-                promo=None,
-            ).total
-        totals.append(total)
-    return totals
+    """The total of each slot as lists show it (:class:`_ListedPrices`): a few quotes a day, not one
+    a slot."""
+    prices = _ListedPrices(
+        prop,
+        resource,
+        rates,
+        attendees=attendees,
+        mode=mode,
+        distance_km=distance_km,
+        loyalty_tier=loyalty_tier,
+    )
+    return [prices.total(slot, prices.charge(slot)) for slot in slots]
 
 
 # -- loading what the pricer needs -------------------------------------------------------------------------
