@@ -34,14 +34,13 @@ from innkeeper.pricing.errors import (
 )
 from innkeeper.pricing.hourly import (
     AddonChoice,
+    ListedPrices,
     charged_km,
-    cheapest_slot,
     compute_slot_quote,
     quote_slot,
     rank_rates,
     rate_edges,
     slot_charge,
-    slot_totals,
     time_parts,
 )
 from tests.catalog_support import add_member, freeze, user
@@ -299,7 +298,7 @@ def test_the_cheapest_slot_is_the_lowest_total_the_earliest_of_equals(
     vat_included: bool,
     loyalty: str | None,
 ) -> None:
-    """Search quotes only the slot of the lowest time charge (``cheapest_slot``): it must find what
+    """Search quotes only the slot of the lowest time charge (``ListedPrices.cheapest``): it must find what
     quoting every slot finds, ties included (rounding can give two charges one total)."""
     prop, resource = Prop(vat_bp=vat_bp, vat_included=vat_included), Res(hourly_price_minor=hourly)
     midnight = datetime(day.year, day.month, day.day, tzinfo=LISBON).astimezone(UTC)
@@ -307,9 +306,9 @@ def test_the_cheapest_slot_is_the_lowest_total_the_earliest_of_equals(
         (midnight + timedelta(minutes=15 * q), midnight + timedelta(minutes=15 * q + minutes)) for q in starts
     ]
     common: dict[str, Any] = dict(attendees=1, mode=None, distance_km=None, loyalty_tier=loyalty)
-    totals = slot_totals(prop=prop, resource=resource, rates=rates, slots=slots, **common)
+    totals = ListedPrices(prop, resource, rates, **common).totals(slots)
     expected = (min(totals), totals.index(min(totals)))
-    assert cheapest_slot(prop=prop, resource=resource, rates=rates, slots=slots, **common) == expected
+    assert ListedPrices(prop, resource, rates, **common).cheapest(slots) == expected
 
 
 def test_addon_units() -> None:

@@ -416,14 +416,31 @@ def slot_charge(
     return sum(part.amount for part in time_parts(resource, ranked, start, end, tz))
 
 
-class _ListedPrices:
+class ListedPrices:
     """Totals of slots as lists and search show them: the booking's quote without add-ons or promo
     code. Such a total depends on the slot only through its time charge (loyalty, VAT and rounding apply
     to that sum, the rest is the same for every slot), so each slot's charge is summed from its rate
-    parts (:func:`slot_charge`) and only a charge not seen yet is quoted in full."""
+    parts (:func:`slot_charge`) and only a charge not seen yet is quoted in full: a few quotes a day,
+    not one a slot."""
 
-    def __init__(self, prop: Any, resource: Any, rates: Sequence[Any], **quoting: Any) -> None:
-        self.prop, self.resource, self.rates, self.quoting = prop, resource, rates, quoting
+    def __init__(
+        self,
+        prop: Any,
+        resource: Any,
+        rates: Sequence[Any],
+        *,
+        attendees: int,
+        mode: str | None,
+        distance_km: float | None,
+        loyalty_tier: str | None,
+    ) -> None:
+        self.prop, self.resource, self.rates = prop, resource, rates
+        self.attendees, self.mode, self.distance_km, self.loyalty_tier = (
+            attendees,
+            mode,
+            distance_km,
+            loyalty_tier,
+        )
         self.tz = ZoneInfo(prop.timezone)
         self.ranked = rank_rates(rates)
         self.edges = rate_edges(self.ranked)
@@ -442,67 +459,28 @@ class _ListedPrices:
                 addon_catalog=(),
                 start=slot[0],
                 end=slot[1],
+                attendees=self.attendees,
+                mode=self.mode,
+                distance_km=self.distance_km,
+                loyalty_tier=self.loyalty_tier,
                 promo=None,
-                **self.quoting,
             ).total
         return self.by_charge[charge]
 
+    def totals(self, slots: Sequence[tuple[datetime, datetime]]) -> list[int]:
+        """The total of each slot (the public slot list)."""
+        return [self.total(slot, self.charge(slot)) for slot in slots]
 
-def cheapest_slot(
-    *,
-    prop: Any,
-    resource: Any,
-    rates: Sequence[Any],
-    slots: Sequence[tuple[datetime, datetime]],
-    attendees: int,
-    mode: str | None,
-    distance_km: float | None,
-    loyalty_tier: str | None,
-) -> tuple[int, int]:
-    """``(total, index)`` of the slot with the lowest :func:`slot_totals` total, the earliest of equals
-    (``slots`` not empty). A total never falls as the time charge rises (loyalty and VAT are shares of
-    it, rounding keeps order, the rest is the same for every slot), so only the lowest charge is quoted,
-    plus the charges of earlier slots, whose rounding might reach the same total: search prices one
-    slot a resource, not every free one."""
-    prices = _ListedPrices(
-        prop,
-        resource,
-        rates,
-        attendees=attendees,
-        mode=mode,
-        distance_km=distance_km,
-        loyalty_tier=loyalty_tier,
-    )
-    charges = [prices.charge(slot) for slot in slots]
-    first_lowest = charges.index(min(charges))
-    lowest = prices.total(slots[first_lowest], charges[first_lowest])
-    earlier = (i for i in range(first_lowest) if prices.total(slots[i], charges[i]) == lowest)
-    return lowest, next(earlier, first_lowest)
-
-
-def slot_totals(
-    *,
-    prop: Any,
-    resource: Any,
-    rates: Sequence[Any],
-    slots: Sequence[tuple[datetime, datetime]],
-    attendees: int,
-    mode: str | None,
-    distance_km: float | None,
-    loyalty_tier: str | None,
-) -> list[int]:
-    """The total of each slot as lists show it (:class:`_ListedPrices`): a few quotes a day, not one
-    a slot."""
-    prices = _ListedPrices(
-        prop,
-        resource,
-        rates,
-        attendees=attendees,
-        mode=mode,
-        distance_km=distance_km,
-        loyalty_tier=loyalty_tier,
-    )
-    return [prices.total(slot, prices.charge(slot)) for slot in slots]
+    def cheapest(self, slots: Sequence[tuple[datetime, datetime]]) -> tuple[int, int]:
+        """``(total, index)`` of the slot with the lowest total, the earliest of equals (``slots`` not
+        empty). A total never falls as the time charge rises (loyalty and VAT are shares of it,
+        rounding keeps order), so only the lowest charge is quoted, plus the charges of earlier slots,
+        whose rounding might reach the same total: search prices one slot a resource, not every one."""
+        charges = [self.charge(slot) for slot in slots]
+        first_lowest = charges.index(min(charges))
+        lowest = self.total(slots[first_lowest], charges[first_lowest])
+        earlier = (i for i in range(first_lowest) if self.total(slots[i], charges[i]) == lowest)
+        return lowest, next(earlier, first_lowest)
 
 
 # -- loading what the pricer needs -------------------------------------------------------------------------
@@ -622,7 +600,7 @@ async def price_listed_slots(
     mode: str | None,
 ) -> list[Money | None]:
     """The totals of the public slot list (``inventory.hourly.price_slots``): :func:`compute_slot_quote`
-    for each slot (:func:`slot_totals`), without add-ons, promo code or loyalty. A travel fee depends on
+    for each slot (:class:`ListedPrices`), without add-ons, promo code or loyalty. A travel fee depends on
     the customer's address, so with ``mode=travel`` the price is None (the booking's quote has it)."""
     if not slots:
         return []
@@ -630,14 +608,14 @@ async def price_listed_slots(
         check_mode(resource, mode, 0.0)
         return [None] * len(slots)
     rates = (await rates_for(session, [resource.id])).get(resource.id, [])
-    totals = slot_totals(
-        prop=prop,
-        resource=resource,
-        rates=rates,
-        slots=slots,
+    prices = ListedPrices(
+        prop,
+        resource,
+        rates,
         attendees=1 if attendees is None else attendees,
         mode=mode,
         distance_km=None,
         loyalty_tier=None,
     )
+    totals = prices.totals(slots)
     return [Money(total, prop.currency) for total in totals]

@@ -6,7 +6,7 @@ properties; three more load the weekly windows, the exceptions and the active al
 them (only those that can touch a slot of the day), and one their rates: six statements whatever the
 number of resources. Python then lists each resource's free slots of the day with
 ``inventory.hourly.day_slots`` (the computation ``free_slots`` does for one resource, over the same
-rows) and finds the cheapest with ``pricing.hourly.cheapest_slot`` (each slot's time charge, then the
+rows) and finds the cheapest with ``pricing.hourly.ListedPrices`` (each slot's time charge, then the
 booking's quote of the lowest), so a listed slot is bookable and its price is the quote's.
 """
 
@@ -45,7 +45,7 @@ from innkeeper.kit.clock import utcnow
 from innkeeper.kit.errors import ValidationFailed
 from innkeeper.kit.geo import haversine_km
 from innkeeper.kit.money import Money
-from innkeeper.pricing.hourly import cheapest_slot, travel_origin
+from innkeeper.pricing.hourly import ListedPrices, travel_origin
 from innkeeper.pricing.models import ResourceRate
 from innkeeper.search.finder import bounding_box
 
@@ -291,16 +291,15 @@ def _cheapest(
         ]
     if not slots:
         return None
-    total, index = cheapest_slot(
-        prop=prop,
-        resource=resource,
-        rates=rates,
-        slots=slots,
+    total, index = ListedPrices(
+        prop,
+        resource,
+        rates,
         attendees=p.attendees or 1,
         mode=p.mode,
         distance_km=distance if p.mode == "travel" else None,
         loyalty_tier=user.loyalty_tier if user else None,
-    )
+    ).cheapest(slots)
     return total, slots[index]
 
 
