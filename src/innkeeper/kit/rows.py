@@ -65,7 +65,7 @@ def _plan(
         if c.key not in given and c.default is not None and (c.default.is_callable or c.default.is_scalar)
     )
     keys = given + tuple(c.key for c in defaults)
-    return defaults, keys, tuple(table.c[k].type._cached_bind_processor(dialect) for k in keys)
+    return defaults, keys, tuple(table.c[k].type.dialect_impl(dialect).bind_processor(dialect) for k in keys)
 
 
 def _write_combined(connection: Connection, queue: dict[Table, list[dict[str, Any]]]) -> None:
