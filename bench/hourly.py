@@ -108,8 +108,6 @@ async def recreate_database(url: str, name: str) -> None:
 class Refusals(Result):
     """Booking requests refused 409: how many a second, how fast."""
 
-    server_cpu: tuple[float, float] | None = None
-
     @property
     def ok(self) -> int:
         return self.statuses.get(409, 0)
