@@ -36,7 +36,7 @@ from innkeeper.config import Settings
 from innkeeper.inventory import hourly
 from innkeeper.kit.clock import utcnow
 from innkeeper.pricing import hourly as hourly_pricing  # registers the slot pricer the endpoint calls
-from innkeeper.search.resources import ResourceSearchParams, load_candidates, load_schedules
+from innkeeper.search.resources import ResourceSearchParams, load_search
 
 DURATION_MINUTES = 60
 
@@ -115,7 +115,7 @@ async def slot_statements(url: str, plan: list[tuple[uuid.UUID, date]]) -> list[
 
 async def search_statements(url: str, plan: list[tuple[str, date]]) -> list[Statements]:
     """What ``GET /resources?city=&date=`` reads for each (city, day): the candidates, then their windows,
-    exceptions, allocations and rates (``search.resources.search_resources``'s five statements)."""
+    exceptions, allocations and rates (``search.resources.load_search``: six statements)."""
     engine = create_async_engine(url)
     capture, sessions = Capture(engine), async_sessionmaker(engine, expire_on_commit=False)
     settings = Settings()
@@ -125,9 +125,7 @@ async def search_statements(url: str, plan: list[tuple[str, date]]) -> list[Stat
         async with sessions() as session:
 
             async def work(session: Any = session, params: ResourceSearchParams = params) -> None:
-                rows = await load_candidates(session, params, settings)
-                if rows:
-                    await load_schedules(session, rows, params.day, params.duration_minutes)
+                await load_search(session, settings, params)
 
             out.append(await capture.during(work))
     await engine.dispose()

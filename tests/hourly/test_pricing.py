@@ -311,6 +311,53 @@ def test_the_cheapest_slot_is_the_lowest_total_the_earliest_of_equals(
     assert ListedPrices(prop, resource, rates, **common).cheapest(slots) == expected
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    rates=st.lists(_rate, max_size=4),
+    hourly=st.integers(0, 99_999),
+    day=st.sampled_from(
+        [date(2030, 3, 31), date(2030, 10, 27), date(2030, 3, 10), date(2030, 11, 3), WEDNESDAY]
+    ),
+    zone=st.sampled_from(["Europe/Lisbon", "America/New_York"]),
+    starts=st.lists(st.integers(-8, 4 * 24 + 8), min_size=1, max_size=12, unique=True).map(sorted),
+    minutes=st.integers(1, 4 * 24).map(lambda q: q * 15),
+    vat_bp=st.sampled_from([0, 600, 2300]),
+    vat_included=st.booleans(),
+    loyalty=st.sampled_from([None, "standard", "silver", "gold", "platinum"]),
+    attendees=st.integers(1, 20),
+    travel_km=st.one_of(st.none(), st.floats(0, 40)),
+)
+def test_listed_totals_are_the_quote_totals(
+    rates: list[Rate],
+    hourly: int,
+    day: date,
+    zone: str,
+    starts: list[int],
+    minutes: int,
+    vat_bp: int,
+    vat_included: bool,
+    loyalty: str | None,
+    attendees: int,
+    travel_km: float | None,
+) -> None:
+    """Slot lists and search show ``ListedPrices`` totals (a charge summed on plain minutes, the quote's
+    tail on it, no quote built): each must be the booking quote's total, midnight, DST days, VAT,
+    loyalty, attendees and the travel fee included."""
+    prop = Prop(timezone=zone, vat_bp=vat_bp, vat_included=vat_included)
+    travel = {"base_fee_minor": 1500, "per_km_minor": 85, "max_km": 50}
+    resource = Res(hourly_price_minor=hourly, travel=travel)
+    mode = None if travel_km is None else "travel"
+    midnight = datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(zone)).astimezone(UTC)
+    slots = [
+        (midnight + timedelta(minutes=15 * q), midnight + timedelta(minutes=15 * q + minutes)) for q in starts
+    ]
+    common: dict[str, Any] = dict(attendees=attendees, mode=mode, distance_km=travel_km, loyalty_tier=loyalty)
+    quoted = [
+        slot(start, end, prop=prop, resource=resource, rates=rates, **common).total for start, end in slots
+    ]
+    assert ListedPrices(prop, resource, rates, **common).totals(slots) == quoted
+
+
 def test_addon_units() -> None:
     catalog = [
         Addon("projector", 2500, "per_booking"),

@@ -35,6 +35,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import ROUND_CEILING, Decimal
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -48,7 +49,15 @@ from innkeeper.inventory.hourly import slot_pricer
 from innkeeper.kit.clock import utcnow
 from innkeeper.kit.geo import haversine_km
 from innkeeper.kit.money import Money
-from innkeeper.pricing.engine import Line, Promo, Quote, div_half_up, finish_quote
+from innkeeper.pricing.engine import (
+    LOYALTY_DISCOUNT_BP,
+    Line,
+    Promo,
+    Quote,
+    div_half_up,
+    finish_quote,
+    stay_amounts,
+)
 from innkeeper.pricing.errors import (
     AddonUnknown,
     AddressRequired,
@@ -373,9 +382,12 @@ def _charge_in_day(
     (no midnight, no DST change): the same runs (split at rate boundaries, adjacent equal rates
     merged) and the same rounding per run, on plain minutes instead of datetimes. ``by_edge``:
     :func:`_rates_by_edge` of the slot's weekday."""
-    runs: list[list[Any]] = []  # [rate, minutes]
     t, end = minute, minute + minutes
     k = bisect_right(edges, t) - 1
+    if end <= edges[k + 1]:  # one run (most slots): the loop below, without its lists
+        numerator, denominator = _hourly_fraction(resource, by_edge[k])
+        return div_half_up(numerator * minutes, denominator * 60)
+    runs: list[list[Any]] = []  # [rate, minutes]
     while t < end:
         stop = min(edges[k + 1], end)
         rate = by_edge[k]
@@ -391,6 +403,14 @@ def _charge_in_day(
     return charge
 
 
+@lru_cache(maxsize=32768)
+def local_clock(instant: datetime, tz: tzinfo) -> tuple[int, int, timedelta | None]:
+    """``(weekday, minute of the day, UTC offset)`` of an instant in ``tz``. Cached: slot lists and
+    search charge thousands of slots a request whose starts and ends fall on a few grid instants."""
+    local = instant.astimezone(tz)
+    return local.weekday(), local.hour * 60 + local.minute, local.utcoffset()
+
+
 def slot_charge(
     resource: Any,
     ranked: Sequence[Any],
@@ -403,11 +423,9 @@ def slot_charge(
     """The time charge of ``[start, end)``: the sum of :func:`time_parts`' amounts (``edges``:
     :func:`rate_edges` of ``ranked``; ``by_weekday``: a cache of :func:`_rates_by_edge` for a caller
     that charges many slots of one resource)."""
-    local_start, local_end = start.astimezone(tz), end.astimezone(tz)
-    minute = local_start.hour * 60 + local_start.minute
+    weekday, minute, offset = local_clock(start, tz)
     minutes = int((end - start) / ONE_MINUTE)
-    if local_start.utcoffset() == local_end.utcoffset() and minute + minutes <= MINUTES_PER_DAY:
-        weekday = local_start.weekday()
+    if minute + minutes <= MINUTES_PER_DAY and local_clock(end, tz)[2] == offset:
         cache = {} if by_weekday is None else by_weekday
         by_edge = cache.get(weekday)
         if by_edge is None:
@@ -418,10 +436,11 @@ def slot_charge(
 
 class ListedPrices:
     """Totals of slots as lists and search show them: the booking's quote without add-ons or promo
-    code. Such a total depends on the slot only through its time charge (loyalty, VAT and rounding apply
-    to that sum, the rest is the same for every slot), so each slot's charge is summed from its rate
-    parts (:func:`slot_charge`) and only a charge not seen yet is quoted in full: a few quotes a day,
-    not one a slot."""
+    code. Such a total depends on the slot only through its time charge (the travel fee, loyalty, VAT
+    and rounding are the same for every slot), so each slot's charge is summed from its rate parts
+    (:func:`slot_charge`) and a charge becomes a total through the quote's own tail
+    (``engine.stay_amounts``, what ``finish_quote`` runs) after the quote's checks, once per distinct
+    charge: no quote object is built (property-tested equal to :func:`compute_slot_quote`'s total)."""
 
     def __init__(
         self,
@@ -435,51 +454,76 @@ class ListedPrices:
         loyalty_tier: str | None,
     ) -> None:
         self.prop, self.resource, self.rates = prop, resource, rates
-        self.attendees, self.mode, self.distance_km, self.loyalty_tier = (
-            attendees,
-            mode,
-            distance_km,
-            loyalty_tier,
-        )
+        self.attendees, self.mode, self.distance_km = attendees, mode, distance_km
+        self.loyalty_bp = LOYALTY_DISCOUNT_BP.get(loyalty_tier or "standard", 0)
         self.tz = ZoneInfo(prop.timezone)
         self.ranked = rank_rates(rates)
         self.edges = rate_edges(self.ranked)
         self.by_weekday: dict[int, list[Any]] = {}
+        self.by_fraction: dict[int, list[tuple[int, int]]] = {}
         self.by_charge: dict[int, int] = {}
+        self.fee: int | None = None
 
-    def charge(self, slot: tuple[datetime, datetime]) -> int:
-        return slot_charge(self.resource, self.ranked, self.edges, *slot, self.tz, self.by_weekday)
+    def charges(self, slots: Sequence[tuple[datetime, datetime]]) -> list[int]:
+        """Each slot's time charge: :func:`slot_charge`, with its commonest case inlined (one local day,
+        one offset, one rate: a single run, rounded once). Search charges thousands of slots a
+        request; the calls were most of their cost."""
+        tz, edges, out = self.tz, self.edges, []
+        for start, end in slots:
+            weekday, minute, offset = local_clock(start, tz)
+            minutes = (end - start) // ONE_MINUTE
+            k = bisect_right(edges, minute) - 1
+            if minute + minutes <= edges[k + 1] and local_clock(end, tz)[2] == offset:
+                numerator, denominator = self._fractions(weekday)[k]
+                out.append(div_half_up(numerator * minutes, denominator * 60))
+            else:
+                rest = slot_charge(self.resource, self.ranked, edges, start, end, tz, self.by_weekday)
+                out.append(rest)
+        return out
 
-    def total(self, slot: tuple[datetime, datetime], charge: int) -> int:
-        if charge not in self.by_charge:
-            self.by_charge[charge] = compute_slot_quote(
-                prop=self.prop,
-                resource=self.resource,
-                rates=self.rates,
-                addon_catalog=(),
-                start=slot[0],
-                end=slot[1],
-                attendees=self.attendees,
-                mode=self.mode,
-                distance_km=self.distance_km,
-                loyalty_tier=self.loyalty_tier,
-                promo=None,
-            ).total
-        return self.by_charge[charge]
+    def _fractions(self, weekday: int) -> list[tuple[int, int]]:
+        """The hourly price of each rate interval of a weekday (:func:`_hourly_fraction`)."""
+        fractions = self.by_fraction.get(weekday)
+        if fractions is None:
+            by_edge = _rates_by_edge(self.ranked, self.edges, weekday)
+            fractions = self.by_fraction[weekday] = [_hourly_fraction(self.resource, r) for r in by_edge]
+        return fractions
+
+    def _fee(self) -> int:
+        """What every slot's base adds to its time charge (travel), after the checks the quote makes
+        (capacity, mode): at the first total, so that a day without slots refuses nothing, as before."""
+        if self.fee is None:
+            check_attendees(self.resource, self.attendees)
+            check_mode(self.resource, self.mode or "on_site", self.distance_km)
+            self.fee = 0
+            if self.mode == "travel" and self.distance_km is not None:
+                self.fee = travel_line(self.resource.travel, self.distance_km, self.prop.currency).amount
+        return self.fee
+
+    def total(self, charge: int) -> int:
+        """The quote's total of a slot whose time charge is ``charge``."""
+        total = self.by_charge.get(charge)
+        if total is None:
+            base = charge + self._fee()
+            amounts = stay_amounts(
+                self.prop, base, nights=0, guests=self.attendees, loyalty_bp=self.loyalty_bp, promo=None
+            )
+            total = self.by_charge[charge] = amounts.total
+        return total
 
     def totals(self, slots: Sequence[tuple[datetime, datetime]]) -> list[int]:
         """The total of each slot (the public slot list)."""
-        return [self.total(slot, self.charge(slot)) for slot in slots]
+        return [self.total(charge) for charge in self.charges(slots)]
 
     def cheapest(self, slots: Sequence[tuple[datetime, datetime]]) -> tuple[int, int]:
         """``(total, index)`` of the slot with the lowest total, the earliest of equals (``slots`` not
         empty). A total never falls as the time charge rises (loyalty and VAT are shares of it,
-        rounding keeps order), so only the lowest charge is quoted, plus the charges of earlier slots,
-        whose rounding might reach the same total: search prices one slot a resource, not every one."""
-        charges = [self.charge(slot) for slot in slots]
+        rounding keeps order), so the lowest charge has the lowest total, and an earlier slot can only
+        tie through rounding."""
+        charges = self.charges(slots)
         first_lowest = charges.index(min(charges))
-        lowest = self.total(slots[first_lowest], charges[first_lowest])
-        earlier = (i for i in range(first_lowest) if self.total(slots[i], charges[i]) == lowest)
+        lowest = self.total(charges[first_lowest])
+        earlier = (i for i in range(first_lowest) if self.total(charges[i]) == lowest)
         return lowest, next(earlier, first_lowest)
 
 

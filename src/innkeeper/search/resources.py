@@ -100,28 +100,31 @@ async def load_candidates(
     session: AsyncSession, p: ResourceSearchParams, settings: Any
 ) -> list[tuple[Any, Any]]:
     """The (resource, property) rows the search filters apply to, by resource id: two statements (the
-    resources, then their properties once each)."""
-    resources = (await session.execute(_candidates_statement(p, settings))).all()
+    resources, then their properties, each once)."""
+    conn = await session.connection()
+    stmt = _candidates_statement(p, settings, select(*RESOURCE_COLUMNS)).order_by(Resource.id)
+    resources = (await conn.execute(stmt)).all()
     if not resources:
         return []
-    property_ids = {r.property_id for r in resources}
-    props = {
-        row.id: row
-        for row in await session.execute(select(*PROPERTY_COLUMNS).where(Property.id.in_(property_ids)))
-    }
-    return [(r, props[r.property_id]) for r in resources]
+    property_ids = _candidates_statement(p, settings, _PROPERTY_IDS)
+    props = await conn.execute(select(*PROPERTY_COLUMNS).where(Property.id.in_(property_ids)))
+    by_id = {row.id: row for row in props.all()}
+    return [(r, by_id[r.property_id]) for r in resources]
 
 
-def _candidates_statement(p: ResourceSearchParams, settings: Any) -> Any:
-    stmt = (
-        select(*RESOURCE_COLUMNS)
-        .join(Property, Property.id == Resource.property_id)
-        .where(
-            Resource.is_active,
-            Property.is_active,
-            Resource.min_duration_minutes <= p.duration_minutes,
-            or_(Resource.max_duration_minutes.is_(None), Resource.max_duration_minutes >= p.duration_minutes),
-        )
+#: the ids of the candidates and of their properties, as subqueries of the later statements: sending
+#: hundreds of ids back as bound values cost more than the search's SQL itself
+_RESOURCE_IDS = select(Resource.id)
+_PROPERTY_IDS = select(Resource.property_id)
+
+
+def _candidates_statement(p: ResourceSearchParams, settings: Any, columns: Any) -> Any:
+    """``columns`` (a ``select``) of the resources the search's filters keep, joined to their property."""
+    stmt = columns.join(Property, Property.id == Resource.property_id).where(
+        Resource.is_active,
+        Property.is_active,
+        Resource.min_duration_minutes <= p.duration_minutes,
+        or_(Resource.max_duration_minutes.is_(None), Resource.max_duration_minutes >= p.duration_minutes),
     )
     if p.kind is not None:
         stmt = stmt.where(Resource.kind == p.kind)
@@ -141,7 +144,7 @@ def _candidates_statement(p: ResourceSearchParams, settings: Any) -> Any:
         stmt = stmt.where(Property.latitude.between(south, north))
         if west >= -180 and east <= 180:
             stmt = stmt.where(Property.longitude.between(west, east))
-    return stmt.order_by(Resource.id)
+    return stmt
 
 
 def _distance(
@@ -178,7 +181,7 @@ class Schedules:
 
 def _by_resource(rows: Any) -> dict[uuid.UUID, list[Any]]:
     out: dict[uuid.UUID, list[Any]] = defaultdict(list)
-    for row in rows:
+    for row in rows.all():  # (fetchall: iterating fetches row by row)
         out[row.resource_id].append(row)
     return out
 
@@ -188,22 +191,30 @@ async def load_schedules(
     resources: Sequence[tuple[Resource, Property]],
     day: date,
     duration_minutes: int = MAX_SLOT_MINUTES,
+    ids: Any = None,
 ) -> Schedules:
     """The windows, exceptions, active allocations and rates of many resources around ``day``, for
-    slots of at most ``duration_minutes``: one statement each, whatever the number of resources."""
-    ids = [resource.id for resource, _ in resources]
+    slots of at most ``duration_minutes``: one statement each, whatever the number of resources.
+    ``ids``: a subquery of (at least) their ids, else their ids as bound values. Plain rows, read
+    through the Core connection (no ORM loading step)."""
+    if ids is None:
+        ids = [resource.id for resource, _ in resources]
     span = _search_range(resources, day, duration_minutes)
+    conn = await session.connection()
     w, x, a, r = ResourceWindow, ResourceException, ResourceAllocation, ResourceRate
-    windows = await session.execute(
-        select(w.resource_id, w.weekday, w.start_minute, w.end_minute).where(w.resource_id.in_(ids))
+    weekdays = [(day + timedelta(days=d)).weekday() for d in (-1, 0, 1)]  # what plan_day reads
+    windows = await conn.execute(
+        select(w.resource_id, w.weekday, w.start_minute, w.end_minute).where(
+            w.resource_id.in_(ids), w.weekday.in_(weekdays)
+        )
     )
-    exceptions = await session.execute(
+    exceptions = await conn.execute(
         select(x.resource_id, x.starts_at, x.ends_at, x.kind).where(
             x.resource_id.in_(ids), x.starts_at < span.plan_hi, x.ends_at > span.plan_lo
         )
     )
     held: dict[uuid.UUID, list[Interval]] = defaultdict(list)
-    allocations = await session.execute(
+    allocations = await conn.execute(
         select(a.resource_id, a.starts_at, a.ends_at).where(
             a.resource_id.in_(ids),
             a.active,
@@ -212,9 +223,9 @@ async def load_schedules(
             a.ends_at > span.held_lo,
         )
     )
-    for resource_id, starts_at, ends_at in allocations:
+    for resource_id, starts_at, ends_at in allocations.all():
         held[resource_id].append((starts_at, ends_at))
-    rates = await session.execute(
+    rates = await conn.execute(
         select(
             r.id, r.resource_id, r.weekdays, r.start_minute, r.end_minute, r.hourly_price_minor, r.percent
         ).where(r.resource_id.in_(ids))
@@ -323,12 +334,11 @@ def _item(
     return item
 
 
-async def search_resources(
-    session: AsyncSession, settings: Any, p: ResourceSearchParams, user: User | None
-) -> tuple[list[dict[str, Any]], int]:
-    """The page of resources with a free slot of ``duration_minutes`` on ``day``, cheapest first (by
-    amount; then the earliest slot, the name), and how many there are."""
-    validate_resource_search(settings, p)
+async def load_search(
+    session: AsyncSession, settings: Any, p: ResourceSearchParams
+) -> tuple[list[tuple[Any, Any, float | None]], Schedules]:
+    """The statements of a search: the candidates within reach, each with its distance (None without
+    coordinates), and their schedules (none loaded when there is no candidate)."""
     candidates = []
     for resource, prop in await load_candidates(session, p, settings):
         if p.mode == "travel" and not resource.travel:
@@ -337,10 +347,26 @@ async def search_resources(
         if near:
             candidates.append((resource, prop, distance))
     if not candidates:
-        return [], 0
+        return [], Schedules({}, {}, {}, {})
     schedules = await load_schedules(
-        session, [(r, prop) for r, prop, _ in candidates], p.day, p.duration_minutes
+        session,
+        [(r, prop) for r, prop, _ in candidates],
+        p.day,
+        p.duration_minutes,
+        ids=_candidates_statement(p, settings, _RESOURCE_IDS),
     )
+    return candidates, schedules
+
+
+async def search_resources(
+    session: AsyncSession, settings: Any, p: ResourceSearchParams, user: User | None
+) -> tuple[list[dict[str, Any]], int]:
+    """The page of resources with a free slot of ``duration_minutes`` on ``day``, cheapest first (by
+    amount; then the earliest slot, the name), and how many there are."""
+    validate_resource_search(settings, p)
+    candidates, schedules = await load_search(session, settings, p)
+    if not candidates:
+        return [], 0
     now = utcnow()
     found = []
     for resource, prop, distance in candidates:
