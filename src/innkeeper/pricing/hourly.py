@@ -469,12 +469,15 @@ class ListedPrices:
         one offset, one rate: a single run, rounded once). Search charges thousands of slots a
         request; the calls were most of their cost."""
         tz, edges, out = self.tz, self.edges, []
+        weekday_of_fractions, fractions = -1, []
         for start, end in slots:
             weekday, minute, offset = local_clock(start, tz)
             minutes = (end - start) // ONE_MINUTE
             k = bisect_right(edges, minute) - 1
             if minute + minutes <= edges[k + 1] and local_clock(end, tz)[2] == offset:
-                numerator, denominator = self._fractions(weekday)[k]
+                if weekday != weekday_of_fractions:  # (a day's slots share one or two weekdays)
+                    weekday_of_fractions, fractions = weekday, self._fractions(weekday)
+                numerator, denominator = fractions[k]
                 out.append(div_half_up(numerator * minutes, denominator * 60))
             else:
                 rest = slot_charge(self.resource, self.ranked, edges, start, end, tz, self.by_weekday)
