@@ -1,8 +1,9 @@
 """The unit pricer of hourly resources (halls, meeting rooms, professionals): a slot's quote.
 
-:func:`compute_slot_quote` is pure, like ``engine.compute_quote``: the booking (through
-:func:`quote_slot`), the public slots list and the resource search all call it, so a price shown is the
-price booked. Order (docs/hourly.md, "Pricing"):
+:func:`compute_slot_quote` is pure, like ``engine.compute_quote``: the booking prices with it (through
+:func:`quote_slot`); the public slots list and the resource search show :class:`ListedPrices`, the same
+arithmetic without building quotes (property-tested equal), so a price shown is the price booked.
+Order (docs/hourly.md, "Pricing"):
 
 1. time: the booked range ``[start, end)`` split at the rate boundaries, one ``time`` line per part;
 2. add-ons, one ``addon`` line each: ``per_booking`` x quantity, ``per_hour`` x hours x quantity,
@@ -384,9 +385,6 @@ def _charge_in_day(
     :func:`_rates_by_edge` of the slot's weekday."""
     t, end = minute, minute + minutes
     k = bisect_right(edges, t) - 1
-    if end <= edges[k + 1]:  # one run (most slots): the loop below, without its lists
-        numerator, denominator = _hourly_fraction(resource, by_edge[k])
-        return div_half_up(numerator * minutes, denominator * 60)
     runs: list[list[Any]] = []  # [rate, minutes]
     while t < end:
         stop = min(edges[k + 1], end)
