@@ -4,10 +4,11 @@ One statement loads the candidates as plain rows (active resources of active pro
 kind, category, city, capacity, duration limits and the coordinates' bounding box) and one their
 properties; three more load the weekly windows, the exceptions and the active allocations of all of
 them (only those that can touch a slot of the day), and one their rates: six statements whatever the
-number of resources. Python then lists each resource's free slots of the day with
-``inventory.hourly.day_slots`` (the computation ``free_slots`` does for one resource, over the same
-rows) and finds the cheapest with ``pricing.hourly.ListedPrices`` (each slot's time charge, then the
-booking's quote of the lowest), so a listed slot is bookable and its price is the quote's.
+number of resources, the later ones keyed by the candidates' filter as a subquery, not by their ids.
+Python then lists each resource's free slots of the day with ``inventory.hourly.day_slots`` (the
+computation ``free_slots`` does for one resource, over the same rows) and finds the cheapest with
+``pricing.hourly.ListedPrices`` (each slot's time charge, the lowest made a total by the quote's own
+arithmetic), so a listed slot is bookable and its price is the quote's.
 """
 
 from __future__ import annotations
