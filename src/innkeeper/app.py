@@ -140,7 +140,7 @@ def create_app(
     app.state.ctx = ctx
     app.state.db = ctx.db
     app.state.templates = Jinja2Templates(directory=WEB_DIR / "templates")
-    install_error_handlers(app)
+    install_error_handlers(app, redis=bool(settings.redis_url))
     install_web_error_pages(app)  # browsers get pages (404, 500), API clients problem+json
     document_problems(app)
     install_middleware(

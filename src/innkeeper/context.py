@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
-
-from redis.asyncio import Redis
+from typing import TYPE_CHECKING, Any
 
 from innkeeper.config import Settings
 from innkeeper.domains import load_handlers
-from innkeeper.kit.cache import Cache, NullCache, RedisCache
+from innkeeper.kit.cache import Cache, NullCache
 from innkeeper.kit.crypto import Crypto
 from innkeeper.kit.db import Database
 from innkeeper.kit.outage import BackendGuard
 from innkeeper.kit.ratelimit import RateLimiter
 from innkeeper.kit.security import configure_password_hashing
 from innkeeper.kit.storage import Storage, storage_from_settings
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 
 @dataclass
@@ -37,18 +38,8 @@ class AppContext:
             memory_kib=settings.password_memory_kib,
             parallelism=settings.password_parallelism,
         )
-        redis = (
-            Redis.from_url(
-                settings.redis_url,
-                # a dead Redis costs a call this long at most, and only one call per process every
-                # ``redis_retry_seconds`` (the cache and the limiter share one breaker)
-                socket_connect_timeout=settings.redis_timeout_seconds,
-                socket_timeout=settings.redis_timeout_seconds,
-            )
-            if settings.redis_url
-            else None
-        )
         redis_guard = BackendGuard("redis", retry_seconds=settings.redis_retry_seconds)
+        redis, cache = _redis_and_cache(settings, redis_guard)
         return cls(
             settings=settings,
             db=Database(
@@ -62,7 +53,7 @@ class AppContext:
                 connect_timeout=settings.database_connect_timeout_seconds,
                 sqlite_busy_timeout=settings.database_sqlite_busy_timeout_ms / 1000,
             ),
-            cache=RedisCache(redis, guard=redis_guard) if redis is not None else NullCache(),
+            cache=cache,
             limiter=RateLimiter(settings.redis_url, redis=redis, guard=redis_guard),
             crypto=Crypto.from_settings(settings.secret_key, settings.encryption_keys),
             redis=redis,
@@ -78,3 +69,22 @@ class AppContext:
                 del self.extras[key]
         if self.redis is not None:
             await self.redis.aclose()
+
+
+def _redis_and_cache(settings: Settings, guard: BackendGuard) -> tuple[Redis | None, Cache]:
+    """The Redis client and the cache on it; without ``INNKEEPER_REDIS_URL`` neither, and the client
+    library is not even imported (it is ~8 MB of resident memory per process)."""
+    if not settings.redis_url:
+        return None, NullCache()
+    from redis.asyncio import Redis
+
+    from innkeeper.kit.redis_cache import RedisCache
+
+    redis = Redis.from_url(
+        settings.redis_url,
+        # a dead Redis costs a call this long at most, and only one call per process every
+        # ``redis_retry_seconds`` (the cache and the limiter share one breaker)
+        socket_connect_timeout=settings.redis_timeout_seconds,
+        socket_timeout=settings.redis_timeout_seconds,
+    )
+    return redis, RedisCache(redis, guard=guard)

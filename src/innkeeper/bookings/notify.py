@@ -21,7 +21,6 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -48,6 +47,9 @@ PAYMENT_FAILED_JOB = "bookings.send_payment_failed"
 def ics(b: Booking, prop: Property, *, cancelled: bool = False, sequence: int = 0) -> bytes:
     """A calendar entry for the stay (local check-in to check-out time) or the slot (its start to end);
     METHOD CANCEL when cancelled. ``sequence``: the revision of the entry (RFC 5545 SEQUENCE)."""
+    # imported when an e-mail is written (a job), not with the API that only queues it
+    from icalendar import Calendar, Event
+
     tz = ZoneInfo(prop.timezone)
     cal = Calendar()
     cal.add("prodid", "-//Innkeeper//Bookings//EN")

@@ -12,9 +12,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from icalendar import Calendar, Event
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,6 +31,9 @@ from innkeeper.inventory.models import InventoryDay
 from innkeeper.kit.clock import local_today, utcnow
 from innkeeper.kit.errors import NotFound
 from innkeeper.kit.security import hash_token, random_token
+
+if TYPE_CHECKING:
+    from icalendar import Event
 
 PAST_DAYS = 30
 PRODID = "-//Innkeeper//Calendar feed//EN"
@@ -129,6 +131,8 @@ async def delete_feed(
 
 # -- rendering -----------------------------------------------------------------------------------------
 def _event(uid: str, summary: str, start: date | datetime, end: date | datetime, stamp: datetime) -> Event:
+    from icalendar import Event
+
     event = Event()
     event.add("uid", uid)
     event.add("dtstamp", stamp)
@@ -223,6 +227,8 @@ async def render_feed(session: AsyncSession, settings: Settings, token: str) -> 
     today = local_today(prop.timezone)
     first, last = today - timedelta(days=PAST_DAYS), today + timedelta(days=settings.inventory_horizon_days)
     stamp = utcnow().replace(microsecond=0)
+    from icalendar import Calendar
+
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")

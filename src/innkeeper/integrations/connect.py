@@ -19,9 +19,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import stripe
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,12 +33,19 @@ from innkeeper.integrations.models import ConnectAccount
 from innkeeper.kit.money import Money
 from innkeeper.payments import hooks
 
+if TYPE_CHECKING:
+    import stripe
+
 FLAGS = ("charges_enabled", "payouts_enabled", "details_submitted")
 
 
 def client(settings: Settings) -> stripe.StripeClient:
     if settings.payment_provider != "stripe" or not settings.stripe_secret_key:
         raise ConnectUnavailable()
+    # imported where used (here and in the calls below): a process that never talks to Stripe does
+    # not carry its SDK (~10 MB resident)
+    import stripe
+
     base = settings.stripe_api_base
     return stripe.StripeClient(
         settings.stripe_secret_key,
@@ -82,6 +88,8 @@ async def onboard(
     refresh_url: str,
     actor: Actor,
 ) -> tuple[ConnectAccount, dict[str, Any]]:
+    import stripe
+
     stripe_client = client(settings)
     account = await session.get(ConnectAccount, prop.id)
     try:
@@ -125,6 +133,8 @@ async def status(session: AsyncSession, prop: Property) -> ConnectAccount:
 
 
 async def refresh(session: AsyncSession, settings: Settings, prop: Property, actor: Actor) -> ConnectAccount:
+    import stripe
+
     account = await status(session, prop)
     try:
         remote = await client(settings).v1.accounts.retrieve_async(account.account_id)
@@ -210,6 +220,8 @@ async def payouts(
 ) -> dict[str, Any]:
     """One page of the connected account's payouts, newest first (Stripe's cursor: ``starting_after``
     is the last id of the previous page). 409 ``connect.unavailable`` without Stripe or an account."""
+    import stripe
+
     stripe_client = client(settings)
     account = await session.get(ConnectAccount, prop.id)
     if account is None:

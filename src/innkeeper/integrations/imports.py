@@ -28,7 +28,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
-from icalendar import Calendar
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -154,6 +153,8 @@ def _when(value: Any, tz: ZoneInfo) -> date | datetime:
 
 def parse(body: bytes, tz: ZoneInfo) -> list[FeedEvent]:
     """The busy events of an iCalendar file (cancelled and transparent ones are free time)."""
+    from icalendar import Calendar  # imported by the import job, not with the API
+
     try:
         cal = Calendar.from_ical(body)
     except (ValueError, IndexError, KeyError) as exc:

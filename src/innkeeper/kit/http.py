@@ -89,8 +89,9 @@ def field_errors(errors: list[Any]) -> list[dict[str, Any]]:
     return out
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    outage.install_outage_handlers(app, problem_response)  # 503, not 500, for pool and Redis outages
+def install_error_handlers(app: FastAPI, *, redis: bool) -> None:
+    # 503, not 500, for pool and (when configured) Redis outages
+    outage.install_outage_handlers(app, problem_response, redis=redis)
 
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> Response:

@@ -23,7 +23,6 @@ from typing import Any
 import asyncpg
 import structlog
 from fastapi import FastAPI, Request, Response
-from redis.exceptions import RedisError
 from sqlalchemy import exc as sa_exc
 
 from innkeeper.kit.clock import utcnow
@@ -174,10 +173,12 @@ class BackendGuard:
 ProblemRenderer = Callable[[Request, AppError], Response]
 
 
-def install_outage_handlers(app: FastAPI, render: ProblemRenderer) -> None:
+def install_outage_handlers(app: FastAPI, render: ProblemRenderer, *, redis: bool) -> None:
     """503 (never 500) for an outage error that reaches the app: no pooled connection free within
-    ``pool_timeout`` (``sqlalchemy.exc.TimeoutError``), or a Redis error from a direct client call.
-    ``render`` turns a problem into the response (``kit.http.problem_response``)."""
+    ``pool_timeout`` (``sqlalchemy.exc.TimeoutError``), or, when ``redis`` is configured, a Redis
+    error from a direct client call. ``render`` turns a problem into the response
+    (``kit.http.problem_response``). Without Redis there is no client to fail, and the client library
+    is left unimported."""
 
     async def pool_exhausted(request: Request, exc: Exception) -> Response:
         log.warning("database.pool_exhausted", path=request.url.path)
@@ -193,4 +194,7 @@ def install_outage_handlers(app: FastAPI, render: ProblemRenderer) -> None:
         )
 
     app.add_exception_handler(sa_exc.TimeoutError, pool_exhausted)
-    app.add_exception_handler(RedisError, redis_failed)
+    if redis:
+        from redis.exceptions import RedisError
+
+        app.add_exception_handler(RedisError, redis_failed)

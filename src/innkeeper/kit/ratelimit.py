@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import math
 import time
+from typing import TYPE_CHECKING
 
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
-from redis.asyncio import Redis
 
 from innkeeper.kit.errors import RateLimited
 from innkeeper.kit.outage import BackendGuard
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 
 class RateLimiter:

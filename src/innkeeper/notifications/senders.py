@@ -6,7 +6,6 @@ from email.message import EmailMessage
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
-import aiosmtplib
 import httpx
 import structlog
 
@@ -54,6 +53,8 @@ class SmtpSender:
         return mail
 
     async def send(self, message: Message) -> None:
+        import aiosmtplib  # the outbox job sends; the API processes that only queue mail never load it
+
         await aiosmtplib.send(
             self.build(message),
             hostname=self.host,

@@ -1,10 +1,10 @@
 """Webhook signatures exactly as Stripe makes them (``Stripe-Signature: t=<unix>,v1=<hex HMAC-SHA256>``
 over ``"<t>.<body>"``), using the official SDK's ``WebhookSignature``. The timestamp tolerance is
-checked against the injected clock, not the wall clock, so tests can move time."""
+checked against the injected clock, not the wall clock, so tests can move time. The SDK is imported
+when a signature is made or checked, not with the module: the simulated gateway signs too, and a
+process that never does should not carry the SDK (~10 MB resident)."""
 
 from __future__ import annotations
-
-import stripe
 
 from innkeeper.kit.clock import utcnow
 from innkeeper.payments.errors import WebhookSignatureInvalid
@@ -13,6 +13,8 @@ HEADER = "Stripe-Signature"
 
 
 def sign(payload: bytes | str, secret: str, timestamp: int | None = None) -> str:
+    import stripe
+
     text = payload.decode() if isinstance(payload, bytes) else payload
     when = int(utcnow().timestamp()) if timestamp is None else timestamp
     return str(stripe.WebhookSignature.generate_signature_header(text, secret, timestamp=when))
@@ -20,6 +22,8 @@ def sign(payload: bytes | str, secret: str, timestamp: int | None = None) -> str
 
 def verify(payload: bytes, header: str | None, secret: str, tolerance_seconds: int) -> None:
     """Raise ``webhook.signature_invalid`` unless ``header`` signs ``payload`` recently enough."""
+    import stripe
+
     try:
         text = payload.decode("utf-8")
     except UnicodeDecodeError as exc:
