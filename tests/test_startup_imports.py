@@ -15,8 +15,9 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "innkeeper"
 HEAVY = {"fpdf"}
 #: what an API process on the embedded default (no Redis, simulated payments, development outbox)
 #: must not load: each is the resident memory of every process for a feature it does not run
-#: (Stripe's SDK ~10 MB, redis ~8 MB, aiosmtplib ~2 MB, icalendar ~3 MB; measured with /proc)
-NOT_AT_START = ("fpdf", "stripe", "redis", "icalendar", "aiosmtplib")
+#: (Stripe's SDK ~10 MB, redis ~8 MB, aiosmtplib ~2 MB, icalendar ~3 MB, httpx ~3 MB; measured with
+#: /proc)
+NOT_AT_START = ("fpdf", "stripe", "redis", "icalendar", "aiosmtplib", "httpx")
 
 
 def imports_run_at_import_time(nodes: list[ast.stmt]) -> Iterator[ast.Import | ast.ImportFrom]:

@@ -25,7 +25,6 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-import httpx
 import structlog
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -160,6 +159,8 @@ async def _send(
     settings: Settings, crypto: Crypto, delivery: WebhookDelivery, sub: WebhookSubscription
 ) -> tuple[int | None, int, str | None]:
     """POST the message: (status code or none, duration in ms, error or none). Never raises."""
+    import httpx  # the delivery job's, not the API's (see ``net.call``)
+
     body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True)
     headers = signed_headers(crypto.open(sub.secret_enc), delivery.message_id, utcnow(), body)
     started = utcnow()

@@ -27,7 +27,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -131,6 +130,8 @@ async def list_for(
 # -- reading a feed --------------------------------------------------------------------------------------
 async def download(settings: Settings, url: str) -> bytes:
     """The feed's bytes; ``AppError`` (invalid feed, too large, refused URL) when unusable."""
+    import httpx  # the import job's, not the API's (see ``net.call``)
+
     limit = settings.calendar_import_max_bytes
     try:
         answer = await net.call(settings, "GET", url, max_bytes=limit, follow_redirects=True)

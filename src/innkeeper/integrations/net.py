@@ -15,12 +15,14 @@ import ipaddress
 import socket
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
-
-import httpx
 
 from innkeeper.config import Settings
 from innkeeper.integrations.errors import UrlRefused
+
+if TYPE_CHECKING:
+    import httpx
 
 MAX_URL = 2000
 MAX_REDIRECTS = 3
@@ -141,6 +143,8 @@ async def call(
 ) -> Answer:
     """One outbound call (``httpx.HTTPError`` or ``UrlRefused`` on failure). The body is cut after
     ``max_bytes`` (``truncated``)."""
+    import httpx  # here, not with the API: only jobs and a few staff calls go out (~3 MB per process)
+
     allow = private_allowed(settings)
     timeout = httpx.Timeout(settings.integrations_timeout_seconds)
     started = time.perf_counter()

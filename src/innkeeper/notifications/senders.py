@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from email.message import EmailMessage
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
-import httpx
 import structlog
 
 from innkeeper.config import Settings
 from innkeeper.kit.crypto import mask
 from innkeeper.notifications.service import Message
+
+if TYPE_CHECKING:
+    import httpx
 
 log = structlog.get_logger(__name__)
 
@@ -90,12 +92,16 @@ class HttpSmsSender:
         sender: str,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
+        import httpx  # with an HTTP SMS provider only (~3 MB per process otherwise)
+
         self.url = url
         self.auth = httpx.BasicAuth(account, token) if account and token else None
         self.sender = sender
         self.transport = transport
 
     async def send(self, message: Message) -> None:
+        import httpx
+
         async with httpx.AsyncClient(timeout=15, transport=self.transport) as client:
             response = await client.post(
                 self.url,
