@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from innkeeper.config import Settings
 from innkeeper.domains import load_handlers
-from innkeeper.kit.cache import Cache, NullCache
+from innkeeper.kit.cache import Cache, NullCache, RedisCache
 from innkeeper.kit.crypto import Crypto
 from innkeeper.kit.db import Database
 from innkeeper.kit.outage import BackendGuard
@@ -77,8 +77,6 @@ def _redis_and_cache(settings: Settings, guard: BackendGuard) -> tuple[Redis | N
     if not settings.redis_url:
         return None, NullCache()
     from redis.asyncio import Redis
-
-    from innkeeper.kit.redis_cache import RedisCache
 
     redis = Redis.from_url(
         settings.redis_url,

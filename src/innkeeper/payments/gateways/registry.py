@@ -7,6 +7,7 @@ from innkeeper.kit.crypto import derive_key
 from innkeeper.payments.errors import GatewayUnavailable
 from innkeeper.payments.gateways import Gateway
 from innkeeper.payments.gateways.simulated import SimulatedGateway
+from innkeeper.payments.gateways.stripe_gateway import StripeGateway
 
 
 def simulated_secret(ctx: AppContext) -> str:
@@ -28,9 +29,6 @@ def gateway(ctx: AppContext, name: str | None = None) -> Gateway:
         if name == "simulated":
             cache[name] = SimulatedGateway(simulated_secret(ctx), s.webhook_tolerance_seconds)
         elif name == "stripe" and s.stripe_secret_key:
-            # imported only where Stripe is configured: its SDK is ~10 MB of every process otherwise
-            from innkeeper.payments.gateways.stripe_gateway import StripeGateway
-
             cache[name] = StripeGateway(
                 s.stripe_secret_key,
                 s.stripe_webhook_secret,
