@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -24,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import JSON, BigInteger, DateTime, MetaData, TypeDecorator, event, text
 from sqlalchemy import exc as exc_module
 from sqlalchemy.dialects import postgresql, sqlite
@@ -60,13 +62,30 @@ class UTCDateTime(TypeDecorator[datetime]):
         value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
+    def result_processor(self, dialect: Any, coltype: Any) -> Any:
+        # asyncpg decodes every timestamptz as an aware UTC instant already: no call per value (search
+        # reads tens of thousands of them a request)
+        if dialect.name == "postgresql" and dialect.driver == "asyncpg":
+            return None
+        return super().result_processor(dialect, coltype)
+
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
             return None
         tz = value.tzinfo
-        if tz is UTC:  # asyncpg's instants: already what we want (and search reads tens of thousands)
+        if tz is UTC:
             return value
         return value.replace(tzinfo=UTC) if tz is None else value.astimezone(UTC)
+
+
+def json_loads(text: str | bytes) -> Any:
+    """The engine's JSON reader: orjson (several times faster than ``json``, which decodes every JSON
+    column of every row read), with ``json`` for what orjson refuses and the standard module accepts
+    (NaN, integers past 64 bits, lone surrogates)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 JSONType = JSON().with_variant(postgresql.JSONB(), "postgresql")
@@ -132,7 +151,7 @@ class Database:
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         # parameters (e-mails, phone numbers, hashes) stay out of error texts, which reach logs and the
         # jobs table's last_error; only explicit SQL echo shows them
-        kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": not echo}
+        kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": not echo, "json_deserializer": json_loads}
         if self.is_sqlite:
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
