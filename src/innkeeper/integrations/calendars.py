@@ -220,6 +220,8 @@ async def _resource_events(
 
 async def render_feed(session: AsyncSession, settings: Settings, token: str) -> bytes:
     """The ``.ics`` of the feed whose token this is (404 for any other string)."""
+    from icalendar import Calendar  # with the first feed served, not with the API (~3 MB per process)
+
     feed = await session.scalar(select(CalendarFeed).where(CalendarFeed.token_hash == hash_token(token)))
     if feed is None:
         raise CalendarFeedNotFound()
@@ -227,8 +229,6 @@ async def render_feed(session: AsyncSession, settings: Settings, token: str) -> 
     today = local_today(prop.timezone)
     first, last = today - timedelta(days=PAST_DAYS), today + timedelta(days=settings.inventory_horizon_days)
     stamp = utcnow().replace(microsecond=0)
-    from icalendar import Calendar
-
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
