@@ -22,6 +22,7 @@ from innkeeper.audit.models import AuditEntry
 from innkeeper.catalog.models import Property, Resource
 from innkeeper.context import AppContext
 from innkeeper.identity.models import User
+from innkeeper.inventory.hourly import SlotGrid
 from innkeeper.pricing.engine import Promo, compute_quote
 from innkeeper.pricing.errors import (
     AddonUnknown,
@@ -277,12 +278,17 @@ def test_the_slot_charge_shortcut_equals_the_sum_of_the_time_parts(
     assert slot_charge(resource, ranked, rate_edges(ranked), start, end, zone) == expected
 
 
-@settings(max_examples=200, deadline=None)
+#: days whose neighbours have no DST change in Lisbon (the day a slot grid can be given for)
+PLAIN_DAYS = [WEDNESDAY, SATURDAY, date(2030, 6, 16), date(2030, 12, 31)]
+
+
+@settings(max_examples=400, deadline=None)
 @given(
     rates=st.lists(_rate, max_size=4),
-    hourly=st.integers(1, 99_999),
-    day=st.sampled_from([date(2030, 3, 31), date(2030, 10, 27), WEDNESDAY]),
-    starts=st.lists(st.integers(0, 4 * 24 - 1), min_size=1, max_size=30, unique=True).map(sorted),
+    hourly=st.one_of(st.integers(1, 99_999), st.integers(1, 999).map(lambda h: h * 100)),
+    day=st.sampled_from([date(2030, 3, 31), date(2030, 10, 27), *PLAIN_DAYS]),
+    grid_minutes=st.sampled_from([None, 1, 5, 15, 30, 60]),
+    starts=st.lists(st.integers(0, 4 * 24 - 1), min_size=1, max_size=30, unique=True),
     minutes=st.integers(1, 16).map(lambda q: q * 15),
     vat_bp=st.sampled_from([0, 600, 2300]),
     vat_included=st.booleans(),
@@ -292,6 +298,7 @@ def test_the_cheapest_slot_is_the_lowest_total_the_earliest_of_equals(
     rates: list[Rate],
     hourly: int,
     day: date,
+    grid_minutes: int | None,
     starts: list[int],
     minutes: int,
     vat_bp: int,
@@ -299,16 +306,76 @@ def test_the_cheapest_slot_is_the_lowest_total_the_earliest_of_equals(
     loyalty: str | None,
 ) -> None:
     """Search quotes only the slot of the lowest time charge (``ListedPrices.cheapest``): it must find what
-    quoting every slot finds, ties included (rounding can give two charges one total)."""
+    quoting every slot finds, ties included (rounding can give two charges one total); and with a slot
+    grid (starts and length on it, a day without a DST change) it stops walking early, so where it stops
+    must not change the answer (a floor set too high would stop at a slot that is not the cheapest)."""
+    step = grid_minutes or 15
+    minutes = -(-minutes // step) * step
     prop, resource = Prop(vat_bp=vat_bp, vat_included=vat_included), Res(hourly_price_minor=hourly)
     midnight = datetime(day.year, day.month, day.day, tzinfo=LISBON).astimezone(UTC)
     slots = [
-        (midnight + timedelta(minutes=15 * q), midnight + timedelta(minutes=15 * q + minutes)) for q in starts
+        (midnight + timedelta(minutes=m), midnight + timedelta(minutes=m + minutes))
+        for m in sorted({15 * q // step * step for q in starts})
     ]
+    grid = None  # a day beside a DST change has none
+    if grid_minutes is not None and day in PLAIN_DAYS:
+        grid = SlotGrid(grid_minutes, past_midnight=slots[-1][1] > midnight + timedelta(days=1))
     common: dict[str, Any] = dict(attendees=1, mode=None, distance_km=None, loyalty_tier=loyalty)
     totals = ListedPrices(prop, resource, rates, **common).totals(slots)
-    expected = (min(totals), totals.index(min(totals)))
-    assert ListedPrices(prop, resource, rates, **common).cheapest(slots) == expected
+    expected = (min(totals), slots[totals.index(min(totals))])
+    assert ListedPrices(prop, resource, rates, **common).cheapest(iter(slots), grid) == expected
+
+
+def test_with_a_grid_the_walk_stops_at_the_first_slot_at_the_lowest_possible_total() -> None:
+    """Search walks a resource's free slots lazily and stops at the first whose total no slot can beat:
+    the lowest hourly price of the day times the length, when no rate part is rounded."""
+    rates = [Rate(weekdays=MON_FRI, start_minute=17 * 60, end_minute=20 * 60, percent=125)]
+    common: dict[str, Any] = dict(attendees=1, mode=None, distance_km=None, loyalty_tier=None)
+
+    def walk(hourly: int, first_hour: int, minutes: int | None) -> tuple[tuple[int, Any] | None, int]:
+        walked = []
+
+        def slots() -> Any:
+            for hour in range(first_hour, 20):
+                walked.append(hour)
+                yield at(WEDNESDAY, hour), at(WEDNESDAY, hour + 1)
+
+        grid = None if minutes is None else SlotGrid(minutes, past_midnight=False)
+        found = ListedPrices(Prop(), Res(hourly_price_minor=hourly), rates, **common).cheapest(slots(), grid)
+        return found, len(walked)
+
+    assert walk(4000, 8, 60) == ((4000, (at(WEDNESDAY, 8), at(WEDNESDAY, 9))), 1)
+    # only peak slots are free: none reaches the floor (40.00), so every one is priced; the first wins
+    assert walk(4000, 17, 60) == ((5000, (at(WEDNESDAY, 17), at(WEDNESDAY, 18))), 3)
+    # 40.01 an hour is 20.005 per 30 minutes: the floor (40.00, each half hour rounded down) is below
+    # every slot's 40.01, so every one is priced (same answer)
+    assert walk(4001, 8, 30) == ((4001, (at(WEDNESDAY, 8), at(WEDNESDAY, 9))), 12)
+    assert walk(4000, 8, None) == ((4000, (at(WEDNESDAY, 8), at(WEDNESDAY, 9))), 12)
+    assert ListedPrices(Prop(), Res(), rates, **common).cheapest(iter(()), SlotGrid(60, False)) is None
+    # a Saturday (all day at 130 %) whose slots end by midnight: the Sunday's lower price is no floor
+    saturdays = [Rate(weekdays=SAT, percent=130)]
+    slots = [(at(SATURDAY, hour), at(SATURDAY, hour + 1)) for hour in range(8, 20)]
+    prices = ListedPrices(Prop(), Res(hourly_price_minor=4000), saturdays, **common)
+    assert prices.cheapest(iter(slots[:1]), SlotGrid(60, past_midnight=False)) == (5200, slots[0])
+    walked = iter(slots)
+    assert prices.cheapest(walked, SlotGrid(60, past_midnight=False)) == (5200, slots[0])
+    assert len(list(walked)) == len(slots) - 1
+
+
+def test_the_walk_does_not_stop_at_a_floor_a_later_slot_can_beat() -> None:
+    """The floor is a lower bound of every slot's charge: a slot running into a cheaper next day, or a
+    price whose half hour is not a whole number of cents, must not end the walk before the cheapest."""
+    common: dict[str, Any] = dict(attendees=1, mode=None, distance_km=None, loyalty_tier=None)
+    thursday_nights = [Rate(weekdays=1 << 3, start_minute=0, end_minute=6 * 60, hourly_price_minor=1000)]
+    late = (at(WEDNESDAY, 23, 30), at(WEDNESDAY, 23, 30) + timedelta(hours=1))
+    slots = [(at(WEDNESDAY, 8), at(WEDNESDAY, 9)), late]
+    prices = ListedPrices(Prop(), Res(hourly_price_minor=4000), thursday_nights, **common)
+    assert prices.cheapest(iter(slots), SlotGrid(30, past_midnight=True)) == (2000 + 500, late)
+    # 40.01 an hour on a 30-minute grid: no slot costs less than 40.00 (the floor), 40.02 is no floor
+    busy_morning = [Rate(start_minute=8 * 60, end_minute=9 * 60, hourly_price_minor=4002)]
+    slots = [(at(WEDNESDAY, 8), at(WEDNESDAY, 9)), (at(WEDNESDAY, 10), at(WEDNESDAY, 11))]
+    prices = ListedPrices(Prop(), Res(hourly_price_minor=4001), busy_morning, **common)
+    assert prices.cheapest(iter(slots), SlotGrid(30, past_midnight=False)) == (4001, slots[1])
 
 
 @settings(max_examples=300, deadline=None)

@@ -21,10 +21,11 @@ overlaps, 409). :func:`free_slots` lists every start of a day that passes both, 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from math import gcd
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -34,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from innkeeper.catalog.models import Property, Resource
 from innkeeper.inventory.errors import InvalidLocalTime, OutsideAvailability
 from innkeeper.inventory.hourly_models import (
+    MINUTES_PER_DAY,
     ExceptionKind,
     ResourceAllocation,
     ResourceException,
@@ -43,6 +45,7 @@ from innkeeper.kit.money import Money
 
 Interval = tuple[datetime, datetime]
 ONE_DAY = timedelta(days=1)
+ONE_MINUTE = timedelta(minutes=1)
 #: the longest slot (a resource's ``max_duration_minutes`` is at most a day too)
 MAX_SLOT_MINUTES = 24 * 60
 #: the longest allocation: a slot and two buffers of at most a day each. A row overlapping ``[a, b)``
@@ -280,7 +283,7 @@ async def free_slots(
             session, resource.id, lo - before - ONE_DAY, hi + length + after + ONE_DAY
         )
     ]
-    return day_slots(resource, plan, held, day, duration_minutes, tz, now=now)
+    return list(day_slots(resource, plan, held, day, duration_minutes, tz, now=now))
 
 
 def day_slots(
@@ -292,9 +295,10 @@ def day_slots(
     tz: ZoneInfo,
     *,
     now: datetime,
-) -> list[Interval]:
+) -> Iterator[Interval]:
     """The pure part of :func:`free_slots`, given the day's plan and the active allocations around it
-    (resource search loads those for many resources at once and calls this)."""
+    (resource search loads those for many resources at once and calls this): the free slots in start
+    order, one at a time (search stops at the first one it can tell is the cheapest)."""
     length = timedelta(minutes=duration_minutes)
     before = timedelta(minutes=resource.buffer_before_minutes)
     after = timedelta(minutes=resource.buffer_after_minutes)
@@ -306,7 +310,6 @@ def day_slots(
     # for hundreds of resources a request; the plan spans three days, the answer only ``[lo, hi)``)
     opened, taken = plan.open, merge(held)
     i = j = 0
-    slots = []
     for opening_start, opening_end in plan.openings:
         skip = -((opening_start - first) // step) if opening_start < first else 0  # ceil, on the grid
         start = opening_start + skip * step
@@ -318,9 +321,35 @@ def day_slots(
                 j += 1
             inside = i < len(opened) and opened[i][0] <= start and end <= opened[i][1]
             if inside and not (j < len(taken) and taken[j][0] < end + after):
-                slots.append((start, end))
+                yield start, end
             start += step
-    return slots
+
+
+@dataclass(frozen=True)
+class SlotGrid:
+    """What pricing may assume of every slot of a local day (``pricing.hourly.ListedPrices.cheapest``):
+    its start and end are whole multiples of ``minutes`` counted in wall-clock minutes from any local
+    midnight around the day, and it ends by the day's last midnight unless ``past_midnight``."""
+
+    minutes: int
+    past_midnight: bool
+
+
+def slot_grid(resource: Resource, plan: DayPlan, day: date, tz: ZoneInfo) -> SlotGrid | None:
+    """The :class:`SlotGrid` of ``day``'s slots; None when no grid can be given: the UTC offset changes
+    around the day, or an opening starts off a whole minute. (Starts step by the slot step from an
+    opening's start; durations are multiples of the step.)"""
+    origin, until = wall_instant(day - ONE_DAY, 0, tz), wall_instant(day + 2 * ONE_DAY, 0, tz)
+    if origin.astimezone(tz).utcoffset() != until.astimezone(tz).utcoffset():
+        return None  # real minutes are not wall minutes that day
+    grid = gcd(resource.slot_step_minutes, MINUTES_PER_DAY)
+    for opening_start, _ in plan.openings:
+        minutes, rest = divmod(opening_start - origin, ONE_MINUTE)
+        if rest:
+            return None
+        grid = gcd(grid, minutes)
+    midnight = day_bounds(day, tz)[1]
+    return SlotGrid(grid, past_midnight=any(s < midnight < e for s, e in plan.open))
 
 
 # -- slot prices: set by the pricing package -------------------------------------------------------------

@@ -37,7 +37,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import ROUND_CEILING, Decimal
 from functools import lru_cache
-from typing import Any
+from math import gcd
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -46,7 +47,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from innkeeper.catalog.models import Property, Resource
 from innkeeper.catalog.resources import addons_of
 from innkeeper.identity.models import User
-from innkeeper.inventory.hourly import slot_pricer
+from innkeeper.inventory.hourly import SlotGrid, slot_pricer
 from innkeeper.kit.clock import utcnow
 from innkeeper.kit.geo import haversine_km
 from innkeeper.kit.money import Money
@@ -194,11 +195,38 @@ def split_by_rates(
 
 def _hourly_fraction(resource: Any, rate: Any) -> tuple[int, int]:
     """The hourly price of a run as ``numerator / denominator`` minor units (exact, unrounded)."""
+    return _fraction(int(resource.hourly_price_minor), rate)
+
+
+def _fraction(base_minor: int, rate: Any) -> tuple[int, int]:
     if rate is None:
-        return int(resource.hourly_price_minor), 1
+        return base_minor, 1
     if rate.hourly_price_minor is not None:
         return int(rate.hourly_price_minor), 1
-    return int(resource.hourly_price_minor) * int(rate.percent), 100
+    return base_minor * int(rate.percent), 100
+
+
+class RateTerms(NamedTuple):
+    """What a rate says about prices (no id): two resources whose ranked rates have the same terms have
+    the same prices at every minute (:func:`week_prices`)."""
+
+    weekdays: int | None
+    start_minute: int | None
+    end_minute: int | None
+    hourly_price_minor: int | None
+    percent: int | None
+
+
+@lru_cache(maxsize=4096)
+def week_prices(base_minor: int, ranked: tuple[RateTerms, ...]) -> tuple[tuple[tuple[int, int], ...], ...]:
+    """For each weekday (Monday 0), the hourly price (:func:`_hourly_fraction`) of each interval between
+    :func:`rate_edges` of ``ranked``. Cached by terms: search prices hundreds of resources a request,
+    and their rates are alike (working out a weekday's winners was a tenth of a search's time)."""
+    edges = rate_edges(ranked)
+    return tuple(
+        tuple(_fraction(base_minor, rate) for rate in _rates_by_edge(ranked, edges, weekday))
+        for weekday in range(7)
+    )
 
 
 def time_parts(
@@ -457,38 +485,31 @@ class ListedPrices:
         self.tz = ZoneInfo(prop.timezone)
         self.ranked = rank_rates(rates)
         self.edges = rate_edges(self.ranked)
+        terms = tuple(
+            RateTerms(r.weekdays, r.start_minute, r.end_minute, r.hourly_price_minor, r.percent)
+            for r in self.ranked
+        )
+        self.week = week_prices(int(resource.hourly_price_minor), terms)
         self.by_weekday: dict[int, list[Any]] = {}
-        self.by_fraction: dict[int, list[tuple[int, int]]] = {}
         self.by_charge: dict[int, int] = {}
         self.fee: int | None = None
 
-    def charges(self, slots: Sequence[tuple[datetime, datetime]]) -> list[int]:
-        """Each slot's time charge: :func:`slot_charge`, with its commonest case inlined (one local day,
-        one offset, one rate: a single run, rounded once). Search charges thousands of slots a
-        request; the calls were most of their cost."""
-        tz, edges, out = self.tz, self.edges, []
-        weekday_of_fractions, fractions = -1, []
-        for start, end in slots:
-            weekday, minute, offset = local_clock(start, tz)
-            minutes = (end - start) // ONE_MINUTE
-            k = bisect_right(edges, minute) - 1
-            if minute + minutes <= edges[k + 1] and local_clock(end, tz)[2] == offset:
-                if weekday != weekday_of_fractions:  # (a day's slots share one or two weekdays)
-                    weekday_of_fractions, fractions = weekday, self._fractions(weekday)
-                numerator, denominator = fractions[k]
-                out.append(div_half_up(numerator * minutes, denominator * 60))
-            else:
-                rest = slot_charge(self.resource, self.ranked, edges, start, end, tz, self.by_weekday)
-                out.append(rest)
-        return out
+    def charges(self, slots: Iterable[tuple[datetime, datetime]]) -> list[int]:
+        """Each slot's time charge (:meth:`charge`)."""
+        return [self.charge(start, end) for start, end in slots]
 
-    def _fractions(self, weekday: int) -> list[tuple[int, int]]:
-        """The hourly price of each rate interval of a weekday (:func:`_hourly_fraction`)."""
-        fractions = self.by_fraction.get(weekday)
-        if fractions is None:
-            by_edge = _rates_by_edge(self.ranked, self.edges, weekday)
-            fractions = self.by_fraction[weekday] = [_hourly_fraction(self.resource, r) for r in by_edge]
-        return fractions
+    def charge(self, start: datetime, end: datetime) -> int:
+        """A slot's time charge: :func:`slot_charge`, with its commonest case inlined (one local day, one
+        offset, one rate: a single run, rounded once). Search charges thousands of slots a request; the
+        calls were most of their cost."""
+        tz, edges = self.tz, self.edges
+        weekday, minute, offset = local_clock(start, tz)
+        minutes = (end - start) // ONE_MINUTE
+        k = bisect_right(edges, minute) - 1
+        if minute + minutes <= edges[k + 1] and local_clock(end, tz)[2] == offset:
+            numerator, denominator = self.week[weekday][k]
+            return div_half_up(numerator * minutes, denominator * 60)
+        return slot_charge(self.resource, self.ranked, edges, start, end, tz, self.by_weekday)
 
     def _fee(self) -> int:
         """What every slot's base adds to its time charge (travel), after the checks the quote makes
@@ -516,16 +537,45 @@ class ListedPrices:
         """The total of each slot (the public slot list)."""
         return [self.total(charge) for charge in self.charges(slots)]
 
-    def cheapest(self, slots: Sequence[tuple[datetime, datetime]]) -> tuple[int, int]:
-        """``(total, index)`` of the slot with the lowest total, the earliest of equals (``slots`` not
-        empty). A total never falls as the time charge rises (loyalty and VAT are shares of it,
-        rounding keeps order), so the lowest charge has the lowest total, and an earlier slot can only
-        tie through rounding."""
-        charges = self.charges(slots)
-        first_lowest = charges.index(min(charges))
-        lowest = self.total(charges[first_lowest])
-        earlier = (i for i in range(first_lowest) if self.total(charges[i]) == lowest)
-        return lowest, next(earlier, first_lowest)
+    def cheapest(
+        self, slots: Iterable[tuple[datetime, datetime]], grid: SlotGrid | None = None
+    ) -> tuple[int, tuple[datetime, datetime]] | None:
+        """``(total, slot)`` of the slot with the lowest total, the earliest of equals; None without
+        slots. ``slots``: of one length, in start order. A total never falls as the time charge rises
+        (loyalty and VAT are shares of it, rounding keeps order).
+
+        ``grid`` (slots of one local day: ``inventory.hourly.slot_grid``) lets the walk
+        stop at the first slot whose total is a floor no slot can go below (:meth:`_floor_total`), so
+        search prices a few slots of a resource's day instead of all of them."""
+        best: tuple[int, tuple[datetime, datetime]] | None = None
+        floor: int | None = None
+        for start, end in slots:
+            total = self.total(self.charge(start, end))
+            if best is None:
+                floor = None if grid is None else self._floor_total(start, end, grid)
+                best = (total, (start, end))
+            elif total < best[0]:
+                best = (total, (start, end))
+            if total == floor:
+                break
+        return best
+
+    def _floor_total(self, start: datetime, end: datetime, grid: SlotGrid) -> int:
+        """A total no slot of this length on ``start``'s local day can go below. Each of a slot's rate
+        parts begins and ends on the grid or on a rate edge, so it lasts ``j`` times ``unit`` minutes,
+        and its amount (``p`` an hour, rounded half-up) is at least ``j`` times ``p`` per ``unit``
+        rounded down; so a charge is at least the lowest such per-``unit`` price of the days the slot
+        touches (its weekday, and the next when the day's slots may run past midnight) times its
+        ``unit``s. Reached by a one-rate slot at that price
+        when the price per ``unit`` is whole (the usual case: 40.00 an hour on a 30-minute grid)."""
+        minutes = (end - start) // ONE_MINUTE
+        unit = gcd(grid.minutes, minutes, *self.edges)
+        weekday = local_clock(start, self.tz)[0]
+        prices = self.week[weekday]
+        if grid.past_midnight:
+            prices += self.week[(weekday + 1) % 7]
+        per_unit = min(numerator * unit // (denominator * 60) for numerator, denominator in prices)
+        return self.total(per_unit * (minutes // unit))
 
 
 # -- loading what the pricer needs -------------------------------------------------------------------------

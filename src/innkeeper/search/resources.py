@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -34,11 +34,13 @@ from innkeeper.inventory.hourly import (
     MAX_SLOT_MINUTES,
     ONE_DAY,
     Interval,
+    SlotGrid,
     check_duration,
     day_bounds,
     day_slots,
     last_bookable_day,
     plan_day,
+    slot_grid,
     wall_instant,
 )
 from innkeeper.inventory.hourly_models import ResourceAllocation, ResourceException, ResourceWindow
@@ -265,13 +267,21 @@ def resource_free_slots(
     resource: Resource, prop: Property, schedules: Schedules, day: date, duration: int, now: datetime
 ) -> list[Interval]:
     """``inventory.hourly.free_slots`` over preloaded rows: the same rows selected, the same function."""
+    return list(_slot_walk(resource, prop, schedules, day, duration, now)[0])
+
+
+def _slot_walk(
+    resource: Resource, prop: Property, schedules: Schedules, day: date, duration: int, now: datetime
+) -> tuple[Iterator[Interval], SlotGrid | None]:
+    """The free slots of :func:`resource_free_slots`, one at a time, and their grid
+    (``inventory.hourly.slot_grid``)."""
     try:
         check_duration(resource, duration, field="duration_minutes")
     except OutsideAvailability:
-        return []  # a length this resource does not sell
+        return iter(()), None  # a length this resource does not sell
     tz = ZoneInfo(prop.timezone)
     if day > last_bookable_day(resource, now, tz):
-        return []
+        return iter(()), None
     plan_lo, plan_hi = wall_instant(day - ONE_DAY, 0, tz), wall_instant(day + 2 * ONE_DAY, 0, tz)
     exceptions = [
         x for x in schedules.exceptions.get(resource.id, []) if x.starts_at < plan_hi and x.ends_at > plan_lo
@@ -281,29 +291,29 @@ def resource_free_slots(
     held_lo = lo - timedelta(minutes=resource.buffer_before_minutes)
     held_hi = hi + timedelta(minutes=duration + resource.buffer_after_minutes)
     held = [(s, e) for s, e in schedules.held.get(resource.id, []) if s < held_hi and e > held_lo]
-    return day_slots(resource, plan, held, day, duration, tz, now=now)
+    slots = day_slots(resource, plan, held, day, duration, tz, now=now)
+    return slots, slot_grid(resource, plan, day, tz)
 
 
 def _cheapest(
     p: ResourceSearchParams,
     resource: Resource,
     prop: Property,
-    slots: Sequence[Interval],
+    walk: tuple[Iterator[Interval], SlotGrid | None],
     rates: Sequence[Any],
     distance: float | None,
     user: User | None,
 ) -> tuple[int, Interval] | None:
-    """The lowest total among the slots (the earliest of equals), priced as the booking would be."""
+    """The lowest total among the free slots (the earliest of equals), priced as the booking would be."""
+    slots, grid = walk
     if p.start_minute is not None:
         tz = ZoneInfo(prop.timezone)
-        slots = [
+        slots = (
             (start, end)
             for start, end in slots
             if (local := start.astimezone(tz)).hour * 60 + local.minute == p.start_minute
-        ]
-    if not slots:
-        return None
-    total, index = ListedPrices(
+        )
+    return ListedPrices(
         prop,
         resource,
         rates,
@@ -311,8 +321,7 @@ def _cheapest(
         mode=p.mode,
         distance_km=distance if p.mode == "travel" else None,
         loyalty_tier=user.loyalty_tier if user else None,
-    ).cheapest(slots)
-    return total, slots[index]
+    ).cheapest(slots, grid)
 
 
 def _item(
@@ -371,8 +380,8 @@ async def search_resources(
     now = utcnow()
     found = []
     for resource, prop, distance in candidates:
-        slots = resource_free_slots(resource, prop, schedules, p.day, p.duration_minutes, now)
-        cheapest = _cheapest(p, resource, prop, slots, schedules.rates.get(resource.id, []), distance, user)
+        walk = _slot_walk(resource, prop, schedules, p.day, p.duration_minutes, now)
+        cheapest = _cheapest(p, resource, prop, walk, schedules.rates.get(resource.id, []), distance, user)
         if cheapest is not None:
             found.append((resource, prop, distance, *cheapest))
     found.sort(key=lambda f: (Money(f[3], f[1].currency).amount, f[4][0], f[0].name, str(f[0].id)))
