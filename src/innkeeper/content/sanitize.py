@@ -10,8 +10,6 @@ Links get ``rel="noopener noreferrer nofollow"``.
 
 from __future__ import annotations
 
-import nh3
-
 TAGS = frozenset(
     "a abbr b blockquote br caption code dd del div dl dt em figcaption figure h1 h2 h3 h4 h5 h6 hr i img "
     "ins kbd li mark ol p pre q s small span strong sub sup table tbody td tfoot th thead tr u ul".split()
@@ -32,6 +30,8 @@ URL_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 
 
 def clean_html(html: str) -> str:
+    import nh3  # ~1.5 MB of every process; only saving a page needs it
+
     return nh3.clean(
         html,
         tags=set(TAGS),

@@ -5,7 +5,6 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Annotated, Literal
 
-import phonenumbers
 from babel import Locale
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
@@ -15,6 +14,8 @@ from innkeeper.kit.clock import utcnow
 
 def normalise_phone(value: str) -> str:
     """Validate and normalise to E.164 (``+14155550123``)."""
+    import phonenumbers  # its metadata is ~1 MB of every process; only phone fields need it
+
     try:
         number = phonenumbers.parse(value, get_settings().default_phone_region)
     except phonenumbers.NumberParseException as exc:
