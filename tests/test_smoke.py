@@ -157,3 +157,31 @@ def test_sqlite_with_two_processes_never_reports_locked(tmp_path: Path) -> None:
     finally:
         stop(proc)
     assert statuses == [201] * 40, statuses
+
+
+def test_api_processes_import_the_application_only(tmp_path: Path) -> None:
+    """With ``--workers 2`` each API process imports the application, not the command that started it
+    (typer, rich: ~3 MB of each, what a spawned interpreter re-imports of its parent's main module) nor
+    rich for structlog (~2 MB more). Python's import report (``PYTHONPROFILEIMPORTTIME``, inherited by
+    every process) has a line per module each process imports: typer's is the command's alone."""
+    proc, _ = start(tmp_path, "--workers", "2", extra_env={"PYTHONPROFILEIMPORTTIME": "1"})
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and _imported(tmp_path).count(WORKER_MODULE) < 2:
+            time.sleep(0.2)  # (the second worker may still be starting)
+    finally:
+        stop(proc)
+    imported = _imported(tmp_path)
+    assert imported.count(WORKER_MODULE) == 2, imported  # both workers started, the command imports none
+    assert imported.count("typer") == 1  # the command's
+    assert imported.count("pygments") <= 1  # the command's rich, if any: not structlog's in each worker
+
+
+#: a module of the application that the command does not import: one line per API process
+WORKER_MODULE = "innkeeper.bookings.router"
+
+
+def _imported(tmp_path: Path) -> list[str]:
+    """The modules in the server's import report, one entry per process that imported each."""
+    report = (tmp_path / "server.log").read_text(errors="replace")
+    return re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s*(\S+)\s*$", report, re.M)

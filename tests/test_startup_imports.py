@@ -16,8 +16,12 @@ HEAVY = {"fpdf"}
 #: what an API process on the embedded default (no Redis, simulated payments, development outbox)
 #: must not load: each is the resident memory of every process for a feature it does not run
 #: (Stripe's SDK ~10 MB, redis ~8 MB, aiosmtplib ~2 MB, icalendar ~3 MB, httpx ~3 MB, nh3 ~1.5 MB,
-#: phonenumbers ~1 MB; measured with /proc)
-NOT_AT_START = ("fpdf", "stripe", "redis", "icalendar", "aiosmtplib", "httpx", "nh3", "phonenumbers")
+#: phonenumbers ~1 MB, rich with pygments ~4 MB: structlog's, see innkeeper/__init__.py; typer, the
+#: CLI's; measured with /proc)
+NOT_AT_START = (
+    *("fpdf", "stripe", "redis", "icalendar", "aiosmtplib", "httpx", "nh3", "phonenumbers"),
+    *("rich", "pygments", "typer"),
+)
 
 
 def imports_run_at_import_time(nodes: list[ast.stmt]) -> Iterator[ast.Import | ast.ImportFrom]:

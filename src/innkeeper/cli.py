@@ -6,6 +6,7 @@ import asyncio
 import os
 import shutil
 import signal
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -120,18 +121,41 @@ def serve(
         metrics_dir.mkdir(parents=True)
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir.resolve())
     console.print(f"[bold]Innkeeper[/] on http://{host}:{port}  (docs: /docs, env: {settings.env.value})")
+    log_level = settings.log_level.lower()
+    if workers > 1:
+        # uvicorn starts each worker in a fresh interpreter (spawn), which imports the parent's main
+        # module again: this CLI with typer and rich, ~3 MB of every API process that serves no command.
+        # Run as `python -m uvicorn` (a package's __main__, which spawn leaves alone), the supervisor is
+        # uvicorn's own command with the options below, and the workers import only the application.
+        command = [sys.executable, "-m", "uvicorn", *_uvicorn_options(host, port, workers, log_level)]
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execv(sys.executable, command)  # noqa: S606  (our own interpreter and arguments, no shell)
     uvicorn.run(
         "innkeeper.app:serve_app",
         factory=True,
         host=host,
         port=port,
-        workers=workers,
-        log_level=settings.log_level.lower(),
+        log_level=log_level,
         # the application alone reads X-Forwarded-For, from INNKEEPER_TRUSTED_PROXIES only (kit.http.
         # client_ip); uvicorn's own handling would trust any loopback peer and rewrite the client first
         proxy_headers=False,
         access_log=False,
     )
+
+
+def _uvicorn_options(host: str, port: int, workers: int, log_level: str) -> list[str]:
+    """``uvicorn`` command-line options for what :func:`serve` passes to ``uvicorn.run``."""
+    return [
+        "innkeeper.app:serve_app",
+        "--factory",
+        f"--host={host}",
+        f"--port={port}",
+        f"--workers={workers}",
+        f"--log-level={log_level}",
+        "--no-proxy-headers",
+        "--no-access-log",
+    ]
 
 
 @app.command()
