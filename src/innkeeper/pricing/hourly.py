@@ -544,9 +544,9 @@ class ListedPrices:
         slots. ``slots``: of one length, in start order. A total never falls as the time charge rises
         (loyalty and VAT are shares of it, rounding keeps order).
 
-        ``grid`` (slots of one local day: ``inventory.hourly.slot_grid``) lets the walk
-        stop at the first slot whose total is a floor no slot can go below (:meth:`_floor_total`), so
-        search prices a few slots of a resource's day instead of all of them."""
+        ``grid`` (slots of one local day: ``inventory.hourly.slot_grid``) lets the walk stop at the first
+        slot whose total is a floor no slot can go below (:meth:`_floor_total`), so search prices a few
+        slots of a resource's day instead of all of them."""
         best: tuple[int, tuple[datetime, datetime]] | None = None
         floor: int | None = None
         for start, end in slots:
@@ -566,8 +566,8 @@ class ListedPrices:
         and its amount (``p`` an hour, rounded half-up) is at least ``j`` times ``p`` per ``unit``
         rounded down; so a charge is at least the lowest such per-``unit`` price of the days the slot
         touches (its weekday, and the next when the day's slots may run past midnight) times its
-        ``unit``s. Reached by a one-rate slot at that price
-        when the price per ``unit`` is whole (the usual case: 40.00 an hour on a 30-minute grid)."""
+        ``unit``s. Reached by a one-rate slot at that price when the price per ``unit`` is whole (the
+        usual case: 40.00 an hour on a 30-minute grid); else below every slot, and the walk goes on."""
         minutes = (end - start) // ONE_MINUTE
         unit = gcd(grid.minutes, minutes, *self.edges)
         weekday = local_clock(start, self.tz)[0]

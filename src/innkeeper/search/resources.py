@@ -5,10 +5,12 @@ kind, category, city, capacity, duration limits and the coordinates' bounding bo
 properties; three more load the weekly windows, the exceptions and the active allocations of all of
 them (only those that can touch a slot of the day), and one their rates: six statements whatever the
 number of resources, the later ones keyed by the candidates' filter as a subquery, not by their ids.
-Python then lists each resource's free slots of the day with ``inventory.hourly.day_slots`` (the
+Python then walks each resource's free slots of the day with ``inventory.hourly.day_slots`` (the
 computation ``free_slots`` does for one resource, over the same rows) and finds the cheapest with
-``pricing.hourly.ListedPrices`` (each slot's time charge, the lowest made a total by the quote's own
-arithmetic), so a listed slot is bookable and its price is the quote's.
+``pricing.hourly.ListedPrices`` (each slot's time charge made a total by the quote's own arithmetic), so
+a listed slot is bookable and its price is the quote's. The walk is lazy and stops at the first slot
+whose total no other can go below (``ListedPrices.cheapest`` with the day's ``slot_grid``): usually
+the first free slot at the day's lowest rate.
 """
 
 from __future__ import annotations
