@@ -159,6 +159,10 @@ def test_sqlite_with_two_processes_never_reports_locked(tmp_path: Path) -> None:
     assert statuses == [201] * 40, statuses
 
 
+#: a module of the application that the command does not import: one line per API process
+WORKER_MODULE = "innkeeper.bookings.router"
+
+
 def test_api_processes_import_the_application_only(tmp_path: Path) -> None:
     """With ``--workers 2`` each API process imports the application, not the command that started it
     (typer, rich: ~3 MB of each, what a spawned interpreter re-imports of its parent's main module) nor
@@ -175,10 +179,6 @@ def test_api_processes_import_the_application_only(tmp_path: Path) -> None:
     assert imported.count(WORKER_MODULE) == 2, imported  # both workers started, the command imports none
     assert imported.count("typer") == 1  # the command's
     assert imported.count("pygments") <= 1  # the command's rich, if any: not structlog's in each worker
-
-
-#: a module of the application that the command does not import: one line per API process
-WORKER_MODULE = "innkeeper.bookings.router"
 
 
 def _imported(tmp_path: Path) -> list[str]:

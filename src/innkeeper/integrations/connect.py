@@ -17,9 +17,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,14 +37,15 @@ from innkeeper.payments import hooks
 if TYPE_CHECKING:
     import stripe
 
+T = TypeVar("T")
 FLAGS = ("charges_enabled", "payouts_enabled", "details_submitted")
 
 
 def client(settings: Settings) -> stripe.StripeClient:
     if settings.payment_provider != "stripe" or not settings.stripe_secret_key:
         raise ConnectUnavailable()
-    # imported where used (here and in the calls below): a process that never talks to Stripe does
-    # not carry its SDK (~10 MB resident)
+    # imported where used (here and in ``_call``): a process that never talks to Stripe does not carry
+    # its SDK (~10 MB resident)
     import stripe
 
     base = settings.stripe_api_base
@@ -53,6 +55,16 @@ def client(settings: Settings) -> stripe.StripeClient:
         http_client=stripe.HTTPXClient(timeout=settings.stripe_timeout_seconds),
         max_network_retries=settings.stripe_max_network_retries,
     )
+
+
+async def _call(request: Awaitable[T]) -> T:
+    """Await a Stripe call; a Stripe error becomes 502 ``connect.gateway_error`` with its message."""
+    import stripe
+
+    try:
+        return await request
+    except stripe.StripeError as exc:
+        raise ConnectGatewayError(str(exc.user_message or "Stripe refused the request")) from exc
 
 
 def account_to_api(account: ConnectAccount, link: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -88,30 +100,30 @@ async def onboard(
     refresh_url: str,
     actor: Actor,
 ) -> tuple[ConnectAccount, dict[str, Any]]:
-    import stripe
-
     stripe_client = client(settings)
     account = await session.get(ConnectAccount, prop.id)
-    try:
-        if account is None:
-            remote = await stripe_client.v1.accounts.create_async(
+    if account is None:
+        remote = await _call(
+            stripe_client.v1.accounts.create_async(
                 {"type": "express", "country": prop.country, "metadata": {"property_id": str(prop.id)}},
                 {"idempotency_key": f"innkeeper-connect-{prop.id}"},
             )
-            account = ConnectAccount(property_id=prop.id, account_id=remote.id)
-            _mirror(account, remote)
-            session.add(account)
-            await session.flush()
-            record(
-                session,
-                actor,
-                "connect.account_created",
-                "property",
-                prop.id,
-                property_id=prop.id,
-                after={"account_id": remote.id},
-            )
-        link = await stripe_client.v1.account_links.create_async(
+        )
+        account = ConnectAccount(property_id=prop.id, account_id=remote.id)
+        _mirror(account, remote)
+        session.add(account)
+        await session.flush()
+        record(
+            session,
+            actor,
+            "connect.account_created",
+            "property",
+            prop.id,
+            property_id=prop.id,
+            after={"account_id": remote.id},
+        )
+    link = await _call(
+        stripe_client.v1.account_links.create_async(
             {
                 "account": account.account_id,
                 "type": "account_onboarding",
@@ -119,8 +131,7 @@ async def onboard(
                 "refresh_url": refresh_url,
             }
         )
-    except stripe.StripeError as exc:
-        raise ConnectGatewayError(str(exc.user_message or "Stripe refused the request")) from exc
+    )
     expires = datetime.fromtimestamp(int(link.expires_at), UTC).isoformat()
     return account, {"url": link.url, "expires_at": expires}
 
@@ -133,13 +144,8 @@ async def status(session: AsyncSession, prop: Property) -> ConnectAccount:
 
 
 async def refresh(session: AsyncSession, settings: Settings, prop: Property, actor: Actor) -> ConnectAccount:
-    import stripe
-
     account = await status(session, prop)
-    try:
-        remote = await client(settings).v1.accounts.retrieve_async(account.account_id)
-    except stripe.StripeError as exc:
-        raise ConnectGatewayError(str(exc.user_message or "Stripe refused the request")) from exc
+    remote = await _call(client(settings).v1.accounts.retrieve_async(account.account_id))
     if changes := _mirror(account, remote):
         record(
             session, actor, "connect.account_updated", "property", prop.id, property_id=prop.id, after=changes
@@ -220,8 +226,6 @@ async def payouts(
 ) -> dict[str, Any]:
     """One page of the connected account's payouts, newest first (Stripe's cursor: ``starting_after``
     is the last id of the previous page). 409 ``connect.unavailable`` without Stripe or an account."""
-    import stripe
-
     stripe_client = client(settings)
     account = await session.get(ConnectAccount, prop.id)
     if account is None:
@@ -229,13 +233,12 @@ async def payouts(
     params: dict[str, Any] = {"limit": limit}
     if starting_after:
         params["starting_after"] = starting_after
-    try:
-        page = await stripe_client.v1.payouts.list_async(
+    page = await _call(
+        stripe_client.v1.payouts.list_async(
             params,  # type: ignore[arg-type]
             {"stripe_account": account.account_id},
         )
-    except stripe.StripeError as exc:
-        raise ConnectGatewayError(str(exc.user_message or "Stripe refused the request")) from exc
+    )
     items = [payout_to_api(p) for p in page.data]
     return {
         "items": items,

@@ -72,10 +72,7 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
             return None
-        tz = value.tzinfo
-        if tz is UTC:
-            return value
-        return value.replace(tzinfo=UTC) if tz is None else value.astimezone(UTC)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def json_loads(text: str | bytes) -> Any:

@@ -47,7 +47,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from innkeeper.catalog.models import Property, Resource
 from innkeeper.catalog.resources import addons_of
 from innkeeper.identity.models import User
-from innkeeper.inventory.hourly import SlotGrid, slot_pricer
+from innkeeper.inventory.hourly import ONE_MINUTE, SlotGrid, slot_pricer
+from innkeeper.inventory.hourly_models import MINUTES_PER_DAY
 from innkeeper.kit.clock import utcnow
 from innkeeper.kit.geo import haversine_km
 from innkeeper.kit.money import Money
@@ -71,8 +72,6 @@ from innkeeper.pricing.errors import (
 from innkeeper.pricing.models import ResourceRate
 from innkeeper.pricing.service import find_promo
 
-MINUTES_PER_DAY = 1440
-ONE_MINUTE = timedelta(minutes=1)
 MODES = ("on_site", "travel", "online")
 #: travel distances are charged per started 0.1 km
 DISTANCE_STEP_KM = Decimal("0.1")
@@ -193,12 +192,9 @@ def split_by_rates(
     return runs
 
 
-def _hourly_fraction(resource: Any, rate: Any) -> tuple[int, int]:
-    """The hourly price of a run as ``numerator / denominator`` minor units (exact, unrounded)."""
-    return _fraction(int(resource.hourly_price_minor), rate)
-
-
-def _fraction(base_minor: int, rate: Any) -> tuple[int, int]:
+def _hourly_fraction(base_minor: int, rate: Any) -> tuple[int, int]:
+    """The hourly price of a run at ``rate`` (None: the resource's ``base_minor``) as ``numerator /
+    denominator`` minor units (exact, unrounded)."""
     if rate is None:
         return base_minor, 1
     if rate.hourly_price_minor is not None:
@@ -224,7 +220,7 @@ def week_prices(base_minor: int, ranked: tuple[RateTerms, ...]) -> tuple[tuple[t
     and their rates are alike (working out a weekday's winners was a tenth of a search's time)."""
     edges = rate_edges(ranked)
     return tuple(
-        tuple(_fraction(base_minor, rate) for rate in _rates_by_edge(ranked, edges, weekday))
+        tuple(_hourly_fraction(base_minor, rate) for rate in _rates_by_edge(ranked, edges, weekday))
         for weekday in range(7)
     )
 
@@ -236,7 +232,7 @@ def time_parts(
     parts = []
     for run_start, run_end, rate in split_by_rates(start, end, tz, ranked):
         minutes = int((run_end - run_start) / ONE_MINUTE)
-        numerator, denominator = _hourly_fraction(resource, rate)
+        numerator, denominator = _hourly_fraction(int(resource.hourly_price_minor), rate)
         amount = div_half_up(numerator * minutes, denominator * 60)
         hourly = div_half_up(numerator, denominator)
         local_start, local_end = run_start.astimezone(tz), run_end.astimezone(tz)
@@ -424,7 +420,7 @@ def _charge_in_day(
         t, k = stop, k + 1
     charge = 0
     for rate, run_minutes in runs:
-        numerator, denominator = _hourly_fraction(resource, rate)
+        numerator, denominator = _hourly_fraction(int(resource.hourly_price_minor), rate)
         charge += div_half_up(numerator * run_minutes, denominator * 60)
     return charge
 
