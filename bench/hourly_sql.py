@@ -36,7 +36,8 @@ from innkeeper.config import Settings
 from innkeeper.inventory import hourly
 from innkeeper.kit.clock import utcnow
 from innkeeper.pricing import hourly as hourly_pricing  # registers the slot pricer the endpoint calls
-from innkeeper.search.resources import ResourceSearchParams, load_search
+from innkeeper.search.finder import CatalogCache
+from innkeeper.search.resources import ResourceCatalog, ResourceSearchParams, load_search
 
 DURATION_MINUTES = 60
 
@@ -114,18 +115,22 @@ async def slot_statements(url: str, plan: list[tuple[uuid.UUID, date]]) -> list[
 
 
 async def search_statements(url: str, plan: list[tuple[str, date]]) -> list[Statements]:
-    """What ``GET /resources?city=&date=`` reads for each (city, day): the candidates, then their windows,
-    exceptions, allocations and rates (``search.resources.load_search``: six statements)."""
+    """What ``GET /resources?city=&date=`` reads for each (city, day) once the server's cache of windows
+    and rates is warm: the candidates and their properties, exceptions and allocations
+    (``search.resources.load_search``: four statements; each search is run once uncaptured first, which
+    loads that city's windows and rates into the cache, as the server's first search of it does)."""
     engine = create_async_engine(url)
     capture, sessions = Capture(engine), async_sessionmaker(engine, expire_on_commit=False)
     settings = Settings()
+    cache = CatalogCache[ResourceCatalog]()
     out = []
     for city, day in plan:
         params = ResourceSearchParams(day=day, city=city, duration_minutes=DURATION_MINUTES)
         async with sessions() as session:
+            await load_search(session, settings, params, cache)
 
             async def work(session: Any = session, params: ResourceSearchParams = params) -> None:
-                await load_search(session, settings, params)
+                await load_search(session, settings, params, cache)
 
             out.append(await capture.during(work))
     await engine.dispose()

@@ -89,12 +89,12 @@ async def test_room_type_and_rule_changes_show_in_the_next_search_of_every_proce
 def test_the_cache_forgets_the_least_recently_used_beyond_its_size() -> None:
     import uuid
 
-    cache = CatalogCache(size=2)
+    cache = CatalogCache[tuple[list[str], list[str]]](size=2)
     a, b, c = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-    cache.put(a, 1, ["a"], [])
-    cache.put(b, 1, ["b"], [])
+    cache.put(a, 1, (["a"], []))
+    cache.put(b, 1, (["b"], []))
     assert cache.get(a, 1) == (["a"], [])  # a is now the most recent
-    cache.put(c, 1, ["c"], [])
+    cache.put(c, 1, (["c"], []))
     assert cache.get(b, 1) is None and cache.get(a, 1) is not None and cache.get(c, 1) is not None
     assert cache.get(a, 2) is None  # another version is a miss
     assert len(cache) == 2

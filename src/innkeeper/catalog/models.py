@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime, time
 from enum import StrEnum
 from typing import Any, ClassVar
@@ -19,6 +20,7 @@ from sqlalchemy import (
     Time,
     UniqueConstraint,
     event,
+    select,
     text,
     update,
 )
@@ -180,15 +182,21 @@ class PropertyImage(IdMixin, Base):
 
 @event.listens_for(Session, "before_flush")
 def bump_catalog_versions(session: Session, _flush_context: Any, _instances: Any) -> None:
-    """Bump ``catalog_version`` of every property whose room types or rate rules this flush inserts,
-    changes or deletes (models that set ``catalog_versioned``), in the same transaction: search's
-    per-process cache of those rows is keyed by it, so a change shows in the next search everywhere.
-    Writes that bypass the ORM (bulk SQL, manual fixes) must bump it themselves."""
-    changed = {
-        obj.property_id
-        for obj in (*session.new, *session.dirty, *session.deleted)
-        if getattr(obj, "catalog_versioned", False) and (obj not in session.dirty or session.is_modified(obj))
-    }
+    """Bump ``catalog_version`` of every property whose room types or rate rules (models that set
+    ``catalog_versioned``), or whose resources' weekly windows or rates (models that set
+    ``catalog_versioned_by_resource``), this flush inserts, changes or deletes, in the same transaction:
+    search's per-process caches of those rows are keyed by it, so a change shows in the next search
+    everywhere. Writes that bypass the ORM (bulk SQL, manual fixes) must bump it themselves
+    (:func:`bump_catalog_version_of_resources`)."""
+    changed: set[uuid.UUID] = set()
+    resources: set[uuid.UUID] = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if obj in session.dirty and not session.is_modified(obj):
+            continue
+        if getattr(obj, "catalog_versioned", False):
+            changed.add(obj.property_id)
+        elif getattr(obj, "catalog_versioned_by_resource", False):
+            resources.add(obj.resource_id)
     if changed:
         session.execute(
             update(Property)
@@ -196,6 +204,20 @@ def bump_catalog_versions(session: Session, _flush_context: Any, _instances: Any
             .values(catalog_version=Property.catalog_version + 1)
             .execution_options(synchronize_session=False)
         )
+    if resources:
+        session.execute(bump_catalog_version_of_resources(resources))
+
+
+def bump_catalog_version_of_resources(resource_ids: Iterable[uuid.UUID]) -> Any:
+    """The statement that bumps ``catalog_version`` of the properties of these resources (their windows
+    or rates changed: resource search caches those by it)."""
+    owners = select(Resource.property_id).where(Resource.id.in_(sorted(resource_ids)))
+    return (
+        update(Property)
+        .where(Property.id.in_(owners.scalar_subquery()))
+        .values(catalog_version=Property.catalog_version + 1)
+        .execution_options(synchronize_session=False)
+    )
 
 
 # -- hourly resources: halls, meeting rooms, professionals (docs/hourly.md) ---------------------------------

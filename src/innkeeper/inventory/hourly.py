@@ -139,17 +139,42 @@ class DayPlan:
 def plan_day(
     windows: Iterable[ResourceWindow], exceptions: Iterable[ResourceException], day: date, tz: ZoneInfo
 ) -> DayPlan:
-    spans = [
-        (wall_instant(d, w.start_minute, tz), wall_instant(d, w.end_minute, tz))
-        for d in (day - ONE_DAY, day, day + ONE_DAY)
-        for w in windows
-        if w.weekday == d.weekday()
-    ]
+    return plan_openings(window_openings(window_pattern(windows), day, tz), exceptions)
+
+
+WindowPattern = tuple[tuple[int, int, int], ...]
+
+
+def window_pattern(windows: Iterable[Any]) -> WindowPattern:
+    """A resource's weekly windows as a value: ``(weekday, start_minute, end_minute)``, sorted."""
+    return tuple(sorted((w.weekday, w.start_minute, w.end_minute) for w in windows))
+
+
+@lru_cache(maxsize=4096)
+def window_openings(pattern: WindowPattern, day: date, tz: ZoneInfo) -> tuple[Interval, ...]:
+    """The open time of weekly windows on the local days ``day-1 .. day+1``, merged. Pure, and asked
+    again and again: search plans hundreds of resources a request, and their hours are alike."""
+    days = (day - ONE_DAY, day, day + ONE_DAY)
+    return tuple(
+        merge(
+            (wall_instant(d, start, tz), wall_instant(d, end, tz))
+            for d in days
+            for weekday, start, end in pattern
+            if weekday == d.weekday()
+        )
+    )
+
+
+def plan_openings(openings: Sequence[Interval], exceptions: Iterable[ResourceException]) -> DayPlan:
+    """The :class:`DayPlan` of the windows' ``openings`` (:func:`window_openings`) and the exceptions
+    around the day."""
     exceptions = list(exceptions)
-    spans += [(x.starts_at, x.ends_at) for x in exceptions if x.kind == ExceptionKind.open.value]
-    openings = merge(spans)
+    if not exceptions:
+        return DayPlan(list(openings), list(openings))
+    spans = [*openings, *((x.starts_at, x.ends_at) for x in exceptions if x.kind == ExceptionKind.open.value)]
+    merged = merge(spans)
     closed = merge((x.starts_at, x.ends_at) for x in exceptions if x.kind == ExceptionKind.closed.value)
-    return DayPlan(openings, subtract(openings, closed))
+    return DayPlan(merged, subtract(merged, closed))
 
 
 def _refuse(message: str, field: str) -> OutsideAvailability:
@@ -339,17 +364,25 @@ def slot_grid(resource: Resource, plan: DayPlan, day: date, tz: ZoneInfo) -> Slo
     """The :class:`SlotGrid` of ``day``'s slots; None when no grid can be given: the UTC offset changes
     around the day, or an opening starts off a whole minute. (Starts step by the slot step from an
     opening's start; durations are multiples of the step.)"""
+    return _slot_grid(resource.slot_step_minutes, tuple(plan.openings), tuple(plan.open), day, tz)
+
+
+@lru_cache(maxsize=4096)
+def _slot_grid(
+    step: int, openings: tuple[Interval, ...], opened: tuple[Interval, ...], day: date, tz: ZoneInfo
+) -> SlotGrid | None:
+    """:func:`slot_grid`, pure and cached: search asks it of hundreds of resources with alike days."""
     origin, until = wall_instant(day - ONE_DAY, 0, tz), wall_instant(day + 2 * ONE_DAY, 0, tz)
     if origin.astimezone(tz).utcoffset() != until.astimezone(tz).utcoffset():
         return None  # real minutes are not wall minutes that day
-    grid = gcd(resource.slot_step_minutes, MINUTES_PER_DAY)
-    for opening_start, _ in plan.openings:
+    grid = gcd(step, MINUTES_PER_DAY)
+    for opening_start, _ in openings:
         minutes, rest = divmod(opening_start - origin, ONE_MINUTE)
         if rest:
             return None
         grid = gcd(grid, minutes)
     midnight = day_bounds(day, tz)[1]
-    return SlotGrid(grid, past_midnight=any(s < midnight < e for s, e in plan.open))
+    return SlotGrid(grid, past_midnight=any(s < midnight < e for s, e in opened))
 
 
 # -- slot prices: set by the pricing package -------------------------------------------------------------

@@ -14,6 +14,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import ClassVar
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -35,6 +36,9 @@ class ExceptionKind(StrEnum):
 
 class ResourceWindow(IdMixin, Base):
     __tablename__ = "resource_windows"
+    #: a change bumps the property's ``catalog_version`` (``catalog.models.bump_catalog_versions``):
+    #: resource search caches windows per process by it
+    catalog_versioned_by_resource: ClassVar[bool] = True
     __table_args__ = (
         Index("ix_resource_windows_resource_id_weekday", "resource_id", "weekday"),
         CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday"),

@@ -17,7 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.audit.service import Actor, record
-from innkeeper.catalog.models import Property, Resource
+from innkeeper.catalog.models import Property, Resource, bump_catalog_version_of_resources
 from innkeeper.inventory.allocations import lock_resource
 from innkeeper.inventory.errors import ClosesBookedTime, ExceptionNotFound
 from innkeeper.inventory.events import ResourceTimeClosing
@@ -73,6 +73,8 @@ async def set_windows(
     """Replace the resource's weekly windows with ``(weekday, start_minute, end_minute)`` triples."""
     before = [window_to_api(w) for w in await windows_of(session, resource.id)]
     await session.execute(delete(ResourceWindow).where(ResourceWindow.resource_id == resource.id))
+    # (a Core delete passes no flush hook: bump here, even when no window follows)
+    await session.execute(bump_catalog_version_of_resources([resource.id]))
     rows = [
         ResourceWindow(resource_id=resource.id, weekday=weekday, start_minute=start, end_minute=end)
         for weekday, start, end in sorted(windows)

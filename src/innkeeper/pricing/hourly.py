@@ -213,6 +213,24 @@ class RateTerms(NamedTuple):
     percent: int | None
 
 
+class RateCard(NamedTuple):
+    """What pricing works out of a resource's rates before pricing a slot: the rates ranked
+    (:func:`rank_rates`), their :func:`rate_edges` and their terms (the key of :func:`week_prices`).
+    Resource search keeps one per resource with its cached rates."""
+
+    ranked: list[Any]
+    edges: list[int]
+    terms: tuple[RateTerms, ...]
+
+
+def rate_card(rates: Sequence[Any]) -> RateCard:
+    ranked = rank_rates(rates)
+    terms = tuple(
+        RateTerms(r.weekdays, r.start_minute, r.end_minute, r.hourly_price_minor, r.percent) for r in ranked
+    )
+    return RateCard(ranked, rate_edges(ranked), terms)
+
+
 @lru_cache(maxsize=4096)
 def week_prices(base_minor: int, ranked: tuple[RateTerms, ...]) -> tuple[tuple[tuple[int, int], ...], ...]:
     """For each weekday (Monday 0), the hourly price (:func:`_hourly_fraction`) of each interval between
@@ -474,17 +492,14 @@ class ListedPrices:
         mode: str | None,
         distance_km: float | None,
         loyalty_tier: str | None,
+        card: RateCard | None = None,
     ) -> None:
+        """``card``: :func:`rate_card` of ``rates``, when the caller keeps one."""
         self.prop, self.resource, self.rates = prop, resource, rates
         self.attendees, self.mode, self.distance_km = attendees, mode, distance_km
         self.loyalty_bp = LOYALTY_DISCOUNT_BP.get(loyalty_tier or "standard", 0)
         self.tz = ZoneInfo(prop.timezone)
-        self.ranked = rank_rates(rates)
-        self.edges = rate_edges(self.ranked)
-        terms = tuple(
-            RateTerms(r.weekdays, r.start_minute, r.end_minute, r.hourly_price_minor, r.percent)
-            for r in self.ranked
-        )
+        self.ranked, self.edges, terms = card or rate_card(rates)
         self.week = week_prices(int(resource.hourly_price_minor), terms)
         self.by_weekday: dict[int, list[Any]] = {}
         self.by_charge: dict[int, int] = {}

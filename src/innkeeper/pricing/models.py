@@ -92,6 +92,9 @@ class ResourceRate(IdMixin, Base):
     ``percent`` of the resource's hourly price (150 = x1.5). Table: migration 0010."""
 
     __tablename__ = "resource_rates"
+    #: a change bumps the property's ``catalog_version`` (``catalog.models.bump_catalog_versions``):
+    #: resource search caches rates per process by it
+    catalog_versioned_by_resource: ClassVar[bool] = True
     __table_args__ = (
         CheckConstraint("(hourly_price_minor IS NULL) != (percent IS NULL)", name="one_price"),
         CheckConstraint("hourly_price_minor IS NULL OR hourly_price_minor >= 0", name="price"),

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, cast
+from typing import Any, Generic, TypeVar, cast
 
 from sqlalchemy import Date, and_, bindparam, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -213,27 +213,33 @@ RuleRow = namedtuple("RuleRow", [c.key for c in RULE_COLUMNS])  # type: ignore[m
 _STAY_COLUMNS = ("room_type_id", "property_id", "found", "free", "min_stay", "max_stay", "cta", "ctd")
 
 
-class CatalogCache:
-    """Per process: each property's room types and active rate rules, as plain rows, under the
-    ``catalog_version`` they were read at. Every search reads the matching properties' current version
-    with the properties themselves and reloads the entries that are behind, so a change committed in
-    any process shows in the next search (the version is bumped in the changing transaction, see
+Entry = TypeVar("Entry")
+#: a property's entry in the stays' cache: its room types and active rate rules
+StayCatalog = tuple[list[Any], list[Any]]
+
+
+class CatalogCache(Generic[Entry]):
+    """Per process: what search keeps of each property's catalog, under the ``catalog_version`` it was
+    read at (for stays: its room types and active rate rules, as plain rows; for hourly resources, see
+    ``search.resources``). Every search reads the matching properties' current version with the
+    properties themselves and reloads the entries that are behind, so a change committed in any process
+    shows in the next search (the version is bumped in the changing transaction, see
     ``catalog.models.bump_catalog_versions``). Inventory is never cached. Least recently used entries
     go beyond ``size`` properties."""
 
     def __init__(self, size: int = 20_000) -> None:
         self.size = size
-        self._entries: OrderedDict[uuid.UUID, tuple[int, list[Any], list[Any]]] = OrderedDict()
+        self._entries: OrderedDict[uuid.UUID, tuple[int, Entry]] = OrderedDict()
 
-    def get(self, property_id: uuid.UUID, version: int) -> tuple[list[Any], list[Any]] | None:
+    def get(self, property_id: uuid.UUID, version: int) -> Entry | None:
         entry = self._entries.get(property_id)
         if entry is None or entry[0] != version:
             return None
         self._entries.move_to_end(property_id)
-        return entry[1], entry[2]
+        return entry[1]
 
-    def put(self, property_id: uuid.UUID, version: int, room_types: list[Any], rules: list[Any]) -> None:
-        self._entries[property_id] = (version, room_types, rules)
+    def put(self, property_id: uuid.UUID, version: int, entry: Entry) -> None:
+        self._entries[property_id] = (version, entry)
         self._entries.move_to_end(property_id)
         while len(self._entries) > self.size:
             self._entries.popitem(last=False)
@@ -242,12 +248,17 @@ class CatalogCache:
         return len(self._entries)
 
 
-def catalog_cache(ctx: Any) -> CatalogCache:
-    """The application's cache (one per app, so per process)."""
-    cache = ctx.extras.get("search.catalog_cache")
+def process_cache(ctx: Any, name: str) -> CatalogCache[Any]:
+    """The application's :class:`CatalogCache` called ``name`` (one per app, so per process)."""
+    cache = ctx.extras.get(name)
     if cache is None:
-        cache = ctx.extras["search.catalog_cache"] = CatalogCache(ctx.settings.search_catalog_cache_size)
-    return cast(CatalogCache, cache)
+        cache = ctx.extras[name] = CatalogCache[Any](ctx.settings.search_catalog_cache_size)
+    return cast(CatalogCache[Any], cache)
+
+
+def catalog_cache(ctx: Any) -> CatalogCache[StayCatalog]:
+    """The stays' cache of the application."""
+    return process_cache(ctx, "search.catalog_cache")
 
 
 @lru_cache(maxsize=256)
@@ -299,7 +310,7 @@ _RULES_OF = select(*RULE_COLUMNS).where(
 
 
 async def _catalog(
-    conn: Any, cache: CatalogCache, versions: dict[uuid.UUID, int]
+    conn: Any, cache: CatalogCache[StayCatalog], versions: dict[uuid.UUID, int]
 ) -> dict[uuid.UUID, tuple[list[Any], list[Any]]]:
     """Room types and rules of these properties: from the cache, reloading those behind their version."""
     out: dict[uuid.UUID, tuple[list[Any], list[Any]]] = {}
@@ -320,20 +331,20 @@ async def _catalog(
         for property_id, entry in loaded.items():
             # (a change committed since the versions were read may already be in these rows: the next
             # search reads the newer version and loads again)
-            cache.put(property_id, versions[property_id], *entry)
+            cache.put(property_id, versions[property_id], entry)
             out[property_id] = entry
     return out
 
 
 async def load_candidates(
-    session: AsyncSession, settings: Any, p: SearchParams, cache: CatalogCache | None = None
+    session: AsyncSession, settings: Any, p: SearchParams, cache: CatalogCache[StayCatalog] | None = None
 ) -> Candidates:
     """The database side of a search (what the benchmark times as "bare SQL"): two Core statements on
     the session's connection returning plain tuples: the matching properties with their catalog
     version, and one aggregate row per room type of theirs over the stay (see
     :func:`_inventory_statement`). Room types and rules come from the :class:`CatalogCache` (loaded
     when behind). Python then keeps the room types that can take the stay and sums the occupancy."""
-    cache = cache if cache is not None else CatalogCache()
+    cache = cache if cache is not None else CatalogCache[StayCatalog]()
     shape, binds = _search_binds(p, settings)
     nights = (p.checkout - p.checkin).days
     conn = await session.connection()
@@ -440,7 +451,7 @@ async def search(
     settings: Any,
     p: SearchParams,
     user: User | None,
-    cache: CatalogCache | None = None,
+    cache: CatalogCache[StayCatalog] | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     validate_search(settings, p)
     results = await _rank(session, settings, p, user, cache)
@@ -455,7 +466,11 @@ async def search(
 
 
 async def _rank(
-    session: AsyncSession, settings: Any, p: SearchParams, user: User | None, cache: CatalogCache | None
+    session: AsyncSession,
+    settings: Any,
+    p: SearchParams,
+    user: User | None,
+    cache: CatalogCache[StayCatalog] | None,
 ) -> list[tuple[Any, ...]]:
     """Every matching property that can take the stay, priced and sorted as ``p.sort`` asks: tuples of
     (price, rating, distance or 0, property row, distance, best total, nightly from, offers)."""

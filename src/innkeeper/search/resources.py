@@ -2,9 +2,11 @@
 
 One statement loads the candidates as plain rows (active resources of active properties, filtered by
 kind, category, city, capacity, duration limits and the coordinates' bounding box) and one their
-properties; three more load the weekly windows, the exceptions and the active allocations of all of
-them (only those that can touch a slot of the day), and one their rates: six statements whatever the
-number of resources, the later ones keyed by the candidates' filter as a subquery, not by their ids.
+properties; two more load the exceptions and the active allocations of all of them (only those that can
+touch a slot of the day), keyed by the candidates' filter as a subquery, not by their ids. Weekly
+windows and rates come from a per-process cache (:data:`ResourceCatalog` per property, under its
+``catalog_version``, read with the property: ``search.finder.CatalogCache``), and two statements load
+them for the properties whose entry is missing or behind: four statements a search once warm.
 Python then walks each resource's free slots of the day with ``inventory.hourly.day_slots`` (the
 computation ``free_slots`` does for one resource, over the same rows) and finds the cheapest with
 ``pricing.hourly.ListedPrices`` (each slot's time charge made a total by the quote's own arithmetic), so
@@ -17,14 +19,14 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, null, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.catalog.models import Property, Resource
@@ -37,22 +39,25 @@ from innkeeper.inventory.hourly import (
     ONE_DAY,
     Interval,
     SlotGrid,
+    WindowPattern,
     check_duration,
     day_bounds,
     day_slots,
     last_bookable_day,
-    plan_day,
+    plan_openings,
     slot_grid,
     wall_instant,
+    window_openings,
+    window_pattern,
 )
 from innkeeper.inventory.hourly_models import ResourceAllocation, ResourceException, ResourceWindow
 from innkeeper.kit.clock import utcnow
 from innkeeper.kit.errors import ValidationFailed
 from innkeeper.kit.geo import haversine_km
 from innkeeper.kit.money import Money
-from innkeeper.pricing.hourly import ListedPrices, travel_origin
+from innkeeper.pricing.hourly import ListedPrices, RateCard, rate_card, travel_origin
 from innkeeper.pricing.models import ResourceRate
-from innkeeper.search.finder import bounding_box
+from innkeeper.search.finder import CatalogCache, bounding_box, process_cache
 
 
 @dataclass
@@ -98,6 +103,11 @@ UNREAD_BY_SEARCH = frozenset({"description", "amenities", "images", "payment_pol
 #: the candidates are plain rows (hundreds of ORM objects cost more than the search's arithmetic); they
 #: carry the attributes of the models' columns that search, ``inventory.hourly`` and pricing read
 RESOURCE_COLUMNS = [c for c in Resource.__table__.c if c.key not in UNREAD_BY_SEARCH]
+#: ``travel`` (JSON) is read only by a search in travel mode; the others take NULL in its place
+_RESOURCE_COLUMNS_BUT_TRAVEL = [
+    *(c for c in RESOURCE_COLUMNS if c.key != "travel"),
+    null().label("travel"),
+]
 PROPERTY_COLUMNS = [c for c in Property.__table__.c if c.key not in UNREAD_BY_SEARCH]
 
 
@@ -107,7 +117,8 @@ async def load_candidates(
     """The (resource, property) rows the search filters apply to, by resource id: two statements (the
     resources, then their properties, each once)."""
     conn = await session.connection()
-    stmt = _candidates_statement(p, settings, select(*RESOURCE_COLUMNS)).order_by(Resource.id)
+    columns = RESOURCE_COLUMNS if p.mode == "travel" else _RESOURCE_COLUMNS_BUT_TRAVEL
+    stmt = _candidates_statement(p, settings, select(*columns)).order_by(Resource.id)
     resources = (await conn.execute(stmt)).all()
     if not resources:
         return []
@@ -173,15 +184,35 @@ def _distance(
     return distance <= (p.radius_km or settings.search_default_radius_km), distance
 
 
+class ResourceCard(NamedTuple):
+    """A resource's weekly windows and rates, as search keeps them per process: the windows as a
+    value (``inventory.hourly.window_pattern``), the rates as plain rows with their ``RateCard``."""
+
+    windows: WindowPattern
+    rates: list[Any]
+    prices: RateCard
+
+
+#: a resource without windows or rates (or created since its property's entry was cached: it had
+#: neither then, since adding either bumps the property's ``catalog_version``)
+NO_CARD = ResourceCard((), [], rate_card([]))
+#: what the cache keeps of a property: its resources' cards by resource id
+ResourceCatalog = dict[uuid.UUID, ResourceCard]
+
+
+def resource_catalog_cache(ctx: Any) -> CatalogCache[ResourceCatalog]:
+    """The application's cache of resource cards."""
+    return process_cache(ctx, "search.resource_catalog_cache")
+
+
 @dataclass
 class Schedules:
     """The rows ``free_slots`` reads, for many resources: by resource id. Plain rows, not ORM objects
     (search reads thousands of them): they have the attributes ``plan_day`` and the pricer read."""
 
-    windows: dict[uuid.UUID, list[Any]]
+    cards: dict[uuid.UUID, ResourceCard]
     exceptions: dict[uuid.UUID, list[Any]]
     held: dict[uuid.UUID, list[Interval]]
-    rates: dict[uuid.UUID, list[Any]]
 
 
 def _by_resource(rows: Any) -> dict[uuid.UUID, list[Any]]:
@@ -191,28 +222,40 @@ def _by_resource(rows: Any) -> dict[uuid.UUID, list[Any]]:
     return out
 
 
+_w, _r = ResourceWindow, ResourceRate
+_WINDOWS = select(Resource.property_id, _w.resource_id, _w.weekday, _w.start_minute, _w.end_minute).join(
+    Resource, Resource.id == _w.resource_id
+)
+_RATES = select(
+    Resource.property_id,
+    _r.id,
+    _r.resource_id,
+    _r.weekdays,
+    _r.start_minute,
+    _r.end_minute,
+    _r.hourly_price_minor,
+    _r.percent,
+).join(Resource, Resource.id == _r.resource_id)
+
+
 async def load_schedules(
     session: AsyncSession,
     resources: Sequence[tuple[Resource, Property]],
     day: date,
     duration_minutes: int = MAX_SLOT_MINUTES,
     ids: Any = None,
+    cache: CatalogCache[ResourceCatalog] | None = None,
 ) -> Schedules:
     """The windows, exceptions, active allocations and rates of many resources around ``day``, for
-    slots of at most ``duration_minutes``: one statement each, whatever the number of resources.
-    ``ids``: a subquery of (at least) their ids, else their ids as bound values. Plain rows, read
-    through the Core connection (no ORM loading step)."""
+    slots of at most ``duration_minutes``: one statement each, whatever the number of resources; with a
+    ``cache``, windows and rates only for the properties whose entry is behind. ``ids``: a subquery of
+    (at least) their ids, else their ids as bound values. Plain rows, read through the Core connection
+    (no ORM loading step)."""
     if ids is None:
         ids = [resource.id for resource, _ in resources]
     span = _search_range(resources, day, duration_minutes)
     conn = await session.connection()
-    w, x, a, r = ResourceWindow, ResourceException, ResourceAllocation, ResourceRate
-    weekdays = [(day + timedelta(days=d)).weekday() for d in (-1, 0, 1)]  # what plan_day reads
-    windows = await conn.execute(
-        select(w.resource_id, w.weekday, w.start_minute, w.end_minute).where(
-            w.resource_id.in_(ids), w.weekday.in_(weekdays)
-        )
-    )
+    x, a = ResourceException, ResourceAllocation
     exceptions = await conn.execute(
         select(x.resource_id, x.starts_at, x.ends_at, x.kind).where(
             x.resource_id.in_(ids), x.starts_at < span.plan_hi, x.ends_at > span.plan_lo
@@ -230,12 +273,59 @@ async def load_schedules(
     )
     for resource_id, starts_at, ends_at in allocations.all():
         held[resource_id].append((starts_at, ends_at))
-    rates = await conn.execute(
-        select(
-            r.id, r.resource_id, r.weekdays, r.start_minute, r.end_minute, r.hourly_price_minor, r.percent
-        ).where(r.resource_id.in_(ids))
-    )
-    return Schedules(_by_resource(windows), _by_resource(exceptions), held, _by_resource(rates))
+    if cache is None:
+        catalogs = await _load_cards(conn, _w.resource_id.in_(ids), _r.resource_id.in_(ids))
+        cards = {rid: card for catalog in catalogs.values() for rid, card in catalog.items()}
+    else:
+        cards = await _cached_cards(conn, cache, {prop.id: prop.catalog_version for _, prop in resources})
+    return Schedules(cards, _by_resource(exceptions), held)
+
+
+async def _cached_cards(
+    conn: Any, cache: CatalogCache[ResourceCatalog], versions: dict[uuid.UUID, int]
+) -> dict[uuid.UUID, ResourceCard]:
+    """The cards of these properties' resources: from the cache, reloading the properties behind their
+    version (two statements per 500 of them)."""
+    cards: dict[uuid.UUID, ResourceCard] = {}
+    stale = []
+    for property_id, version in versions.items():
+        catalog = cache.get(property_id, version)
+        if catalog is None:
+            stale.append(property_id)
+        else:
+            cards.update(catalog)
+    for i in range(0, len(stale), 500):  # bounded IN lists
+        chunk = stale[i : i + 500]
+        owned = Resource.property_id.in_(chunk)
+        catalogs = await _load_cards(conn, owned, owned)
+        for property_id in chunk:
+            # (a change committed since the versions were read may already be in these rows: the next
+            # search reads the newer version and loads again)
+            catalog = catalogs.get(property_id, {})
+            cache.put(property_id, versions[property_id], catalog)
+            cards.update(catalog)
+    return cards
+
+
+async def _load_cards(conn: Any, windows_of: Any, rates_of: Any) -> dict[uuid.UUID, ResourceCatalog]:
+    """The cards of the resources whose windows match ``windows_of`` and rates ``rates_of``, by
+    property."""
+    windows: dict[tuple[uuid.UUID, uuid.UUID], list[Any]] = defaultdict(list)
+    rates: dict[tuple[uuid.UUID, uuid.UUID], list[Any]] = defaultdict(list)
+    for row in (await conn.execute(_WINDOWS.where(windows_of))).all():
+        windows[row.property_id, row.resource_id].append(row)
+    for row in (await conn.execute(_RATES.where(rates_of))).all():
+        rates[row.property_id, row.resource_id].append(row)
+    catalogs: dict[uuid.UUID, ResourceCatalog] = defaultdict(dict)
+    for property_id, resource_id in windows.keys() | rates.keys():
+        catalogs[property_id][resource_id] = _card(
+            windows.get((property_id, resource_id), ()), rates.get((property_id, resource_id), [])
+        )
+    return catalogs
+
+
+def _card(windows: Iterable[Any], rates: list[Any]) -> ResourceCard:
+    return ResourceCard(window_pattern(windows), rates, rate_card(rates))
 
 
 @dataclass(frozen=True)
@@ -288,7 +378,8 @@ def _slot_walk(
     exceptions = [
         x for x in schedules.exceptions.get(resource.id, []) if x.starts_at < plan_hi and x.ends_at > plan_lo
     ]
-    plan = plan_day(schedules.windows.get(resource.id, []), exceptions, day, tz)
+    card = schedules.cards.get(resource.id, NO_CARD)
+    plan = plan_openings(window_openings(card.windows, day, tz), exceptions)
     lo, hi = day_bounds(day, tz)
     held_lo = lo - timedelta(minutes=resource.buffer_before_minutes)
     held_hi = hi + timedelta(minutes=duration + resource.buffer_after_minutes)
@@ -302,7 +393,7 @@ def _cheapest(
     resource: Resource,
     prop: Property,
     walk: tuple[Iterator[Interval], SlotGrid | None],
-    rates: Sequence[Any],
+    card: ResourceCard,
     distance: float | None,
     user: User | None,
 ) -> tuple[int, Interval] | None:
@@ -318,11 +409,12 @@ def _cheapest(
     return ListedPrices(
         prop,
         resource,
-        rates,
+        card.rates,
         attendees=p.attendees or 1,
         mode=p.mode,
         distance_km=distance if p.mode == "travel" else None,
         loyalty_tier=user.loyalty_tier if user else None,
+        card=card.prices,
     ).cheapest(slots, grid)
 
 
@@ -347,10 +439,14 @@ def _item(
 
 
 async def load_search(
-    session: AsyncSession, settings: Any, p: ResourceSearchParams
+    session: AsyncSession,
+    settings: Any,
+    p: ResourceSearchParams,
+    cache: CatalogCache[ResourceCatalog] | None = None,
 ) -> tuple[list[tuple[Any, Any, float | None]], Schedules]:
     """The statements of a search: the candidates within reach, each with its distance (None without
-    coordinates), and their schedules (none loaded when there is no candidate)."""
+    coordinates), and their schedules (none loaded when there is no candidate; windows and rates from
+    ``cache`` when given: :func:`resource_catalog_cache`)."""
     candidates = []
     for resource, prop in await load_candidates(session, p, settings):
         if p.mode == "travel" and not resource.travel:
@@ -359,31 +455,37 @@ async def load_search(
         if near:
             candidates.append((resource, prop, distance))
     if not candidates:
-        return [], Schedules({}, {}, {}, {})
+        return [], Schedules({}, {}, {})
     schedules = await load_schedules(
         session,
         [(r, prop) for r, prop, _ in candidates],
         p.day,
         p.duration_minutes,
         ids=_candidates_statement(p, settings, _RESOURCE_IDS),
+        cache=cache,
     )
     return candidates, schedules
 
 
 async def search_resources(
-    session: AsyncSession, settings: Any, p: ResourceSearchParams, user: User | None
+    session: AsyncSession,
+    settings: Any,
+    p: ResourceSearchParams,
+    user: User | None,
+    cache: CatalogCache[ResourceCatalog] | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     """The page of resources with a free slot of ``duration_minutes`` on ``day``, cheapest first (by
     amount; then the earliest slot, the name), and how many there are."""
     validate_resource_search(settings, p)
-    candidates, schedules = await load_search(session, settings, p)
+    candidates, schedules = await load_search(session, settings, p, cache)
     if not candidates:
         return [], 0
     now = utcnow()
     found = []
     for resource, prop, distance in candidates:
         walk = _slot_walk(resource, prop, schedules, p.day, p.duration_minutes, now)
-        cheapest = _cheapest(p, resource, prop, walk, schedules.rates.get(resource.id, []), distance, user)
+        card = schedules.cards.get(resource.id, NO_CARD)
+        cheapest = _cheapest(p, resource, prop, walk, card, distance, user)
         if cheapest is not None:
             found.append((resource, prop, distance, *cheapest))
     found.sort(key=lambda f: (Money(f[3], f[1].currency).amount, f[4][0], f[0].name, str(f[0].id)))

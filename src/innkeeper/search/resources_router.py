@@ -13,7 +13,7 @@ from innkeeper.kit.http import DbSession, ReadRoute
 from innkeeper.kit.pagination import PageParams
 from innkeeper.kit.problems import problem_responses
 from innkeeper.search.resource_schemas import ResourcePageOut
-from innkeeper.search.resources import ResourceSearchParams, search_resources
+from innkeeper.search.resources import ResourceSearchParams, resource_catalog_cache, search_resources
 
 # anonymous callers have a per-IP budget (INNKEEPER_ANONYMOUS_READ_RATE_LIMIT): 429 past it
 router = APIRouter(
@@ -72,5 +72,5 @@ async def search_resources_route(
         limit=page.limit,
         offset=page.offset,
     )
-    items, total = await search_resources(session, ctx.settings, params, user)
+    items, total = await search_resources(session, ctx.settings, params, user, resource_catalog_cache(ctx))
     return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
