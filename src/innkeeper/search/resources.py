@@ -23,6 +23,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -54,7 +55,7 @@ from innkeeper.inventory.hourly_models import ResourceAllocation, ResourceExcept
 from innkeeper.kit.clock import utcnow
 from innkeeper.kit.errors import ValidationFailed
 from innkeeper.kit.geo import haversine_km
-from innkeeper.kit.money import Money
+from innkeeper.kit.money import Money, exponent
 from innkeeper.pricing.hourly import ListedPrices, RateCard, rate_card, travel_origin
 from innkeeper.pricing.models import ResourceRate
 from innkeeper.search.finder import CatalogCache, bounding_box, process_cache
@@ -98,8 +99,26 @@ def validate_resource_search(settings: Any, p: ResourceSearchParams) -> None:
 
 
 #: columns of the candidates that neither the search nor its pricing reads: not loaded (decoding the
-#: JSON of hundreds of rows was a fifth of a search's time)
-UNREAD_BY_SEARCH = frozenset({"description", "amenities", "images", "payment_policy", "cancellation_policy"})
+#: JSON of hundreds of rows was a fifth of a search's time; each timestamp is a Python object per row)
+UNREAD_BY_SEARCH = frozenset(
+    {
+        "description",
+        "amenities",
+        "images",
+        "payment_policy",
+        "cancellation_policy",
+        "created_at",
+        "updated_at",
+        "deleted_at",
+        "user_id",
+        "created_by",
+        "address",
+        "contact_email",
+        "contact_phone",
+        "check_in_time",
+        "check_out_time",
+    }
+)
 #: the candidates are plain rows (hundreds of ORM objects cost more than the search's arithmetic); they
 #: carry the attributes of the models' columns that search, ``inventory.hourly`` and pricing read
 RESOURCE_COLUMNS = [c for c in Resource.__table__.c if c.key not in UNREAD_BY_SEARCH]
@@ -362,6 +381,13 @@ def resource_free_slots(
     return list(_slot_walk(resource, prop, schedules, day, duration, now)[0])
 
 
+@lru_cache(maxsize=1024)
+def _frame(day: date, tz: ZoneInfo) -> tuple[datetime, datetime, datetime, datetime]:
+    """The instants bounding what a plan of local ``day`` reads (local days ``day-1 .. day+1``), then
+    the day's own bounds."""
+    return (wall_instant(day - ONE_DAY, 0, tz), wall_instant(day + 2 * ONE_DAY, 0, tz), *day_bounds(day, tz))
+
+
 def _slot_walk(
     resource: Resource, prop: Property, schedules: Schedules, day: date, duration: int, now: datetime
 ) -> tuple[Iterator[Interval], SlotGrid | None]:
@@ -374,13 +400,12 @@ def _slot_walk(
     tz = ZoneInfo(prop.timezone)
     if day > last_bookable_day(resource, now, tz):
         return iter(()), None
-    plan_lo, plan_hi = wall_instant(day - ONE_DAY, 0, tz), wall_instant(day + 2 * ONE_DAY, 0, tz)
+    plan_lo, plan_hi, lo, hi = _frame(day, tz)
     exceptions = [
-        x for x in schedules.exceptions.get(resource.id, []) if x.starts_at < plan_hi and x.ends_at > plan_lo
+        x for x in schedules.exceptions.get(resource.id, ()) if x.starts_at < plan_hi and x.ends_at > plan_lo
     ]
     card = schedules.cards.get(resource.id, NO_CARD)
     plan = plan_openings(window_openings(card.windows, day, tz), exceptions)
-    lo, hi = day_bounds(day, tz)
     held_lo = lo - timedelta(minutes=resource.buffer_before_minutes)
     held_hi = hi + timedelta(minutes=duration + resource.buffer_after_minutes)
     held = [(s, e) for s, e in schedules.held.get(resource.id, []) if s < held_hi and e > held_lo]
@@ -488,6 +513,9 @@ async def search_resources(
         cheapest = _cheapest(p, resource, prop, walk, card, distance, user)
         if cheapest is not None:
             found.append((resource, prop, distance, *cheapest))
-    found.sort(key=lambda f: (Money(f[3], f[1].currency).amount, f[4][0], f[0].name, str(f[0].id)))
+    # by amount across currencies: minor units scaled to the finest currency's (exact integers)
+    finest = max(exponent(prop.currency) for _, prop, *_ in found) if found else 0
+    scale = {c: 10 ** (finest - exponent(c)) for c in {prop.currency for _, prop, *_ in found}}
+    found.sort(key=lambda f: (f[3] * scale[f[1].currency], f[4][0], f[0].name, str(f[0].id)))
     page = found[p.offset : p.offset + p.limit]
     return [_item(r, prop, total, slot, distance) for r, prop, distance, total, slot in page], len(found)
