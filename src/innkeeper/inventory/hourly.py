@@ -150,7 +150,7 @@ def window_pattern(windows: Iterable[Any]) -> WindowPattern:
     return tuple(sorted((w.weekday, w.start_minute, w.end_minute) for w in windows))
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def window_openings(pattern: WindowPattern, day: date, tz: ZoneInfo) -> tuple[Interval, ...]:
     """The open time of weekly windows on the local days ``day-1 .. day+1``, merged. Pure, and asked
     again and again: search plans hundreds of resources a request, and their hours are alike."""
@@ -367,7 +367,7 @@ def slot_grid(resource: Resource, plan: DayPlan, day: date, tz: ZoneInfo) -> Slo
     return _slot_grid(resource.slot_step_minutes, tuple(plan.openings), tuple(plan.open), day, tz)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def _slot_grid(
     step: int, openings: tuple[Interval, ...], opened: tuple[Interval, ...], day: date, tz: ZoneInfo
 ) -> SlotGrid | None:

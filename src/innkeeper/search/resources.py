@@ -334,7 +334,7 @@ async def _load_cards(conn: Any, windows_of: Any, rates_of: Any) -> dict[uuid.UU
     for row in (await conn.execute(_WINDOWS.where(windows_of))).all():
         windows[row.property_id, row.resource_id].append(row)
     for row in (await conn.execute(_RATES.where(rates_of))).all():
-        rates[row.property_id, row.resource_id].append(row)
+        rates[row.property_id, row.resource_id].append(RateRow(*row[1:]))
     catalogs: dict[uuid.UUID, ResourceCatalog] = defaultdict(dict)
     for property_id, resource_id in windows.keys() | rates.keys():
         catalogs[property_id][resource_id] = _card(
@@ -343,8 +343,27 @@ async def _load_cards(conn: Any, windows_of: Any, rates_of: Any) -> dict[uuid.UU
     return catalogs
 
 
+class RateRow(NamedTuple):
+    """A rate as the cache keeps it (a database row holds its driver's record and more: the cache keeps
+    thousands of these for as long as the process lives)."""
+
+    id: uuid.UUID
+    resource_id: uuid.UUID
+    weekdays: int | None
+    start_minute: int | None
+    end_minute: int | None
+    hourly_price_minor: int | None
+    percent: int | None
+
+
 def _card(windows: Iterable[Any], rates: list[Any]) -> ResourceCard:
-    return ResourceCard(window_pattern(windows), rates, rate_card(rates))
+    return ResourceCard(_shared(window_pattern(windows)), rates, rate_card(rates))
+
+
+@lru_cache(maxsize=1024)
+def _shared(pattern: WindowPattern) -> WindowPattern:
+    """One instance of each weekly pattern in the cache: resources' hours are alike."""
+    return pattern
 
 
 @dataclass(frozen=True)
@@ -381,7 +400,7 @@ def resource_free_slots(
     return list(_slot_walk(resource, prop, schedules, day, duration, now)[0])
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=256)
 def _frame(day: date, tz: ZoneInfo) -> tuple[datetime, datetime, datetime, datetime]:
     """The instants bounding what a plan of local ``day`` reads (local days ``day-1 .. day+1``), then
     the day's own bounds."""
