@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.bookings import lifecycle
@@ -85,6 +85,21 @@ async def _expire_lapsed(session: AsyncSession, lapsed: Iterable[Booking]) -> No
         await lifecycle.mark_expired(session, booking)
 
 
+#: what holds part of a range (other than the booking itself): built once, run by every slot booking
+_IN_THE_WAY = (
+    select(Booking.status, Booking.expires_at)
+    .join(ResourceAllocation, ResourceAllocation.booking_id == Booking.id)
+    .where(
+        ResourceAllocation.resource_id == bindparam("resource_id"),
+        ResourceAllocation.active.is_(True),
+        ResourceAllocation.starts_at < bindparam("high"),
+        ResourceAllocation.starts_at > bindparam("earliest"),
+        ResourceAllocation.ends_at > bindparam("low"),
+        Booking.id != bindparam("id"),
+    )
+)
+
+
 async def _clear_the_way(session: AsyncSession, b: Booking, resource: Resource, *, reclaim: bool) -> None:
     """Under the resource's lock (no other writer of its allocations until commit): 409 when a live
     booking holds part of the time ``b`` needs, buffers included, before anything is written; lapsed
@@ -92,20 +107,14 @@ async def _clear_the_way(session: AsyncSession, b: Booking, resource: Resource, 
     constraint stays the backstop."""
     start, end = _span(b)
     low, high = allocations.held_range(resource, start, end)
-    rows = (
-        await session.execute(
-            select(Booking.status, Booking.expires_at)
-            .join(ResourceAllocation, ResourceAllocation.booking_id == Booking.id)
-            .where(
-                ResourceAllocation.resource_id == resource.id,
-                ResourceAllocation.active.is_(True),
-                ResourceAllocation.starts_at < high,
-                ResourceAllocation.starts_at > low - MAX_ALLOCATION,
-                ResourceAllocation.ends_at > low,
-                Booking.id != b.id,
-            )
-        )
-    ).all()
+    params = {
+        "resource_id": resource.id,
+        "low": low,
+        "high": high,
+        "earliest": low - MAX_ALLOCATION,
+        "id": b.id,
+    }
+    rows = (await session.execute(_IN_THE_WAY, params)).all()
     now = utcnow()
     lapsed = [
         status in HOLD_VALUES and expires_at is not None and expires_at <= now for status, expires_at in rows

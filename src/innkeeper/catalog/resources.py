@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -207,16 +207,18 @@ async def staff_view(session: AsyncSession, resource: Resource) -> dict[str, Any
     )
 
 
+#: (built once: a booking starts with it)
+_PUBLIC_RESOURCE = (
+    select(Resource, Property)
+    .join(Property, Property.id == Resource.property_id)
+    .where(Resource.id == bindparam("resource_id"), Resource.is_active, Property.is_active)
+)
+
+
 async def public_resource(session: AsyncSession, resource_id: uuid.UUID) -> tuple[Resource, Property]:
     """An active resource of an active property, with its property; 404 ``resource.not_found``
     otherwise (what the public views and a booking start from)."""
-    row = (
-        await session.execute(
-            select(Resource, Property)
-            .join(Property, Property.id == Resource.property_id)
-            .where(Resource.id == resource_id, Resource.is_active, Property.is_active)
-        )
-    ).first()
+    row = (await session.execute(_PUBLIC_RESOURCE, {"resource_id": resource_id})).first()
     if row is None:
         raise ResourceNotFound()
     return row[0], row[1]

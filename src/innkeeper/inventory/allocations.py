@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -47,15 +47,18 @@ async def allocation_of(session: AsyncSession, booking_id: uuid.UUID) -> Resourc
     return await session.scalar(select(ResourceAllocation).where(ResourceAllocation.booking_id == booking_id))
 
 
+_LOCK_RESOURCE = (
+    select(Resource.id).where(Resource.id == bindparam("resource_id")).with_for_update(key_share=True)
+)
+
+
 async def lock_resource(session: AsyncSession, resource_id: uuid.UUID) -> None:
     """Take the resource's row lock (``FOR NO KEY UPDATE``: bookings referencing it may still be
     inserted) before touching its allocations. Two transactions inserting overlapping ranges would
     otherwise each wait on the other's uncommitted row in the exclusion check: PostgreSQL then
     aborts one as a deadlock. Serialised per resource, the second sees the first's committed row
     and gets its 409; the constraint stays the backstop. (SQLite: writers are serialised already.)"""
-    await session.execute(
-        select(Resource.id).where(Resource.id == resource_id).with_for_update(key_share=True)
-    )
+    await session.execute(_LOCK_RESOURCE, {"resource_id": resource_id})
 
 
 @lru_cache(maxsize=1)

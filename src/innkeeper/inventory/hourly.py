@@ -29,7 +29,7 @@ from math import gcd
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.catalog.models import Property, Resource
@@ -204,37 +204,52 @@ def last_bookable_day(resource: Resource, now: datetime, tz: ZoneInfo) -> date:
     return now.astimezone(tz).date() + timedelta(days=resource.horizon_days)
 
 
+# (statements built once, with bound parameters: building and keying a statement cost more than running
+# it; a booking runs several of these)
+_WINDOWS_OF = (
+    select(ResourceWindow)
+    .where(ResourceWindow.resource_id == bindparam("resource_id"))
+    .order_by(ResourceWindow.weekday, ResourceWindow.start_minute)
+)
+_EXCEPTIONS_BETWEEN = (
+    select(ResourceException)
+    .where(
+        ResourceException.resource_id == bindparam("resource_id"),
+        ResourceException.starts_at < bindparam("end"),
+        ResourceException.ends_at > bindparam("start"),
+    )
+    .order_by(ResourceException.starts_at, ResourceException.id)
+)
+_HELD_BETWEEN = (
+    select(ResourceAllocation)
+    .where(
+        ResourceAllocation.resource_id == bindparam("resource_id"),
+        ResourceAllocation.active,
+        ResourceAllocation.starts_at < bindparam("end"),
+        ResourceAllocation.starts_at > bindparam("earliest"),
+        ResourceAllocation.ends_at > bindparam("start"),
+    )
+    .order_by(ResourceAllocation.starts_at)
+)
+
+
 async def windows_of(session: AsyncSession, resource_id: uuid.UUID) -> list[ResourceWindow]:
-    stmt = select(ResourceWindow).where(ResourceWindow.resource_id == resource_id)
-    rows = await session.scalars(stmt.order_by(ResourceWindow.weekday, ResourceWindow.start_minute))
-    return list(rows.all())
+    return list((await session.scalars(_WINDOWS_OF, {"resource_id": resource_id})).all())
 
 
 async def exceptions_between(
     session: AsyncSession, resource_id: uuid.UUID, start: datetime, end: datetime
 ) -> list[ResourceException]:
-    stmt = select(ResourceException).where(
-        ResourceException.resource_id == resource_id,
-        ResourceException.starts_at < end,
-        ResourceException.ends_at > start,
-    )
-    return list(
-        (await session.scalars(stmt.order_by(ResourceException.starts_at, ResourceException.id))).all()
-    )
+    params = {"resource_id": resource_id, "start": start, "end": end}
+    return list((await session.scalars(_EXCEPTIONS_BETWEEN, params)).all())
 
 
 async def held_between(
     session: AsyncSession, resource_id: uuid.UUID, start: datetime, end: datetime
 ) -> list[ResourceAllocation]:
     """The active allocations of the resource that overlap ``[start, end)``, by start."""
-    stmt = select(ResourceAllocation).where(
-        ResourceAllocation.resource_id == resource_id,
-        ResourceAllocation.active,
-        ResourceAllocation.starts_at < end,
-        ResourceAllocation.starts_at > start - MAX_ALLOCATION,
-        ResourceAllocation.ends_at > start,
-    )
-    return list((await session.scalars(stmt.order_by(ResourceAllocation.starts_at))).all())
+    params = {"resource_id": resource_id, "start": start, "end": end, "earliest": start - MAX_ALLOCATION}
+    return list((await session.scalars(_HELD_BETWEEN, params)).all())
 
 
 async def load_plan(session: AsyncSession, resource: Resource, day: date, tz: ZoneInfo) -> DayPlan:

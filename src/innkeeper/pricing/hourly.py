@@ -41,7 +41,7 @@ from math import gcd
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.catalog.models import Property, Resource
@@ -592,12 +592,15 @@ class ListedPrices:
 # -- loading what the pricer needs -------------------------------------------------------------------------
 
 
+_RATES_OF = select(ResourceRate).where(ResourceRate.resource_id.in_(bindparam("ids", expanding=True)))
+
+
 async def rates_for(session: AsyncSession, resource_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[Any]]:
     """The rates of many resources in one statement (search), by resource."""
     out: dict[uuid.UUID, list[Any]] = defaultdict(list)
     ids = list(resource_ids)
     if ids:
-        for rate in await session.scalars(select(ResourceRate).where(ResourceRate.resource_id.in_(ids))):
+        for rate in await session.scalars(_RATES_OF, {"ids": ids}):
             out[rate.resource_id].append(rate)
     return out
 
