@@ -24,7 +24,6 @@ from innkeeper.config import Settings
 from innkeeper.context import AppContext
 from innkeeper.inventory import hourly
 from innkeeper.kit.clock import utcnow
-from innkeeper.search import resources as search
 from innkeeper.search.resources import ResourceSearchParams, search_resources
 
 DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/bench_hourly"
@@ -41,7 +40,12 @@ async def measure(url: str, n: int) -> None:
     plans = [(rng.choice(cities), today + timedelta(days=rng.randint(3, 60))) for _ in range(n)]
     # the server's per-process cache of windows and rates, warm as in a running server (code before it
     # took no cache: run with PYTHONPATH at an older checkout to compare)
-    cache = {"cache": search.resource_catalog_cache(ctx)} if hasattr(search, "resource_catalog_cache") else {}
+    try:
+        from innkeeper.search.resource_cards import resource_catalog_cache
+    except ImportError:
+        cache = {}
+    else:
+        cache = {"cache": resource_catalog_cache(ctx)}
     async with ctx.db.unit_of_work(write=False) as s:
         for city in cities:
             await search_resources(s, settings, ResourceSearchParams(day=today, city=city), None, **cache)

@@ -37,7 +37,8 @@ from innkeeper.inventory import hourly
 from innkeeper.kit.clock import utcnow
 from innkeeper.pricing import hourly as hourly_pricing  # registers the slot pricer the endpoint calls
 from innkeeper.search.finder import CatalogCache
-from innkeeper.search.resources import ResourceCatalog, ResourceSearchParams, load_search
+from innkeeper.search.resource_cards import ResourceCatalog
+from innkeeper.search.resources import ResourceSearchParams, load_search
 
 DURATION_MINUTES = 60
 

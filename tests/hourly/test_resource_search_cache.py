@@ -15,7 +15,7 @@ from sqlalchemy import event
 from innkeeper.app import create_app
 from innkeeper.config import Settings
 from innkeeper.context import AppContext
-from innkeeper.search.resources import resource_catalog_cache
+from innkeeper.search.resource_cards import resource_catalog_cache
 from tests.catalog_support import freeze
 from tests.helpers import API
 from tests.hourly.support import add_resource, every_day, set_windows, venue

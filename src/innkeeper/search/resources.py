@@ -4,9 +4,9 @@ One statement loads the candidates as plain rows (active resources of active pro
 kind, category, city, capacity, duration limits and the coordinates' bounding box) and one their
 properties; two more load the exceptions and the active allocations of all of them (only those that can
 touch a slot of the day), keyed by the candidates' filter as a subquery, not by their ids. Weekly
-windows and rates come from a per-process cache (:data:`ResourceCatalog` per property, under its
-``catalog_version``, read with the property: ``search.finder.CatalogCache``), and two statements load
-them for the properties whose entry is missing or behind: four statements a search once warm.
+windows and rates come from a per-process cache (``search.resource_cards``: per property, under the
+``catalog_version`` read with it), and two statements load them for the properties whose entry is
+missing or behind: four statements a search once warm.
 Python then walks each resource's free slots of the day with ``inventory.hourly.day_slots`` (the
 computation ``free_slots`` does for one resource, over the same rows) and finds the cheapest with
 ``pricing.hourly.ListedPrices`` (each slot's time charge made a total by the quote's own arithmetic), so
@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, null, or_, select
@@ -40,7 +40,6 @@ from innkeeper.inventory.hourly import (
     ONE_DAY,
     Interval,
     SlotGrid,
-    WindowPattern,
     check_duration,
     day_bounds,
     day_slots,
@@ -49,16 +48,15 @@ from innkeeper.inventory.hourly import (
     slot_grid,
     wall_instant,
     window_openings,
-    window_pattern,
 )
-from innkeeper.inventory.hourly_models import ResourceAllocation, ResourceException, ResourceWindow
+from innkeeper.inventory.hourly_models import ResourceAllocation, ResourceException
 from innkeeper.kit.clock import utcnow
 from innkeeper.kit.errors import ValidationFailed
 from innkeeper.kit.geo import haversine_km
 from innkeeper.kit.money import Money, exponent
-from innkeeper.pricing.hourly import ListedPrices, RateCard, rate_card, travel_origin
-from innkeeper.pricing.models import ResourceRate
-from innkeeper.search.finder import CatalogCache, bounding_box, process_cache
+from innkeeper.pricing.hourly import ListedPrices, travel_origin
+from innkeeper.search.finder import CatalogCache, bounding_box
+from innkeeper.search.resource_cards import NO_CARD, ResourceCard, ResourceCatalog, cached_cards, cards_of
 
 
 @dataclass
@@ -203,27 +201,6 @@ def _distance(
     return distance <= (p.radius_km or settings.search_default_radius_km), distance
 
 
-class ResourceCard(NamedTuple):
-    """A resource's weekly windows and rates, as search keeps them per process: the windows as a
-    value (``inventory.hourly.window_pattern``), the rates as plain rows with their ``RateCard``."""
-
-    windows: WindowPattern
-    rates: list[Any]
-    prices: RateCard
-
-
-#: a resource without windows or rates (or created since its property's entry was cached: it had
-#: neither then, since adding either bumps the property's ``catalog_version``)
-NO_CARD = ResourceCard((), [], rate_card([]))
-#: what the cache keeps of a property: its resources' cards by resource id
-ResourceCatalog = dict[uuid.UUID, ResourceCard]
-
-
-def resource_catalog_cache(ctx: Any) -> CatalogCache[ResourceCatalog]:
-    """The application's cache of resource cards."""
-    return process_cache(ctx, "search.resource_catalog_cache")
-
-
 @dataclass
 class Schedules:
     """The rows ``free_slots`` reads, for many resources: by resource id. Plain rows, not ORM objects
@@ -239,22 +216,6 @@ def _by_resource(rows: Any) -> dict[uuid.UUID, list[Any]]:
     for row in rows.all():  # (fetchall: iterating fetches row by row)
         out[row.resource_id].append(row)
     return out
-
-
-_w, _r = ResourceWindow, ResourceRate
-_WINDOWS = select(Resource.property_id, _w.resource_id, _w.weekday, _w.start_minute, _w.end_minute).join(
-    Resource, Resource.id == _w.resource_id
-)
-_RATES = select(
-    Resource.property_id,
-    _r.id,
-    _r.resource_id,
-    _r.weekdays,
-    _r.start_minute,
-    _r.end_minute,
-    _r.hourly_price_minor,
-    _r.percent,
-).join(Resource, Resource.id == _r.resource_id)
 
 
 async def load_schedules(
@@ -293,77 +254,10 @@ async def load_schedules(
     for resource_id, starts_at, ends_at in allocations.all():
         held[resource_id].append((starts_at, ends_at))
     if cache is None:
-        catalogs = await _load_cards(conn, _w.resource_id.in_(ids), _r.resource_id.in_(ids))
-        cards = {rid: card for catalog in catalogs.values() for rid, card in catalog.items()}
+        cards = await cards_of(conn, ids)
     else:
-        cards = await _cached_cards(conn, cache, {prop.id: prop.catalog_version for _, prop in resources})
+        cards = await cached_cards(conn, cache, {prop.id: prop.catalog_version for _, prop in resources})
     return Schedules(cards, _by_resource(exceptions), held)
-
-
-async def _cached_cards(
-    conn: Any, cache: CatalogCache[ResourceCatalog], versions: dict[uuid.UUID, int]
-) -> dict[uuid.UUID, ResourceCard]:
-    """The cards of these properties' resources: from the cache, reloading the properties behind their
-    version (two statements per 500 of them)."""
-    cards: dict[uuid.UUID, ResourceCard] = {}
-    stale = []
-    for property_id, version in versions.items():
-        catalog = cache.get(property_id, version)
-        if catalog is None:
-            stale.append(property_id)
-        else:
-            cards.update(catalog)
-    for i in range(0, len(stale), 500):  # bounded IN lists
-        chunk = stale[i : i + 500]
-        owned = Resource.property_id.in_(chunk)
-        catalogs = await _load_cards(conn, owned, owned)
-        for property_id in chunk:
-            # (a change committed since the versions were read may already be in these rows: the next
-            # search reads the newer version and loads again)
-            catalog = catalogs.get(property_id, {})
-            cache.put(property_id, versions[property_id], catalog)
-            cards.update(catalog)
-    return cards
-
-
-async def _load_cards(conn: Any, windows_of: Any, rates_of: Any) -> dict[uuid.UUID, ResourceCatalog]:
-    """The cards of the resources whose windows match ``windows_of`` and rates ``rates_of``, by
-    property."""
-    windows: dict[tuple[uuid.UUID, uuid.UUID], list[Any]] = defaultdict(list)
-    rates: dict[tuple[uuid.UUID, uuid.UUID], list[Any]] = defaultdict(list)
-    for row in (await conn.execute(_WINDOWS.where(windows_of))).all():
-        windows[row.property_id, row.resource_id].append(row)
-    for row in (await conn.execute(_RATES.where(rates_of))).all():
-        rates[row.property_id, row.resource_id].append(RateRow(*row[1:]))
-    catalogs: dict[uuid.UUID, ResourceCatalog] = defaultdict(dict)
-    for property_id, resource_id in windows.keys() | rates.keys():
-        catalogs[property_id][resource_id] = _card(
-            windows.get((property_id, resource_id), ()), rates.get((property_id, resource_id), [])
-        )
-    return catalogs
-
-
-class RateRow(NamedTuple):
-    """A rate as the cache keeps it (a database row holds its driver's record and more: the cache keeps
-    thousands of these for as long as the process lives)."""
-
-    id: uuid.UUID
-    resource_id: uuid.UUID
-    weekdays: int | None
-    start_minute: int | None
-    end_minute: int | None
-    hourly_price_minor: int | None
-    percent: int | None
-
-
-def _card(windows: Iterable[Any], rates: list[Any]) -> ResourceCard:
-    return ResourceCard(_shared(window_pattern(windows)), rates, rate_card(rates))
-
-
-@lru_cache(maxsize=1024)
-def _shared(pattern: WindowPattern) -> WindowPattern:
-    """One instance of each weekly pattern in the cache: resources' hours are alike."""
-    return pattern
 
 
 @dataclass(frozen=True)
