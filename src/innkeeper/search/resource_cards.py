@@ -64,9 +64,10 @@ _RATES = select(
 ).join(Resource, Resource.id == _r.resource_id)
 
 
-async def cards_of(conn: Any, ids: Any) -> dict[uuid.UUID, ResourceCard]:
-    """The cards of the resources ``ids`` (a subquery or a list), read now (no cache)."""
-    catalogs = await _load_cards(conn, _w.resource_id.in_(ids), _r.resource_id.in_(ids))
+async def cards_of(conn: Any, ids: Any, params: dict[str, Any]) -> dict[uuid.UUID, ResourceCard]:
+    """The cards of the resources ``ids`` (a statement's clause, with its bound ``params``), read now
+    (no cache)."""
+    catalogs = await _load_cards(conn, _w.resource_id.in_(ids), _r.resource_id.in_(ids), params)
     return {rid: card for catalog in catalogs.values() for rid, card in catalog.items()}
 
 
@@ -96,14 +97,16 @@ async def cached_cards(
     return cards
 
 
-async def _load_cards(conn: Any, windows_of: Any, rates_of: Any) -> dict[uuid.UUID, ResourceCatalog]:
+async def _load_cards(
+    conn: Any, windows_of: Any, rates_of: Any, params: dict[str, Any] | None = None
+) -> dict[uuid.UUID, ResourceCatalog]:
     """The cards of the resources whose windows match ``windows_of`` and rates ``rates_of``, by
     property."""
     windows: dict[tuple[uuid.UUID, uuid.UUID], list[Any]] = defaultdict(list)
     rates: dict[tuple[uuid.UUID, uuid.UUID], list[Any]] = defaultdict(list)
-    for row in (await conn.execute(_WINDOWS.where(windows_of))).all():
+    for row in (await conn.execute(_WINDOWS.where(windows_of), params)).all():
         windows[row.property_id, row.resource_id].append(row)
-    for row in (await conn.execute(_RATES.where(rates_of))).all():
+    for row in (await conn.execute(_RATES.where(rates_of), params)).all():
         rates[row.property_id, row.resource_id].append(RateRow(*row[1:]))
     catalogs: dict[uuid.UUID, ResourceCatalog] = defaultdict(dict)
     for property_id, resource_id in windows.keys() | rates.keys():

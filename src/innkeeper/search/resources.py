@@ -27,7 +27,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, null, or_, select
+from sqlalchemy import bindparam, func, null, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.catalog.models import Property, Resource
@@ -129,55 +129,100 @@ PROPERTY_COLUMNS = [c for c in Property.__table__.c if c.key not in UNREAD_BY_SE
 
 
 async def load_candidates(
-    session: AsyncSession, p: ResourceSearchParams, settings: Any
+    session: AsyncSession, shape: Shape, binds: dict[str, Any], *, travel: bool
 ) -> list[tuple[Any, Any]]:
-    """The (resource, property) rows the search filters apply to, by resource id: two statements (the
-    resources, then their properties, each once)."""
+    """The (resource, property) rows a search's filters (:func:`search_binds`) apply to, by resource id:
+    two statements (the resources, then their properties, each once)."""
     conn = await session.connection()
-    columns = RESOURCE_COLUMNS if p.mode == "travel" else _RESOURCE_COLUMNS_BUT_TRAVEL
-    stmt = _candidates_statement(p, settings, select(*columns)).order_by(Resource.id)
-    resources = (await conn.execute(stmt)).all()
+    resources = (await conn.execute(_candidates(shape, travel), binds)).all()
     if not resources:
         return []
-    property_ids = _candidates_statement(p, settings, _PROPERTY_IDS)
-    props = await conn.execute(select(*PROPERTY_COLUMNS).where(Property.id.in_(property_ids)))
+    props = await conn.execute(_candidate_properties(shape), binds)
     by_id = {row.id: row for row in props.all()}
     return [(r, by_id[r.property_id]) for r in resources]
 
 
-#: the ids of the candidates and of their properties, as subqueries of the later statements: sending
-#: hundreds of ids back as bound values cost more than the search's SQL itself
-_RESOURCE_IDS = select(Resource.id)
-_PROPERTY_IDS = select(Resource.property_id)
+#: which filters a search has (kind, category, city, attendees, online, a box, a longitude range): the
+#: statements are built once per shape, with bound parameters (building and keying them anew cost more
+#: than a search's arithmetic on hundreds of resources)
+Shape = tuple[bool, bool, bool, bool, bool, bool, bool]
 
 
-def _candidates_statement(p: ResourceSearchParams, settings: Any, columns: Any) -> Any:
-    """``columns`` (a ``select``) of the resources the search's filters keep, joined to their property."""
-    stmt = columns.join(Property, Property.id == Resource.property_id).where(
-        Resource.is_active,
-        Property.is_active,
-        Resource.min_duration_minutes <= p.duration_minutes,
-        or_(Resource.max_duration_minutes.is_(None), Resource.max_duration_minutes >= p.duration_minutes),
-    )
+def search_binds(p: ResourceSearchParams, settings: Any) -> tuple[Shape, dict[str, Any]]:
+    """The shape of a search's statements and the values of their bound parameters."""
+    binds: dict[str, Any] = {"duration": p.duration_minutes}
     if p.kind is not None:
-        stmt = stmt.where(Resource.kind == p.kind)
+        binds["kind"] = p.kind
     if p.category is not None:
-        stmt = stmt.where(func.lower(Resource.category) == p.category.strip().lower())
+        binds["category"] = p.category.strip().lower()
     if p.city is not None:
-        stmt = stmt.where(Property.city_key == fold_city(p.city))
+        binds["city_key"] = fold_city(p.city)
     if p.attendees is not None:
-        stmt = stmt.where(or_(Resource.capacity.is_(None), Resource.capacity >= p.attendees))
-    if p.mode == "online":
-        stmt = stmt.where(Resource.online)
+        binds["attendees"] = p.attendees
+    box = lng_box = False
     if p.lat is not None and p.lng is not None and p.mode != "travel":
         # on site: the property must be within the radius (a box here, the circle in Python)
         south, north, west, east = bounding_box(
             p.lat, p.lng, p.radius_km or settings.search_default_radius_km
         )
-        stmt = stmt.where(Property.latitude.between(south, north))
-        if west >= -180 and east <= 180:
-            stmt = stmt.where(Property.longitude.between(west, east))
+        box, lng_box = True, west >= -180 and east <= 180
+        binds.update(south=south, north=north, west=west, east=east)
+    shape = (
+        p.kind is not None,
+        p.category is not None,
+        p.city is not None,
+        p.attendees is not None,
+        p.mode == "online",
+        box,
+        lng_box,
+    )
+    return shape, binds
+
+
+def _filtered(columns: Any, shape: Shape) -> Any:
+    """``columns`` (a ``select``) of the resources a search of this shape keeps, joined to their
+    property."""
+    kind, category, city, attendees, online, box, lng_box = shape
+    duration: Any = bindparam("duration")
+    stmt = columns.join(Property, Property.id == Resource.property_id).where(
+        Resource.is_active,
+        Property.is_active,
+        Resource.min_duration_minutes <= duration,
+        or_(Resource.max_duration_minutes.is_(None), Resource.max_duration_minutes >= duration),
+    )
+    if kind:
+        stmt = stmt.where(Resource.kind == bindparam("kind"))
+    if category:
+        stmt = stmt.where(func.lower(Resource.category) == bindparam("category"))
+    if city:
+        stmt = stmt.where(Property.city_key == bindparam("city_key"))
+    if attendees:
+        stmt = stmt.where(or_(Resource.capacity.is_(None), Resource.capacity >= bindparam("attendees")))
+    if online:
+        stmt = stmt.where(Resource.online)
+    if box:
+        stmt = stmt.where(Property.latitude.between(bindparam("south"), bindparam("north")))
+        if lng_box:
+            stmt = stmt.where(Property.longitude.between(bindparam("west"), bindparam("east")))
     return stmt
+
+
+@lru_cache(maxsize=256)
+def _candidates(shape: Shape, travel: bool) -> Any:
+    columns = RESOURCE_COLUMNS if travel else _RESOURCE_COLUMNS_BUT_TRAVEL
+    return _filtered(select(*columns), shape).order_by(Resource.id)
+
+
+@lru_cache(maxsize=128)
+def _candidate_properties(shape: Shape) -> Any:
+    return select(*PROPERTY_COLUMNS).where(Property.id.in_(_filtered(select(Resource.property_id), shape)))
+
+
+@lru_cache(maxsize=128)
+def candidate_ids(shape: Shape) -> Any:
+    """The ids of a search's candidates, as a subquery of the later statements: sending hundreds of ids
+    back as bound values cost more than the search's SQL itself."""
+    return _filtered(select(Resource.id), shape)
 
 
 def _distance(
@@ -218,43 +263,61 @@ def _by_resource(rows: Any) -> dict[uuid.UUID, list[Any]]:
     return out
 
 
+#: the resources' ids as bound values, for a caller that has them (not a search's subquery)
+_BOUND_IDS: Any = bindparam("ids", expanding=True)
+
+
+@lru_cache(maxsize=128)
+def _schedule_statements(ids: Any) -> tuple[Any, Any]:
+    """The exceptions and the active allocations of the resources ``ids`` that can touch a slot of a
+    day (the instants of :class:`_Span`, bound)."""
+    x, a = ResourceException, ResourceAllocation
+    exceptions = select(x.resource_id, x.starts_at, x.ends_at, x.kind).where(
+        x.resource_id.in_(ids), x.starts_at < bindparam("plan_hi"), x.ends_at > bindparam("plan_lo")
+    )
+    allocations = select(a.resource_id, a.starts_at, a.ends_at).where(
+        a.resource_id.in_(ids),
+        a.active,
+        a.starts_at < bindparam("held_hi"),
+        a.starts_at > bindparam("held_earliest"),
+        a.ends_at > bindparam("held_lo"),
+    )
+    return exceptions, allocations
+
+
 async def load_schedules(
     session: AsyncSession,
     resources: Sequence[tuple[Resource, Property]],
     day: date,
     duration_minutes: int = MAX_SLOT_MINUTES,
     ids: Any = None,
+    binds: dict[str, Any] | None = None,
     cache: CatalogCache[ResourceCatalog] | None = None,
 ) -> Schedules:
     """The windows, exceptions, active allocations and rates of many resources around ``day``, for
     slots of at most ``duration_minutes``: one statement each, whatever the number of resources; with a
     ``cache``, windows and rates only for the properties whose entry is behind. ``ids``: a subquery of
-    (at least) their ids, else their ids as bound values. Plain rows, read through the Core connection
-    (no ORM loading step)."""
+    (at least) their ids (:func:`candidate_ids`, with its ``binds``), else their ids as bound values.
+    Plain rows, read through the Core connection (no ORM loading step)."""
     if ids is None:
-        ids = [resource.id for resource, _ in resources]
+        ids, binds = _BOUND_IDS, {"ids": [resource.id for resource, _ in resources]}
     span = _search_range(resources, day, duration_minutes)
+    params = {
+        **(binds or {}),
+        "plan_lo": span.plan_lo,
+        "plan_hi": span.plan_hi,
+        "held_lo": span.held_lo,
+        "held_hi": span.held_hi,
+        "held_earliest": span.held_lo - MAX_ALLOCATION,
+    }
     conn = await session.connection()
-    x, a = ResourceException, ResourceAllocation
-    exceptions = await conn.execute(
-        select(x.resource_id, x.starts_at, x.ends_at, x.kind).where(
-            x.resource_id.in_(ids), x.starts_at < span.plan_hi, x.ends_at > span.plan_lo
-        )
-    )
+    exceptions_of, allocations_of = _schedule_statements(ids)
+    exceptions = await conn.execute(exceptions_of, params)
     held: dict[uuid.UUID, list[Interval]] = defaultdict(list)
-    allocations = await conn.execute(
-        select(a.resource_id, a.starts_at, a.ends_at).where(
-            a.resource_id.in_(ids),
-            a.active,
-            a.starts_at < span.held_hi,
-            a.starts_at > span.held_lo - MAX_ALLOCATION,
-            a.ends_at > span.held_lo,
-        )
-    )
-    for resource_id, starts_at, ends_at in allocations.all():
+    for resource_id, starts_at, ends_at in (await conn.execute(allocations_of, params)).all():
         held[resource_id].append((starts_at, ends_at))
     if cache is None:
-        cards = await cards_of(conn, ids)
+        cards = await cards_of(conn, ids, params)
     else:
         cards = await cached_cards(conn, cache, {prop.id: prop.catalog_version for _, prop in resources})
     return Schedules(cards, _by_resource(exceptions), held)
@@ -386,7 +449,8 @@ async def load_search(
     coordinates), and their schedules (none loaded when there is no candidate; windows and rates from
     ``cache`` when given: :func:`resource_catalog_cache`)."""
     candidates = []
-    for resource, prop in await load_candidates(session, p, settings):
+    shape, binds = search_binds(p, settings)
+    for resource, prop in await load_candidates(session, shape, binds, travel=p.mode == "travel"):
         if p.mode == "travel" and not resource.travel:
             continue
         near, distance = _distance(p, settings, resource, prop)
@@ -399,7 +463,8 @@ async def load_search(
         [(r, prop) for r, prop, _ in candidates],
         p.day,
         p.duration_minutes,
-        ids=_candidates_statement(p, settings, _RESOURCE_IDS),
+        ids=candidate_ids(shape),
+        binds=binds,
         cache=cache,
     )
     return candidates, schedules
