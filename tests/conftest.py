@@ -276,6 +276,17 @@ async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
+async def other_process(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of a second application on the same database: its own per-process caches, as another
+    server process has."""
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application, client=("203.0.113.8", 50000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            yield http
+
+
+@pytest.fixture
 def runner(ctx: AppContext) -> JobRunner:
     return build_runner(ctx)
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
+from sqlalchemy import event
 
 API = "/api/v1"
 PASSWORD = "correct horse battery"
@@ -51,3 +54,20 @@ def assert_problem(response: httpx.Response, status: int, code: str | None = Non
 def with_settings(settings: Any, **changes: Any) -> Any:
     """A validated copy of ``settings`` with ``changes`` applied."""
     return type(settings)(**{**settings.model_dump(), **changes})
+
+
+@contextmanager
+def statements(ctx: Any) -> Iterator[list[tuple[str, Any]]]:
+    """Every SQL statement (and its parameters) the app's engine sends to the database inside the
+    block."""
+    seen: list[tuple[str, Any]] = []
+    engine = ctx.db.engine.sync_engine
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, _ctx: Any, _many: bool) -> None:
+        seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

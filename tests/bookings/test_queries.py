@@ -3,41 +3,23 @@ by reference uses the reference's unique index."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from innkeeper.context import AppContext
 from innkeeper.kit.money import Money
 from tests.billing.support import customer, eur, pay
 from tests.bookings.support import book, hotel
 from tests.catalog_support import freeze
-from tests.helpers import API
+from tests.helpers import API, statements
 
 
 @pytest.fixture(autouse=True)
 def _frozen() -> None:
     freeze()
-
-
-@contextmanager
-def statements(ctx: AppContext) -> Iterator[list[tuple[str, Any]]]:
-    """Every SQL statement (and its parameters) sent to the database inside the block."""
-    seen: list[tuple[str, Any]] = []
-    engine = ctx.db.engine.sync_engine
-
-    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, _ctx: Any, _many: bool) -> None:
-        seen.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 async def listed(client: httpx.AsyncClient, ctx: AppContext, headers: dict[str, str]) -> tuple[Any, int]:

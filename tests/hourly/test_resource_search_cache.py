@@ -4,33 +4,18 @@ search of every process, and a warm search reads neither table."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date
-from typing import Any
 
 import httpx
-import pytest
-from sqlalchemy import event
 
-from innkeeper.app import create_app
-from innkeeper.config import Settings
 from innkeeper.context import AppContext
 from innkeeper.search.resource_cards import resource_catalog_cache
 from tests.catalog_support import freeze
-from tests.helpers import API
+from tests.helpers import API, statements
 from tests.hourly.support import add_resource, every_day, set_windows, venue
+from tests.hourly.test_resource_search import selects
 
 MONDAY = date(2030, 3, 11)  # the clock is frozen a week before; Lisbon is on UTC until 2030-03-31
-
-
-@pytest.fixture
-async def other_process(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    """A second application on the same database: its own caches, as another server process has."""
-    application = create_app(settings)
-    async with application.router.lifespan_context(application):
-        transport = httpx.ASGITransport(app=application, client=("203.0.113.9", 50000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-            yield http
 
 
 async def cheapest(client: httpx.AsyncClient) -> tuple[str, str] | None:
@@ -110,22 +95,13 @@ async def test_a_warm_search_reads_neither_windows_nor_rates(
     assert (
         await set_windows(client, owner, lisbon["id"], hall["id"], every_day("09:00", "17:00"))
     ).is_success
-    statements: list[str] = []
-
-    def collect(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            statements.append(statement)
-
-    engine = ctx.db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", collect)
-    try:
+    with statements(ctx) as seen:
         assert await cheapest(client) == ("100.00", "09:00")
-        cold = list(statements)
-        statements.clear()
+    cold = selects(seen)
+    with statements(ctx) as seen:
         assert await cheapest(client) == ("100.00", "09:00")
-    finally:
-        event.remove(engine, "before_cursor_execute", collect)
+    warm = selects(seen)
     # the candidates, their properties, exceptions and allocations; windows and rates once, when cold
     assert [s for s in cold if "resource_windows" in s or "resource_rates" in s]
-    assert len(statements) == len(cold) - 2
-    assert not [s for s in statements if "resource_windows" in s or "resource_rates" in s]
+    assert len(warm) == len(cold) - 2
+    assert not [s for s in warm if "resource_windows" in s or "resource_rates" in s]

@@ -3,14 +3,11 @@ made anywhere (this process or another) shows in the very next search."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 
-from innkeeper.app import create_app
-from innkeeper.config import Settings
 from innkeeper.context import AppContext
 from innkeeper.search.finder import CatalogCache, catalog_cache
 from tests.catalog_support import d, freeze, make_hotel, user
@@ -20,16 +17,6 @@ from tests.helpers import API
 @pytest.fixture(autouse=True)
 def _frozen() -> None:
     freeze()
-
-
-@pytest.fixture
-async def other_process(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    """A second application on the same database: its own caches, as another server process has."""
-    application = create_app(settings)
-    async with application.router.lifespan_context(application):
-        transport = httpx.ASGITransport(app=application, client=("203.0.113.8", 50000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-            yield http
 
 
 async def offer(client: httpx.AsyncClient, **params: Any) -> dict[str, Any] | None:

@@ -238,6 +238,19 @@ class CatalogCache(Generic[Entry]):
         self._entries.move_to_end(property_id)
         return entry[1]
 
+    def current(self, versions: dict[uuid.UUID, int]) -> tuple[dict[uuid.UUID, Entry], list[uuid.UUID]]:
+        """The entries of these properties that are at their version, and the ids of the others (to be
+        loaded and :meth:`put`)."""
+        hits: dict[uuid.UUID, Entry] = {}
+        stale = []
+        for property_id, version in versions.items():
+            hit = self.get(property_id, version)
+            if hit is None:
+                stale.append(property_id)
+            else:
+                hits[property_id] = hit
+        return hits, stale
+
     def put(self, property_id: uuid.UUID, version: int, entry: Entry) -> None:
         self._entries[property_id] = (version, entry)
         self._entries.move_to_end(property_id)
@@ -313,14 +326,7 @@ async def _catalog(
     conn: Any, cache: CatalogCache[StayCatalog], versions: dict[uuid.UUID, int]
 ) -> dict[uuid.UUID, tuple[list[Any], list[Any]]]:
     """Room types and rules of these properties: from the cache, reloading those behind their version."""
-    out: dict[uuid.UUID, tuple[list[Any], list[Any]]] = {}
-    stale = []
-    for property_id, version in versions.items():
-        hit = cache.get(property_id, version)
-        if hit is None:
-            stale.append(property_id)
-        else:
-            out[property_id] = hit
+    out, stale = cache.current(versions)
     for i in range(0, len(stale), 500):  # bounded IN lists
         ids = stale[i : i + 500]
         loaded: dict[uuid.UUID, tuple[list[Any], list[Any]]] = {pid: ([], []) for pid in ids}

@@ -76,14 +76,8 @@ async def cached_cards(
 ) -> dict[uuid.UUID, ResourceCard]:
     """The cards of these properties' resources: from the cache, reloading the properties behind their
     version (two statements per 500 of them)."""
-    cards: dict[uuid.UUID, ResourceCard] = {}
-    stale = []
-    for property_id, version in versions.items():
-        catalog = cache.get(property_id, version)
-        if catalog is None:
-            stale.append(property_id)
-        else:
-            cards.update(catalog)
+    hits, stale = cache.current(versions)
+    cards = {rid: card for catalog in hits.values() for rid, card in catalog.items()}
     for i in range(0, len(stale), 500):  # bounded IN lists
         chunk = stale[i : i + 500]
         owned = Resource.property_id.in_(chunk)
