@@ -71,3 +71,8 @@ def statements(ctx: Any) -> Iterator[list[tuple[str, Any]]]:
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+def selects(seen: list[tuple[str, Any]]) -> list[str]:
+    """The SELECT statements among those :func:`statements` recorded."""
+    return [sql for sql, _ in seen if sql.lstrip().upper().startswith("SELECT")]

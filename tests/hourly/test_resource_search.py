@@ -20,7 +20,7 @@ from innkeeper.kit.clock import utcnow
 from innkeeper.pricing.hourly import quote_slot
 from innkeeper.search.resources import load_schedules, resource_free_slots
 from tests.catalog_support import freeze
-from tests.helpers import API, assert_problem, statements
+from tests.helpers import API, assert_problem, selects, statements
 from tests.hourly.support import add_resource, booking_ids, every_day, set_windows, venue
 
 MONDAY = date(2030, 3, 11)  # the clock is frozen a week before; Lisbon is on UTC until 2030-03-31
@@ -307,10 +307,6 @@ async def test_statements_do_not_grow_with_the_number_of_resources(
     # the candidates, their properties, exceptions, allocations, and (Lisbon's cached ones being behind
     # after the changes) windows and rates
     assert len(selects(seen)) == few <= 6
-
-
-def selects(seen: list[tuple[str, Any]]) -> list[str]:
-    return [sql for sql, _ in seen if sql.lstrip().upper().startswith("SELECT")]
 
 
 async def test_preloaded_slots_are_free_slots(client: httpx.AsyncClient, ctx: AppContext) -> None:

@@ -11,9 +11,8 @@ import httpx
 from innkeeper.context import AppContext
 from innkeeper.search.resource_cards import resource_catalog_cache
 from tests.catalog_support import freeze
-from tests.helpers import API, statements
+from tests.helpers import API, selects, statements
 from tests.hourly.support import add_resource, every_day, set_windows, venue
-from tests.hourly.test_resource_search import selects
 
 MONDAY = date(2030, 3, 11)  # the clock is frozen a week before; Lisbon is on UTC until 2030-03-31
 

@@ -190,12 +190,16 @@ def bump_catalog_versions(session: Session, _flush_context: Any, _instances: Any
     (:func:`bump_catalog_version_of_resources`)."""
     changed: set[uuid.UUID] = set()
     resources: set[uuid.UUID] = set()
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if obj in session.dirty and not session.is_modified(obj):
+    dirty = session.dirty  # (a set built anew on every access: once per flush)
+    for obj in (*session.new, *dirty, *session.deleted):
+        by_property = getattr(obj, "catalog_versioned", False)
+        if not by_property and not getattr(obj, "catalog_versioned_by_resource", False):
             continue
-        if getattr(obj, "catalog_versioned", False):
+        if obj in dirty and not session.is_modified(obj):
+            continue
+        if by_property:
             changed.add(obj.property_id)
-        elif getattr(obj, "catalog_versioned_by_resource", False):
+        else:
             resources.add(obj.resource_id)
     if changed:
         session.execute(

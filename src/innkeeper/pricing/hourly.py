@@ -486,20 +486,19 @@ class ListedPrices:
         self,
         prop: Any,
         resource: Any,
-        rates: Sequence[Any],
+        rates: Sequence[Any] | RateCard,
         *,
         attendees: int,
         mode: str | None,
         distance_km: float | None,
         loyalty_tier: str | None,
-        card: RateCard | None = None,
     ) -> None:
-        """``card``: :func:`rate_card` of ``rates``, when the caller keeps one."""
-        self.prop, self.resource, self.rates = prop, resource, rates
+        """``rates``: the resource's rates, or their :func:`rate_card` when the caller keeps one."""
+        self.prop, self.resource = prop, resource
         self.attendees, self.mode, self.distance_km = attendees, mode, distance_km
         self.loyalty_bp = LOYALTY_DISCOUNT_BP.get(loyalty_tier or "standard", 0)
         self.tz = ZoneInfo(prop.timezone)
-        self.ranked, self.edges, terms = card or rate_card(rates)
+        self.ranked, self.edges, terms = rates if isinstance(rates, RateCard) else rate_card(rates)
         self.week = week_prices(int(resource.hourly_price_minor), terms)
         self.by_weekday: dict[int, list[Any]] = {}
         self.by_charge: dict[int, int] = {}

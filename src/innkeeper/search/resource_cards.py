@@ -29,16 +29,15 @@ from innkeeper.search.finder import CatalogCache, process_cache
 
 class ResourceCard(NamedTuple):
     """A resource's weekly windows and rates, as search keeps them per process: the windows as a
-    value (``inventory.hourly.window_pattern``), the rates as plain rows with their ``RateCard``."""
+    value (``inventory.hourly.window_pattern``), the rates (plain rows) as their ``RateCard``."""
 
     windows: WindowPattern
-    rates: list[Any]
     prices: RateCard
 
 
 #: a resource without windows or rates (or created since its property's entry was cached: it had
 #: neither then, since adding either bumps the property's ``catalog_version``)
-NO_CARD = ResourceCard((), [], rate_card([]))
+NO_CARD = ResourceCard((), rate_card([]))
 #: what the cache keeps of a property: its resources' cards by resource id
 ResourceCatalog = dict[uuid.UUID, ResourceCard]
 
@@ -124,7 +123,7 @@ class RateRow(NamedTuple):
 
 
 def _card(windows: Iterable[Any], rates: list[Any]) -> ResourceCard:
-    return ResourceCard(_shared(window_pattern(windows)), rates, rate_card(rates))
+    return ResourceCard(_shared(window_pattern(windows)), rate_card(rates))
 
 
 @lru_cache(maxsize=1024)

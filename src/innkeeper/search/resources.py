@@ -410,12 +410,11 @@ def _cheapest(
     return ListedPrices(
         prop,
         resource,
-        card.rates,
+        card.prices,
         attendees=p.attendees or 1,
         mode=p.mode,
         distance_km=distance if p.mode == "travel" else None,
         loyalty_tier=user.loyalty_tier if user else None,
-        card=card.prices,
     ).cheapest(slots, grid)
 
 
