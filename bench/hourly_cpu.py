@@ -41,7 +41,7 @@ async def measure(url: str, n: int) -> None:
     # the server's per-process cache of windows and rates, warm as in a running server (code before it
     # took no cache: run with PYTHONPATH at an older checkout to compare)
     try:
-        from innkeeper.search.resource_cards import resource_catalog_cache
+        from innkeeper.pricing.resource_cards import resource_catalog_cache
     except ImportError:
         cache = {}
     else:

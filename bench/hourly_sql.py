@@ -31,13 +31,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from bench import hourly_data as data
 from bench.booking import Result, cpu_now, io_stall_now, stalled_since
 from bench.servercpu import server_note
+from innkeeper.catalog.cache import CatalogCache
 from innkeeper.catalog.resources import public_resource
 from innkeeper.config import Settings
 from innkeeper.inventory import hourly
 from innkeeper.kit.clock import utcnow
 from innkeeper.pricing import hourly as hourly_pricing  # registers the slot pricer the endpoint calls
-from innkeeper.search.finder import CatalogCache
-from innkeeper.search.resource_cards import ResourceCatalog
+from innkeeper.pricing.resource_cards import ResourceCatalog
 from innkeeper.search.resources import ResourceSearchParams, load_search
 
 DURATION_MINUTES = 60

@@ -9,7 +9,7 @@ from datetime import date
 import httpx
 
 from innkeeper.context import AppContext
-from innkeeper.search.resource_cards import resource_catalog_cache
+from innkeeper.pricing.resource_cards import resource_catalog_cache
 from tests.catalog_support import freeze
 from tests.helpers import API, selects, statements
 from tests.hourly.support import add_resource, every_day, set_windows, venue

@@ -8,8 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
+from innkeeper.catalog.cache import CatalogCache
 from innkeeper.context import AppContext
-from innkeeper.search.finder import CatalogCache, catalog_cache
+from innkeeper.search.finder import catalog_cache
 from tests.catalog_support import d, freeze, make_hotel, user
 from tests.helpers import API
 

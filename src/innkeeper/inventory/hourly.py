@@ -252,10 +252,16 @@ async def held_between(
     return list((await session.scalars(_HELD_BETWEEN, params)).all())
 
 
-async def load_plan(session: AsyncSession, resource: Resource, day: date, tz: ZoneInfo) -> DayPlan:
+async def load_plan(
+    session: AsyncSession, resource: Resource, day: date, tz: ZoneInfo, windows: WindowPattern | None = None
+) -> DayPlan:
+    """The resource's :class:`DayPlan` of ``day``; ``windows``: its weekly windows when the caller has
+    them (``pricing.resource_cards``), else they are read."""
     lo, hi = wall_instant(day - ONE_DAY, 0, tz), wall_instant(day + 2 * ONE_DAY, 0, tz)
-    windows = await windows_of(session, resource.id)
-    return plan_day(windows, await exceptions_between(session, resource.id, lo, hi), day, tz)
+    if windows is None:
+        windows = window_pattern(await windows_of(session, resource.id))
+    exceptions = await exceptions_between(session, resource.id, lo, hi)
+    return plan_openings(window_openings(windows, day, tz), exceptions)
 
 
 def _on_grid(openings: Sequence[Interval], start: datetime, step_minutes: int) -> bool:
@@ -271,10 +277,12 @@ async def check_bookable(
     end: datetime,
     *,
     now: datetime,
+    windows: WindowPattern | None = None,
 ) -> None:
     """Whether ``[start, end)`` (aware instants) is a length the resource sells, at a time it is open,
     on its step, after the notice and within the horizon: 422 ``slot.outside_availability`` naming
-    the reason otherwise. Not whether it is free: that is ``inventory.allocations.take`` (409)."""
+    the reason otherwise. Not whether it is free: that is ``inventory.allocations.take`` (409).
+    ``windows``: the resource's weekly windows when the caller has them (:func:`load_plan`)."""
     if end <= start:
         raise _refuse("end must be after start", "end")
     length = end - start
@@ -289,7 +297,7 @@ async def check_bookable(
     day = start.astimezone(tz).date()
     if day > last_bookable_day(resource, now, tz):
         raise _refuse(f"{resource.name} is booked at most {resource.horizon_days} days ahead", "start")
-    plan = await load_plan(session, resource, day, tz)
+    plan = await load_plan(session, resource, day, tz, windows)
     if not covers(plan.open, start, end):
         raise _refuse(f"{resource.name} is not open for all of this time", "start")
     if not _on_grid(plan.openings, start, resource.slot_step_minutes):

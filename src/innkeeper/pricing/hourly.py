@@ -668,16 +668,19 @@ async def quote_slot(
     addons: Iterable[Any] | None = None,
     promo_code: str | None = None,
     user: User | None = None,
+    rates: Sequence[Any] | None = None,
 ) -> SlotQuoteResult:
     """Price a slot of ``resource``: what the booking, its reschedule and the slot list call. Loads the
     rates and add-ons, checks the promo code (``pricing.service.find_promo``: 422
     ``pricing.promo_invalid``) and prices with :func:`compute_slot_quote` (422 ``addon.unknown``,
     ``slot.capacity``, ``slot.travel_too_far``, ``slot.mode_unavailable``, ``slot.address_required``).
-    Whether the slot is free and open is not checked here (``inventory.hourly.check_bookable``)."""
+    Whether the slot is free and open is not checked here (``inventory.hourly.check_bookable``).
+    ``rates``: the resource's, when the caller has them (``pricing.resource_cards``)."""
     mode = mode or "on_site"
     choices = addon_choices(addons)
     distance = travel_distance_km(resource, prop, address) if mode == "travel" else None
-    rates = (await rates_for(session, [resource.id])).get(resource.id, [])
+    if rates is None:
+        rates = (await rates_for(session, [resource.id])).get(resource.id, [])
     catalog = (await addons_of(session, [resource.id])).get(resource.id, []) if choices else []
     promo = await find_promo(session, promo_code, prop, utcnow()) if promo_code else None
     quote = compute_slot_quote(

@@ -14,16 +14,17 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections import OrderedDict, defaultdict, namedtuple
+from collections import defaultdict, namedtuple
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, Generic, TypeVar, cast
+from typing import Any
 
 from sqlalchemy import Date, and_, bindparam, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from innkeeper.catalog.cache import CatalogCache, process_cache
 from innkeeper.catalog.models import Favorite, Property, RoomType
 from innkeeper.catalog.schemas import fold_city
 from innkeeper.catalog.service import rating
@@ -213,60 +214,8 @@ RuleRow = namedtuple("RuleRow", [c.key for c in RULE_COLUMNS])  # type: ignore[m
 _STAY_COLUMNS = ("room_type_id", "property_id", "found", "free", "min_stay", "max_stay", "cta", "ctd")
 
 
-Entry = TypeVar("Entry")
 #: a property's entry in the stays' cache: its room types and active rate rules
 StayCatalog = tuple[list[Any], list[Any]]
-
-
-class CatalogCache(Generic[Entry]):
-    """Per process: what search keeps of each property's catalog, under the ``catalog_version`` it was
-    read at (for stays: its room types and active rate rules, as plain rows; for hourly resources, see
-    ``search.resources``). Every search reads the matching properties' current version with the
-    properties themselves and reloads the entries that are behind, so a change committed in any process
-    shows in the next search (the version is bumped in the changing transaction, see
-    ``catalog.models.bump_catalog_versions``). Inventory is never cached. Least recently used entries
-    go beyond ``size`` properties."""
-
-    def __init__(self, size: int = 20_000) -> None:
-        self.size = size
-        self._entries: OrderedDict[uuid.UUID, tuple[int, Entry]] = OrderedDict()
-
-    def get(self, property_id: uuid.UUID, version: int) -> Entry | None:
-        entry = self._entries.get(property_id)
-        if entry is None or entry[0] != version:
-            return None
-        self._entries.move_to_end(property_id)
-        return entry[1]
-
-    def current(self, versions: dict[uuid.UUID, int]) -> tuple[dict[uuid.UUID, Entry], list[uuid.UUID]]:
-        """The entries of these properties that are at their version, and the ids of the others (to be
-        loaded and :meth:`put`)."""
-        hits: dict[uuid.UUID, Entry] = {}
-        stale = []
-        for property_id, version in versions.items():
-            hit = self.get(property_id, version)
-            if hit is None:
-                stale.append(property_id)
-            else:
-                hits[property_id] = hit
-        return hits, stale
-
-    def put(self, property_id: uuid.UUID, version: int, entry: Entry) -> None:
-        self._entries[property_id] = (version, entry)
-        self._entries.move_to_end(property_id)
-        while len(self._entries) > self.size:
-            self._entries.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-
-def process_cache(ctx: Any, name: str) -> CatalogCache[Any]:
-    """The application's :class:`CatalogCache` called ``name`` (one per app, so per process)."""
-    cache = ctx.extras.get(name)
-    if cache is None:
-        cache = ctx.extras[name] = CatalogCache[Any](ctx.settings.search_catalog_cache_size)
-    return cast(CatalogCache[Any], cache)
 
 
 def catalog_cache(ctx: Any) -> CatalogCache[StayCatalog]:

@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, func, null, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from innkeeper.catalog.cache import CatalogCache
 from innkeeper.catalog.models import Property, Resource
 from innkeeper.catalog.schemas import fold_city
 from innkeeper.identity.models import User
@@ -55,8 +56,8 @@ from innkeeper.kit.errors import ValidationFailed
 from innkeeper.kit.geo import haversine_km
 from innkeeper.kit.money import Money, exponent
 from innkeeper.pricing.hourly import ListedPrices, travel_origin
-from innkeeper.search.finder import CatalogCache, bounding_box
-from innkeeper.search.resource_cards import NO_CARD, ResourceCard, ResourceCatalog, cached_cards, cards_of
+from innkeeper.pricing.resource_cards import NO_CARD, ResourceCard, ResourceCatalog, cached_cards, cards_of
+from innkeeper.search.finder import bounding_box
 
 
 @dataclass

@@ -12,7 +12,7 @@ from innkeeper.identity.deps import AnonymousReads, Ctx, OptionalUser
 from innkeeper.kit.http import DbSession, ReadRoute
 from innkeeper.kit.pagination import PageParams
 from innkeeper.kit.problems import problem_responses
-from innkeeper.search.resource_cards import resource_catalog_cache
+from innkeeper.pricing.resource_cards import resource_catalog_cache
 from innkeeper.search.resource_schemas import ResourcePageOut
 from innkeeper.search.resources import ResourceSearchParams, search_resources
 

@@ -130,6 +130,7 @@ async def reschedule(
 
     async def priced(promo_code: str | None) -> Quote:
         return await quote_time(
+            ctx,
             session,
             resource,
             prop,

@@ -27,6 +27,7 @@ from innkeeper.kit.schemas import MoneyIn
 from innkeeper.pricing import service as pricing
 from innkeeper.pricing.engine import Quote
 from innkeeper.pricing.hourly import quote_slot
+from innkeeper.pricing.resource_cards import resource_card, resource_catalog_cache
 
 
 @dataclass
@@ -124,6 +125,7 @@ async def slot_of(
 
 
 async def quote_time(
+    ctx: AppContext,
     session: AsyncSession,
     resource: Resource,
     prop: Property,
@@ -138,8 +140,11 @@ async def quote_time(
     user: User | None,
 ) -> Quote:
     """Check that ``[start, end)`` is open for booking (422 ``slot.outside_availability``: windows,
-    exceptions, notice, horizon, duration) and price it. Overlaps are the allocation's (409)."""
-    await check_bookable(session, resource, prop, start, end, now=utcnow())
+    exceptions, notice, horizon, duration) and price it. Overlaps are the allocation's (409). The
+    windows and rates are the resource's card at the property's ``catalog_version`` read with it
+    (the per-process cache search reads too); exceptions are read here."""
+    card = await resource_card(session, resource_catalog_cache(ctx), resource, prop)
+    await check_bookable(session, resource, prop, start, end, now=utcnow(), windows=card.windows)
     result = await quote_slot(
         session,
         prop,
@@ -152,6 +157,7 @@ async def quote_time(
         addons=addons,
         promo_code=promo_code,
         user=user,
+        rates=card.prices.ranked,
     )
     return result.quote
 
@@ -170,6 +176,7 @@ async def price_slot(
     address = data.address.model_dump() if data.address else None
     addons = [a.model_dump() for a in data.addons]
     quote = await quote_time(
+        ctx,
         session,
         resource,
         prop,

@@ -1,11 +1,13 @@
-"""What resource search keeps per process of each resource: its weekly windows and rates
-(:class:`ResourceCard`), per property under its ``catalog_version`` (``search.finder.CatalogCache``,
-one entry per property: :data:`ResourceCatalog`).
+"""What a process keeps of each hourly resource: its weekly windows and rates (:class:`ResourceCard`),
+per property under its ``catalog_version`` (``catalog.cache.CatalogCache``, one entry per property:
+:data:`ResourceCatalog`). Resource search reads the cards of hundreds of resources a request; a slot
+booking (and its reschedule) checks its time against the card's windows and prices it with the card's
+rates (:func:`resource_card`), so search, the quote and the booking read the same cached rows.
 
 A window or rate written through the ORM bumps its property's ``catalog_version`` in the same
 transaction (``catalog.models.bump_catalog_versions``); ``inventory.schedule.set_windows`` bumps it for
-its Core delete. Every search reads the version with the properties, so a change made through any
-process shows in the next search of every process. Exceptions and allocations (what makes a slot free)
+its Core delete. Every reader reads the version with the property, so a change made through any
+process shows in the next read of every process. Exceptions and allocations (what makes a slot free)
 are never cached.
 """
 
@@ -18,13 +20,14 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from innkeeper.catalog.models import Resource
+from innkeeper.catalog.cache import CatalogCache, process_cache
+from innkeeper.catalog.models import Property, Resource
 from innkeeper.inventory.hourly import WindowPattern, window_pattern
 from innkeeper.inventory.hourly_models import ResourceWindow
 from innkeeper.pricing.hourly import RateCard, rate_card
 from innkeeper.pricing.models import ResourceRate
-from innkeeper.search.finder import CatalogCache, process_cache
 
 
 class ResourceCard(NamedTuple):
@@ -44,7 +47,18 @@ ResourceCatalog = dict[uuid.UUID, ResourceCard]
 
 def resource_catalog_cache(ctx: Any) -> CatalogCache[ResourceCatalog]:
     """The application's cache of resource cards."""
-    return process_cache(ctx, "search.resource_catalog_cache")
+    return process_cache(ctx, "pricing.resource_catalog_cache")
+
+
+async def resource_card(
+    session: AsyncSession, cache: CatalogCache[ResourceCatalog], resource: Resource, prop: Property
+) -> ResourceCard:
+    """The card of one resource, at the ``catalog_version`` of ``prop`` as this transaction read it
+    (``prop`` freshly loaded, not changed in this transaction): from the cache, else its property's
+    cards are loaded (two statements) and kept."""
+    conn = await session.connection()
+    cards = await cached_cards(conn, cache, {prop.id: prop.catalog_version})
+    return cards.get(resource.id, NO_CARD)
 
 
 _w, _r = ResourceWindow, ResourceRate
