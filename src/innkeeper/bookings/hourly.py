@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, literal_column, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from innkeeper.bookings import lifecycle
@@ -26,8 +26,8 @@ from innkeeper.catalog.models import Property, Resource
 from innkeeper.inventory import allocations
 from innkeeper.inventory.errors import SlotUnavailable
 from innkeeper.inventory.events import ResourceTimeClosing
-from innkeeper.inventory.hourly import MAX_ALLOCATION, covers, exceptions_between, load_plan
-from innkeeper.inventory.hourly_models import ResourceAllocation
+from innkeeper.inventory.hourly import MAX_ALLOCATION, covers, load_plan
+from innkeeper.inventory.hourly_models import ExceptionKind, ResourceAllocation, ResourceException
 from innkeeper.kit import events
 from innkeeper.kit.clock import utcnow
 
@@ -85,9 +85,12 @@ async def _expire_lapsed(session: AsyncSession, lapsed: Iterable[Booking]) -> No
         await lifecycle.mark_expired(session, booking)
 
 
-#: what holds part of a range (other than the booking itself): built once, run by every slot booking
-_IN_THE_WAY = (
-    select(Booking.status, Booking.expires_at)
+#: what stands in a slot's way, read under the resource's lock in one round trip: the bookings holding
+#: part of its buffered range (other than itself; ``closed`` 0), and closures of its own time committed
+#: since the request checked availability (``closed`` 1; ``inventory.schedule`` takes the same lock
+#: before it closes time). Built once, run by every slot booking and move.
+_IN_THE_WAY: Any = union_all(
+    select(literal_column("0").label("closed"), Booking.status, Booking.expires_at)
     .join(ResourceAllocation, ResourceAllocation.booking_id == Booking.id)
     .where(
         ResourceAllocation.resource_id == bindparam("resource_id"),
@@ -96,28 +99,39 @@ _IN_THE_WAY = (
         ResourceAllocation.starts_at > bindparam("earliest"),
         ResourceAllocation.ends_at > bindparam("low"),
         Booking.id != bindparam("id"),
-    )
+    ),
+    select(literal_column("1"), null(), null()).where(
+        ResourceException.resource_id == bindparam("resource_id"),
+        ResourceException.kind == ExceptionKind.closed.value,
+        ResourceException.starts_at < bindparam("end"),
+        ResourceException.ends_at > bindparam("start"),
+    ),
 )
 
 
 async def _clear_the_way(session: AsyncSession, b: Booking, resource: Resource, *, reclaim: bool) -> None:
-    """Under the resource's lock (no other writer of its allocations until commit): 409 when a live
-    booking holds part of the time ``b`` needs, buffers included, before anything is written; lapsed
-    holds in the way expire first (invariant 3). One statement when nothing has lapsed; the exclusion
-    constraint stays the backstop."""
+    """Under the resource's lock (no other writer of its allocations until commit): 409 when the time
+    ``b`` needs was closed meanwhile, or a live booking holds part of it, buffers included, before
+    anything is written; lapsed holds in the way expire first (invariant 3). One statement when nothing
+    has lapsed; the exclusion constraint stays the backstop."""
     start, end = _span(b)
     low, high = allocations.held_range(resource, start, end)
     params = {
         "resource_id": resource.id,
+        "start": start,
+        "end": end,
         "low": low,
         "high": high,
         "earliest": low - MAX_ALLOCATION,
         "id": b.id,
     }
     rows = (await session.execute(_IN_THE_WAY, params)).all()
+    if any(closed for closed, _, _ in rows):
+        raise SlotUnavailable(f"{resource.name} was closed at this time meanwhile")
     now = utcnow()
     lapsed = [
-        status in HOLD_VALUES and expires_at is not None and expires_at <= now for status, expires_at in rows
+        status in HOLD_VALUES and expires_at is not None and expires_at <= now
+        for _, status, expires_at in rows
     ]
     if not all(lapsed) or (rows and not reclaim):
         raise SlotUnavailable(f"{resource.name} is already booked at this time (buffers included)")
@@ -129,14 +143,6 @@ async def _clear_the_way(session: AsyncSession, b: Booking, resource: Resource, 
 async def expire_holds_in_closed_time(session: AsyncSession, event: ResourceTimeClosing) -> None:
     """A closure is not refused by a hold nobody paid for in time: such holds expire first."""
     await _expire_lapsed(session, await lapsed_in_the_way(session, event.resource, event.start, event.end))
-
-
-async def _refuse_closed_time(session: AsyncSession, b: Booking, resource: Resource) -> None:
-    """Under the resource's lock: a closure committed since the request checked availability wins
-    (``inventory.schedule`` takes the same lock before it closes time)."""
-    start, end = _span(b)
-    if any(x.kind == "closed" for x in await exceptions_between(session, resource.id, start, end)):
-        raise SlotUnavailable(f"{resource.name} was closed at this time meanwhile")
 
 
 class HourlyAllocation:
@@ -153,7 +159,6 @@ class HourlyAllocation:
         wraps :meth:`retake` in its own SAVEPOINT), so the write needs none."""
         resource = await _resource(session, b, seen)
         await allocations.lock_resource(session, resource.id)
-        await _refuse_closed_time(session, b, resource)
         await _clear_the_way(session, b, resource, reclaim=True)
         start, end = _span(b)
         await allocations.take(session, resource, b.id, start, end, locked=True, recoverable=False)
@@ -170,7 +175,6 @@ class HourlyAllocation:
             return  # the time did not change (a no-show, say): nothing to give back or take
         resource = await _resource(session, b)
         await allocations.lock_resource(session, resource.id)
-        await _refuse_closed_time(session, b, resource)
         await _clear_the_way(session, b, resource, reclaim=reclaim)
         start, end = _span(b)
         await allocations.move(session, resource, b.id, start, end, locked=True, recoverable=False)
