@@ -262,6 +262,11 @@ async def build(dsn: str, t: Templates) -> dict[str, Any]:
         await _bookings(dsn, conn, step, t)
         await _pools(conn, step, t)
         await conn.execute("SET session_replication_role = DEFAULT")
+        # the template properties got resources, windows and rates behind the API's back (the clones
+        # above): bump every property's catalog_version, as the application does in the transaction of
+        # any such change, or servers that cached a template property's cards while the templates were
+        # built keep them (its clones then had no windows: 422 slot.outside_availability)
+        await step("catalog versions", "UPDATE properties SET catalog_version = catalog_version + 1")
         await step("analyze", "ANALYZE")
         # the schema was just made: write it out now, not in a checkpoint's sync during a measured run
         await step("checkpoint", "CHECKPOINT")
