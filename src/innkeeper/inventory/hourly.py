@@ -358,18 +358,29 @@ def day_slots(
     # for hundreds of resources a request; the plan spans three days, the answer only ``[lo, hi)``)
     opened, taken = plan.open, merge(held)
     i = j = 0
-    for opening_start, opening_end in plan.openings:
+    for start in grid_starts(plan.openings, first, hi, step, length):
+        end = start + length
+        while i < len(opened) and opened[i][1] <= start:
+            i += 1
+        while j < len(taken) and taken[j][1] <= start - before:
+            j += 1
+        inside = i < len(opened) and opened[i][0] <= start and end <= opened[i][1]
+        if inside and not (j < len(taken) and taken[j][0] < end + after):
+            yield start, end
+
+
+def grid_starts(
+    openings: Sequence[Interval], first: datetime, hi: datetime, step: timedelta, length: timedelta
+) -> Iterator[datetime]:
+    """The candidate starts of :func:`day_slots`, in order: on each opening's grid of ``step`` from its
+    start, at or after ``first``, before ``hi``, with the slot of ``length`` ending inside the opening.
+    Resource search ranks a day's candidates by price once for many resources (``first`` the day's
+    start) and keeps those at or after each resource's own ``first``: the same starts."""
+    for opening_start, opening_end in openings:
         skip = -((opening_start - first) // step) if opening_start < first else 0  # ceil, on the grid
         start = opening_start + skip * step
         while start < hi and start + length <= opening_end:
-            end = start + length
-            while i < len(opened) and opened[i][1] <= start:
-                i += 1
-            while j < len(taken) and taken[j][1] <= start - before:
-                j += 1
-            inside = i < len(opened) and opened[i][0] <= start and end <= opened[i][1]
-            if inside and not (j < len(taken) and taken[j][0] < end + after):
-                yield start, end
+            yield start
             start += step
 
 

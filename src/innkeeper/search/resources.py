@@ -18,7 +18,7 @@ the first free slot at the day's lowest rate.
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -44,6 +44,8 @@ from innkeeper.inventory.hourly import (
     check_duration,
     day_bounds,
     day_slots,
+    earliest_start,
+    grid_starts,
     last_bookable_day,
     plan_openings,
     slot_grid,
@@ -390,24 +392,14 @@ def _slot_walk(
     return slots, slot_grid(resource, plan, day, tz)
 
 
-def _cheapest(
+def _listed_prices(
     p: ResourceSearchParams,
     resource: Resource,
     prop: Property,
-    walk: tuple[Iterator[Interval], SlotGrid | None],
     card: ResourceCard,
     distance: float | None,
     user: User | None,
-) -> tuple[int, Interval] | None:
-    """The lowest total among the free slots (the earliest of equals), priced as the booking would be."""
-    slots, grid = walk
-    if p.start_minute is not None:
-        tz = ZoneInfo(prop.timezone)
-        slots = (
-            (start, end)
-            for start, end in slots
-            if (local := start.astimezone(tz)).hour * 60 + local.minute == p.start_minute
-        )
+) -> ListedPrices:
     return ListedPrices(
         prop,
         resource,
@@ -416,7 +408,108 @@ def _cheapest(
         mode=p.mode,
         distance_km=distance if p.mode == "travel" else None,
         loyalty_tier=user.loyalty_tier if user else None,
-    ).cheapest(slots, grid)
+    )
+
+
+def _cheapest(
+    p: ResourceSearchParams,
+    resource: Resource,
+    prop: Property,
+    schedules: Schedules,
+    distance: float | None,
+    user: User | None,
+    now: datetime,
+) -> tuple[int, Interval] | None:
+    """``(total, slot)`` of the free slot with the lowest total, the earliest of equals, priced as the
+    booking would be; None without free slots. A day without exceptions (almost every one) is read off
+    the day's ranked candidates (:func:`_ranked_candidates`); otherwise its free slots are walked."""
+    card = schedules.cards.get(resource.id, NO_CARD)
+    if p.start_minute is None and not _exceptions_around(resource, prop, schedules, p.day):
+        try:
+            check_duration(resource, p.duration_minutes, field="duration_minutes")
+        except OutsideAvailability:
+            return None  # a length this resource does not sell
+        tz = ZoneInfo(prop.timezone)
+        if p.day > last_bookable_day(resource, now, tz):
+            return None
+        prices = _listed_prices(p, resource, prop, card, distance, user)
+        ranked = _ranked_candidates(prices, card, resource, p.day, tz, p.duration_minutes)
+        first = max(_frame(p.day, tz)[2], now, earliest_start(resource, now))
+        return _first_free(ranked, prices, schedules.held.get(resource.id, ()), first, resource)
+    slots, grid = _slot_walk(resource, prop, schedules, p.day, p.duration_minutes, now)
+    if p.start_minute is not None:
+        tz = ZoneInfo(prop.timezone)
+        slots = (
+            (start, end)
+            for start, end in slots
+            if (local := start.astimezone(tz)).hour * 60 + local.minute == p.start_minute
+        )
+    return _listed_prices(p, resource, prop, card, distance, user).cheapest(slots, grid)
+
+
+def _exceptions_around(resource: Resource, prop: Property, schedules: Schedules, day: date) -> bool:
+    """Whether an exception touches what the plan of ``day`` reads (:func:`_slot_walk`)."""
+    found = schedules.exceptions.get(resource.id)
+    if not found:
+        return False
+    plan_lo, plan_hi = _frame(day, ZoneInfo(prop.timezone))[:2]
+    return any(x.starts_at < plan_hi and x.ends_at > plan_lo for x in found)
+
+
+#: a day's candidate slots grouped by time charge, cheapest first, per what decides them (weekly
+#: windows, day, zone, step, length, hourly price and rate terms): resources of a search are alike, so
+#: one ranking serves many of them (bounded: a few kilobytes each)
+Ranked = tuple[tuple[int, tuple[Interval, ...]], ...]
+_RANKED: OrderedDict[tuple[Any, ...], Ranked] = OrderedDict()
+_RANKED_SIZE = 512
+
+
+def _ranked_candidates(
+    prices: ListedPrices, card: ResourceCard, resource: Resource, day: date, tz: ZoneInfo, minutes: int
+) -> Ranked:
+    """Every slot ``inventory.hourly.day_slots`` may give on ``day`` (no exceptions that day; before the
+    notice and allocations are applied) as ``(time charge, slots in start order)``, cheapest charge
+    first. The charge is ``prices.charge``, which depends on the resource only through its hourly price
+    and rate terms (part of the key)."""
+    step = resource.slot_step_minutes
+    key = (card.windows, day, tz, step, minutes, int(resource.hourly_price_minor), card.prices.terms)
+    ranked = _RANKED.get(key)
+    if ranked is None:
+        length = timedelta(minutes=minutes)
+        lo, hi = _frame(day, tz)[2:]
+        by_charge: dict[int, list[Interval]] = defaultdict(list)
+        for start in grid_starts(
+            window_openings(card.windows, day, tz), lo, hi, timedelta(minutes=step), length
+        ):
+            by_charge[prices.charge(start, start + length)].append((start, start + length))
+        ranked = tuple((charge, tuple(slots)) for charge, slots in sorted(by_charge.items()))
+        _RANKED[key] = ranked
+        if len(_RANKED) > _RANKED_SIZE:
+            _RANKED.popitem(last=False)
+    return ranked
+
+
+def _first_free(
+    ranked: Ranked, prices: ListedPrices, held: Sequence[Interval], first: datetime, resource: Resource
+) -> tuple[int, Interval] | None:
+    """The lowest total among the ``ranked`` slots that start at or after ``first`` and whose buffered
+    range overlaps none of ``held`` (what ``day_slots`` yields), the earliest of equal totals: the first
+    such slot of the cheapest charge, unless a dearer charge of the same total (rounding) has an earlier
+    one. A total never falls as the charge rises, so the walk ends at the first total above the best."""
+    before = timedelta(minutes=resource.buffer_before_minutes)
+    after = timedelta(minutes=resource.buffer_after_minutes)
+    best: tuple[int, Interval] | None = None
+    for charge, slots in ranked:
+        if best is not None and prices.total(charge) > best[0]:
+            break
+        for start, end in slots:
+            if best is not None and start >= best[1][0]:
+                break
+            if start < first or any(s < end + after and e > start - before for s, e in held):
+                continue
+            best = (prices.total(charge), (start, end))
+            break
+    return best
 
 
 def _item(
@@ -486,9 +579,7 @@ async def search_resources(
     now = utcnow()
     found = []
     for resource, prop, distance in candidates:
-        walk = _slot_walk(resource, prop, schedules, p.day, p.duration_minutes, now)
-        card = schedules.cards.get(resource.id, NO_CARD)
-        cheapest = _cheapest(p, resource, prop, walk, card, distance, user)
+        cheapest = _cheapest(p, resource, prop, schedules, distance, user, now)
         if cheapest is not None:
             found.append((resource, prop, distance, *cheapest))
     # by amount across currencies: minor units scaled to the finest currency's (exact integers)
