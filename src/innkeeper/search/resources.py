@@ -7,18 +7,22 @@ touch a slot of the day), keyed by the candidates' filter as a subquery, not by 
 windows and rates come from a per-process cache (``search.resource_cards``: per property, under the
 ``catalog_version`` read with it), and two statements load them for the properties whose entry is
 missing or behind: four statements a search once warm.
-Python then walks each resource's free slots of the day with ``inventory.hourly.day_slots`` (the
-computation ``free_slots`` does for one resource, over the same rows) and finds the cheapest with
-``pricing.hourly.ListedPrices`` (each slot's time charge made a total by the quote's own arithmetic), so
-a listed slot is bookable and its price is the quote's. The walk is lazy and stops at the first slot
-whose total no other can go below (``ListedPrices.cheapest`` with the day's ``slot_grid``): usually
-the first free slot at the day's lowest rate.
+A resource's listed slot is the free slot of the day with the lowest total (the earliest of equals),
+priced by ``pricing.hourly.ListedPrices`` (each slot's time charge made a total by the quote's own
+arithmetic), so it is bookable and its price is the quote's. On a day without exceptions (almost every
+one) the day's candidate slots are ranked by charge once for all alike resources (same windows, zone,
+step, length, hourly price and rate terms: :func:`_ranked_candidates`), and each resource takes the
+first that is free for it (:func:`_first_free`: after the notice, clear of its allocations with
+buffers): usually the first one. A day with exceptions walks the resource's free slots with
+``inventory.hourly.day_slots`` (what ``free_slots`` does for one resource, over the same rows), lazily,
+stopping at the first slot whose total no other can go below (``ListedPrices.cheapest``). Both are
+tested equal to pricing every free slot.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections import OrderedDict, defaultdict
+from collections import OrderedDict, defaultdict, namedtuple
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -122,13 +126,15 @@ UNREAD_BY_SEARCH = frozenset(
 )
 #: the candidates are plain rows (hundreds of ORM objects cost more than the search's arithmetic); they
 #: carry the attributes of the models' columns that search, ``inventory.hourly`` and pricing read
-RESOURCE_COLUMNS = [c for c in Resource.__table__.c if c.key not in UNREAD_BY_SEARCH]
+_READ_COLUMNS = [c for c in Resource.__table__.c if c.key not in UNREAD_BY_SEARCH and c.key != "travel"]
 #: ``travel`` (JSON) is read only by a search in travel mode; the others take NULL in its place
-_RESOURCE_COLUMNS_BUT_TRAVEL = [
-    *(c for c in RESOURCE_COLUMNS if c.key != "travel"),
-    null().label("travel"),
-]
+RESOURCE_COLUMNS = [*_READ_COLUMNS, Resource.__table__.c.travel]
+_RESOURCE_COLUMNS_BUT_TRAVEL = [*_READ_COLUMNS, null().label("travel")]
 PROPERTY_COLUMNS = [c for c in Property.__table__.c if c.key not in UNREAD_BY_SEARCH]
+#: ...as named tuples: a search reads a couple of dozen attributes of each of hundreds of candidates and
+#: their properties, and a database row's attribute costs several times a named tuple's
+ResourceRow = namedtuple("ResourceRow", [c.key for c in RESOURCE_COLUMNS])  # type: ignore[misc]
+PropertyRow = namedtuple("PropertyRow", [c.key for c in PROPERTY_COLUMNS])  # type: ignore[misc]
 
 
 async def load_candidates(
@@ -137,11 +143,12 @@ async def load_candidates(
     """The (resource, property) rows a search's filters (:func:`search_binds`) apply to, by resource id:
     two statements (the resources, then their properties, each once)."""
     conn = await session.connection()
-    resources = (await conn.execute(_candidates(shape, travel), binds)).all()
-    if not resources:
+    rows = (await conn.execute(_candidates(shape, travel), binds)).all()  # (iterating fetches one by one)
+    if not rows:
         return []
-    props = await conn.execute(_candidate_properties(shape), binds)
-    by_id = {row.id: row for row in props.all()}
+    resources: list[Any] = [ResourceRow._make(row) for row in rows]
+    props = (await conn.execute(_candidate_properties(shape), binds)).all()
+    by_id = {row.id: PropertyRow._make(row) for row in props}
     return [(r, by_id[r.property_id]) for r in resources]
 
 
@@ -458,10 +465,10 @@ def _exceptions_around(resource: Resource, prop: Property, schedules: Schedules,
 
 #: a day's candidate slots grouped by time charge, cheapest first, per what decides them (weekly
 #: windows, day, zone, step, length, hourly price and rate terms): resources of a search are alike, so
-#: one ranking serves many of them (bounded: a few kilobytes each)
+#: one ranking serves many of them (bounded: ~6 KB each, ~1.5 MB in all)
 Ranked = tuple[tuple[int, tuple[Interval, ...]], ...]
 _RANKED: OrderedDict[tuple[Any, ...], Ranked] = OrderedDict()
-_RANKED_SIZE = 512
+_RANKED_SIZE = 256
 
 
 def _ranked_candidates(
