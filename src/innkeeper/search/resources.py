@@ -4,7 +4,7 @@ One statement loads the candidates as plain rows (active resources of active pro
 kind, category, city, capacity, duration limits and the coordinates' bounding box) and one their
 properties; two more load the exceptions and the active allocations of all of them (only those that can
 touch a slot of the day), keyed by the candidates' filter as a subquery, not by their ids. Weekly
-windows and rates come from a per-process cache (``search.resource_cards``: per property, under the
+windows and rates come from a per-process cache (``pricing.resource_cards``: per property, under the
 ``catalog_version`` read with it), and two statements load them for the properties whose entry is
 missing or behind: four statements a search once warm.
 A resource's listed slot is the free slot of the day with the lowest total (the earliest of equals),
