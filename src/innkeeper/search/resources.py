@@ -592,6 +592,6 @@ async def search_resources(
     # by amount across currencies: minor units scaled to the finest currency's (exact integers)
     finest = max(exponent(prop.currency) for _, prop, *_ in found) if found else 0
     scale = {c: 10 ** (finest - exponent(c)) for c in {prop.currency for _, prop, *_ in found}}
-    found.sort(key=lambda f: (f[3] * scale[f[1].currency], f[4][0], f[0].name, str(f[0].id)))
+    found.sort(key=lambda f: (f[3] * scale[f[1].currency], f[4][0], f[0].name, f[0].id))
     page = found[p.offset : p.offset + p.limit]
     return [_item(r, prop, total, slot, distance) for r, prop, distance, total, slot in page], len(found)
